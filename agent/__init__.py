@@ -1,0 +1,1 @@
+"""Agents, state, configuration, the LLM factory and the command line."""

