@@ -1,0 +1,1 @@
+"""Evaluation: the prompt-variant harness, its datasets and metrics, and parser checks."""

@@ -1,0 +1,63 @@
+"""arXiv identifiers: parse every form users and feeds write, normalise to (id, version)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tools.errors import ConfigError
+
+_NEW = r"(?P<new>\d{4}\.\d{4,5})"
+_OLD = r"(?P<old>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})"
+_ID = re.compile(
+    rf"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:|oai:arxiv\.org:)?(?:{_NEW}|{_OLD})(?:v(?P<version>\d+))?(?:\.pdf)?/?$",
+    re.I,
+)
+
+
+@dataclass(frozen=True, order=True)
+class ArxivId:
+    base: str  # "2002.08909" or "hep-th/9901001"
+    version: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.base}v{self.version}" if self.version else self.base
+
+    @property
+    def versioned(self) -> bool:
+        return self.version is not None
+
+    def with_version(self, version: int) -> "ArxivId":
+        return ArxivId(self.base, version)
+
+    @property
+    def filename_stem(self) -> str:
+        """Safe as a file name: old-style ids contain a slash."""
+        return str(self).replace("/", "_")
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self}"
+
+
+def parse_arxiv_id(text: str) -> ArxivId:
+    """Accepts "2002.08909", "2002.08909v1", "arXiv:2002.08909", abs/pdf URLs, "oai:arXiv.org:..." and old ids."""
+    m = _ID.match(text.strip())
+    if not m:
+        raise ConfigError(f"not an arXiv id: {text!r} (expected e.g. 2501.01234 or 2501.01234v2)")
+    base = m["new"] or m["old"]
+    if m["old"]:
+        archive, number = base.split("/")
+        base = f"{archive.lower()}/{number}"
+    version = int(m["version"]) if m["version"] else None
+    if version == 0:
+        raise ConfigError(f"not an arXiv id: {text!r} (versions start at v1)")
+    return ArxivId(base, version)
+
+
+def looks_like_arxiv_id(text: str) -> bool:
+    return bool(_ID.match(text.strip()))

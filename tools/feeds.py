@@ -1,0 +1,217 @@
+"""arXiv announcement feeds (RSS and Atom, as rss.arxiv.org serves them) and the paper metadata they carry."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tools.arxiv_ids import ArxivId, parse_arxiv_id
+from tools.errors import ConfigError, FeedParseError
+
+AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
+ANNOUNCE_TYPES: tuple[str, ...] = ("new", "cross", "replace", "replace-cross")
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "arxiv": "http://arxiv.org/schemas/atom",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+_DESCRIPTION = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*Abstract:\s*(?P<abstract>.*)$", re.S)
+_WS = re.compile(r"\s+")
+
+
+class PaperMeta(BaseModel):
+    """One paper version as a feed or the API describes it."""
+
+    arxiv_id: str  # without version
+    version: int = Field(ge=1)
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    abstract: str = ""
+    categories: list[str] = Field(default_factory=list)
+    primary_category: str = ""
+    announce_type: AnnounceType | None = None
+    announced: date | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+
+    @property
+    def id(self) -> ArxivId:
+        return ArxivId(self.arxiv_id, self.version)
+
+    @property
+    def versioned_id(self) -> str:
+        return str(self.id)
+
+    def in_categories(self, wanted: list[str]) -> bool:
+        """Listed in any wanted category; a whole archive ("cs") matches its subcategories."""
+        return any(c in wanted or c.split(".")[0] in wanted for c in self.categories)
+
+
+class Feed(BaseModel):
+    source: str
+    title: str
+    categories: list[str]
+    announced: date | None
+    entries: list[PaperMeta]
+
+    @property
+    def is_empty(self) -> bool:
+        """Weekends and holidays: a valid feed that announces nothing."""
+        return not self.entries
+
+
+def _clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _categories_from_url(url: str) -> list[str]:
+    m = re.search(r"/(?:rss|atom)/([^/?#]+)", url or "")
+    return [c for c in m.group(1).split("+") if c] if m else []
+
+
+def _split_authors(text: str) -> list[str]:
+    # dc:creator lists authors separated by commas (and sometimes a final "and").
+    parts = re.split(r",\s*|\s+and\s+", _clean(text))
+    return [p for p in (p.strip() for p in parts) if p]
+
+
+def _rss_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return parsedate_to_datetime(text.strip()).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _iso_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _entry(
+    *, guid: str, title: str, description: str, categories: list[str], authors: str, announce: str | None,
+    announced: date | None, item: ET.Element,
+) -> PaperMeta:
+    m = _DESCRIPTION.match(description or "")
+    raw_id = m["id"] if m else guid
+    try:
+        aid = parse_arxiv_id(raw_id)
+    except ConfigError:
+        raise FeedParseError(f"entry with unreadable arXiv id {raw_id!r}") from None
+    if aid.version is None:
+        aid = aid.with_version(1)
+    announce_type = (announce or (m["type"] if m else "") or "").strip().lower() or None
+    if announce_type is not None and announce_type not in ANNOUNCE_TYPES:
+        raise FeedParseError(f"{aid}: unknown announce type {announce_type!r}")
+    return PaperMeta(
+        arxiv_id=aid.base,
+        version=aid.version,
+        title=_clean(title),
+        authors=_split_authors(authors),
+        abstract=_clean(m["abstract"] if m else description),
+        categories=categories,
+        primary_category=categories[0] if categories else "",
+        announce_type=announce_type,
+        announced=announced,
+        journal_ref=_clean(item.findtext("arxiv:journal_reference", namespaces=NS)) or None,
+        doi=_clean(item.findtext("arxiv:DOI", namespaces=NS)) or None,
+        license=_clean(item.findtext("dc:rights", namespaces=NS)) or None,
+    )
+
+
+def _parse_rss(root: ET.Element, source: str) -> Feed:
+    channel = root.find("channel")
+    if channel is None:
+        raise FeedParseError(f"{source}: RSS without a channel")
+    announced = _rss_date(channel.findtext("pubDate")) or _rss_date(channel.findtext("lastBuildDate"))
+    entries = []
+    for item in channel.findall("item"):
+        entries.append(
+            _entry(
+                guid=item.findtext("guid") or item.findtext("link") or "",
+                title=item.findtext("title") or "",
+                description=item.findtext("description") or "",
+                categories=[_clean(c.text) for c in item.findall("category") if c.text],
+                authors=item.findtext("dc:creator", namespaces=NS) or "",
+                announce=item.findtext("arxiv:announce_type", namespaces=NS),
+                announced=_rss_date(item.findtext("pubDate")) or announced,
+                item=item,
+            )
+        )
+    link = channel.findtext("link") or ""
+    return Feed(source=source, title=_clean(channel.findtext("title")), categories=_categories_from_url(link), announced=announced, entries=entries)
+
+
+def _parse_atom(root: ET.Element, source: str) -> Feed:
+    title = _clean(root.findtext("atom:title", namespaces=NS))
+    if "query" in title.lower():
+        raise FeedParseError(f"{source}: an arXiv API response, not an announcement feed")
+    entries = []
+    for item in root.findall("atom:entry", NS):
+        entries.append(
+            _entry(
+                guid=item.findtext("atom:id", namespaces=NS) or "",
+                title=item.findtext("atom:title", namespaces=NS) or "",
+                description=item.findtext("atom:summary", namespaces=NS) or "",
+                categories=[c.get("term", "") for c in item.findall("atom:category", NS) if c.get("term")],
+                authors=item.findtext("dc:creator", namespaces=NS)
+                or ", ".join(a.findtext("atom:name", namespaces=NS) or "" for a in item.findall("atom:author", NS)),
+                announce=item.findtext("arxiv:announce_type", namespaces=NS),
+                announced=_iso_date(item.findtext("atom:published", namespaces=NS)),
+                item=item,
+            )
+        )
+    announced = next((e.announced for e in entries if e.announced), None) or _iso_date(root.findtext("atom:updated", namespaces=NS))
+    feed_id = root.findtext("atom:id", namespaces=NS) or ""
+    return Feed(source=source, title=title, categories=_categories_from_url(feed_id), announced=announced, entries=entries)
+
+
+def parse_feed(data: bytes | str, source: str = "feed") -> Feed:
+    """Parse an RSS or Atom announcement feed; malformed input raises FeedParseError."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise FeedParseError(f"{source}: malformed XML ({exc})") from None
+    tag = root.tag.rsplit("}", 1)[-1]
+    if tag == "rss":
+        return _parse_rss(root, source)
+    if tag == "feed":
+        return _parse_atom(root, source)
+    raise FeedParseError(f"{source}: not an RSS or Atom feed (root element <{tag}>)")
+
+
+_TYPE_RANK = {"new": 0, "cross": 1, "replace": 2, "replace-cross": 3}
+
+
+def merge_entries(feeds: list[Feed]) -> list[PaperMeta]:
+    """One entry per paper across category feeds: a cross-listed paper appears once.
+
+    When the same paper is listed as new in one category and cross-listed in
+    another, "new" wins; the latest version wins over older ones.
+    """
+    merged: dict[str, PaperMeta] = {}
+    for feed in feeds:
+        for entry in feed.entries:
+            seen = merged.get(entry.arxiv_id)
+            if seen is None:
+                merged[entry.arxiv_id] = entry
+                continue
+            best = entry if (entry.version, -_TYPE_RANK.get(entry.announce_type or "", 9)) > (
+                seen.version, -_TYPE_RANK.get(seen.announce_type or "", 9)
+            ) else seen
+            cats = list(dict.fromkeys([*best.categories, *seen.categories, *entry.categories]))
+            merged[entry.arxiv_id] = best.model_copy(update={"categories": cats})
+    return list(merged.values())

@@ -1,0 +1,368 @@
+"""Find a paper's headings: from its outline (bookmarks) or from the page layout.
+
+Both paths produce `Heading`s that point into the document's reading-order
+line list, so sections are cut the same way whichever path found them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tools.pdf_layout import DocumentLayout, Line
+
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+_ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
+_ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
+_LETTER = re.compile(r"^(?P<num>[A-Z](?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
+_APPENDIX = re.compile(r"^(?:appendix|supplementary\s+material)\s+(?P<num>[A-Z](?:\.\d{1,2})*)\s*[:.\-–]?\s*(?P<title>.*)$", re.I)
+
+# Unnumbered headings most papers print, with the kind of section they open.
+NAMED_HEADINGS: dict[str, str] = {
+    "abstract": "abstract",
+    "acknowledgments": "acknowledgments",
+    "acknowledgements": "acknowledgments",
+    "acknowledgment": "acknowledgments",
+    "acknowledgement": "acknowledgments",
+    "references": "references",
+    "bibliography": "references",
+    "literature cited": "references",
+    "appendix": "appendix",
+    "appendices": "appendix",
+    "supplementary material": "appendix",
+}
+_SOFT_NAMED = {"introduction", "conclusion", "conclusions", "related work", "discussion", "limitations", "broader impact", "ethics statement"}
+
+
+def roman_value(text: str) -> int | None:
+    if not text or any(c not in _ROMAN_VALUES for c in text):
+        return None
+    total = 0
+    for i, c in enumerate(text):
+        v = _ROMAN_VALUES[c]
+        total += -v if i + 1 < len(text) and _ROMAN_VALUES[text[i + 1]] > v else v
+    # Only canonical numerals (no "IIII", "VV"): round-trip check.
+    return total if _to_roman(total) == text else None
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for v, s in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out += s
+            n -= v
+    return out
+
+
+def normalize_title(text: str) -> str:
+    """Case, whitespace and punctuation folded: how headings and outline entries are compared."""
+    text = re.sub(r"[^\w]+", " ", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+@dataclass
+class ParsedNumber:
+    style: str  # "arabic", "roman", "letter", "appendix"
+    label: str  # as printed, without trailing dot: "3.1", "II", "A", "A.2"
+    parts: tuple[int, ...]
+    title: str
+
+
+def parse_number(text: str) -> ParsedNumber | None:
+    """Split "3.1. Residual Learning" into its number and title, if it has one."""
+    text = text.strip()
+    m = _APPENDIX.match(text)
+    if m:
+        label = m["num"]
+        return ParsedNumber("appendix", label, _letter_parts(label), m["title"].strip() or f"Appendix {label}")
+    m = _ARABIC.match(text)
+    if m and _title_ok(m["title"]):
+        return ParsedNumber("arabic", m["num"], tuple(int(p) for p in m["num"].split(".")), m["title"].strip())
+    m = _ROMAN.match(text)
+    if m and _title_ok(m["title"]):
+        value = roman_value(m["num"])
+        if value:
+            return ParsedNumber("roman", m["num"], (value,), m["title"].strip())
+    m = _LETTER.match(text)
+    if m and _title_ok(m["title"]):
+        return ParsedNumber("letter", m["num"], _letter_parts(m["num"]), m["title"].strip())
+    return None
+
+
+def _letter_parts(label: str) -> tuple[int, ...]:
+    head, *rest = label.split(".")
+    return (ord(head.upper()) - ord("A") + 1, *(int(r) for r in rest))
+
+
+def _title_ok(title: str) -> bool:
+    title = title.strip()
+    if not title or not (title[0].isalpha() or title[0] in "[(\"'“‘"):
+        return False
+    letters = sum(c.isalpha() for c in title)
+    return letters >= 2 and letters >= 0.5 * len(title.replace(" ", "")) and len(title) <= 160
+
+
+def named_kind(text: str) -> str | None:
+    key = normalize_title(text)
+    return NAMED_HEADINGS.get(key)
+
+
+@dataclass
+class Heading:
+    start: int  # index of the first heading line in the reading-order line list
+    end: int  # index of the last heading line (== start - 1 when no printed heading line)
+    label: str | None  # section id from the number, e.g. "3.1" or "II.A"; None when unnumbered
+    title: str
+    level: int
+    page: int  # 0-based
+    kind: str = "body"
+    synthetic: bool = False
+    number: str | None = None  # the number as printed ("A" for section II.A)
+
+    def __post_init__(self):
+        if self.number is None:
+            self.number = self.label
+
+
+def _is_successor(prev: tuple[int, ...] | None, cur: tuple[int, ...]) -> bool:
+    """Is `cur` a plausible next number after `prev`? Allows one or two skipped siblings."""
+    if prev is None:
+        return cur[0] <= 2 and all(p <= 2 for p in cur[1:])
+    if len(cur) == len(prev) + 1 and cur[:-1] == prev and cur[-1] in (1, 2):
+        return True
+    for depth in range(len(prev)):
+        if len(cur) == depth + 1 and cur[:depth] == prev[:depth] and 1 <= cur[depth] - prev[depth] <= 3:
+            return True
+        # A new top or middle section may open straight with its first subsection.
+        if len(cur) == depth + 2 and cur[:depth] == prev[:depth] and 1 <= cur[depth] - prev[depth] <= 2 and cur[-1] == 1:
+            return True
+    return False
+
+
+class _Candidates:
+    """Heading-looking lines with the style tests shared by both numbered and named headings."""
+
+    def __init__(self, layout: DocumentLayout):
+        self.lines: list[Line] = list(layout.lines())
+        self.body = layout.body_size
+
+    def styled(self, i: int) -> bool:
+        ln = self.lines[i]
+        # Some styles (ICLR) set headings in plain small capitals.
+        caps = ln.first_in_block and ln.text.isupper() and sum(c.isalpha() for c in ln.text) >= 4
+        return ln.bold or ln.size >= self.body + 0.9 or caps
+
+    def stands_alone(self, i: int) -> bool:
+        ln = self.lines[i]
+        if ln.first_in_block or i == 0:
+            return True
+        prev = self.lines[i - 1]
+        return prev.page != ln.page or prev.bold != ln.bold or abs(prev.size - ln.size) > 0.5 or prev.text.rstrip().endswith((".", ":"))
+
+    def short(self, i: int) -> bool:
+        text = self.lines[i].text
+        return len(text) <= 120 and len(text.split()) <= 18
+
+    def continuation(self, i: int, j: int) -> bool:
+        """Does line j continue the heading that starts at line i?"""
+        if j >= len(self.lines):
+            return False
+        a, b = self.lines[i], self.lines[j]
+        return (
+            b.page == a.page
+            and b.x0 < a.x1
+            and a.x0 < b.x1
+            and b.bold == a.bold
+            and abs(b.size - a.size) <= 0.5
+            and not parse_number(b.text)
+            and len(b.text.split()) <= 10
+            and not a.text.rstrip().endswith((".", ":"))
+            and (b.y0 - a.y1) < 1.2 * a.size
+            # A run-in paragraph heading ("Detecting paraphrases.") is not a second heading line.
+            and not b.text.rstrip().endswith(".")
+            and (b.block == a.block or (b.y0 - a.y1) < 0.6 * a.size)
+        )
+
+
+def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
+    """Headings from fonts, weights and numbering when the PDF has no outline."""
+    cand = _Candidates(layout)
+    lines = cand.lines
+    headings: list[Heading] = []
+    prev_number: tuple[int, ...] | None = None
+    top_style: str | None = None  # "arabic" or "roman", fixed by the first numbered heading
+    roman_prev: int | None = None
+    letter_prev: tuple[int, ...] | None = None
+    in_appendix = False
+    # Numbers before a printed "Abstract" are affiliation marks, not sections.
+    i = next((k for k, ln in enumerate(lines) if cand.styled(k) and named_kind(ln.text) == "abstract"), 0)
+    while i < len(lines):
+        ln = lines[i]
+        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)):
+            i += 1
+            continue
+        text = ln.text.strip()
+        end = i
+        # Glue a bare number line ("2.1") to the title printed beside or below it.
+        if re.fullmatch(r"(\d{1,2}(\.\d{1,2}){0,3}|[IVX]{1,6}|[A-Z])\.?", text) and i + 1 < len(lines):
+            nxt = lines[i + 1]
+            if nxt.page == ln.page and nxt.bold == ln.bold and abs(nxt.y1 - ln.y1) < 2 * ln.size:
+                text = f"{text} {nxt.text.strip()}"
+                end = i + 1
+        while end - i < 3 and cand.continuation(end, end + 1):
+            end += 1
+            nxt = lines[end].text.strip()
+            text = f"{text}{nxt}" if text.endswith("-") else f"{text} {nxt}"
+        text = re.sub(r"\s+", " ", text)
+        kind = named_kind(text)
+        parsed = None if kind else parse_number(text)
+        accepted: Heading | None = None
+        if kind:
+            in_appendix = in_appendix or kind in ("appendix", "references")
+            accepted = Heading(i, end, None, text.strip().rstrip(".:"), 1, ln.page, kind)
+        elif parsed and parsed.style == "appendix":
+            if letter_prev is None or _is_successor(letter_prev, parsed.parts):
+                letter_prev = parsed.parts
+                in_appendix = True
+                accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page, "appendix")
+        elif parsed and parsed.style == "roman" and top_style in (None, "roman"):
+            if roman_prev is None and parsed.parts[0] <= 2 or roman_prev is not None and 1 <= parsed.parts[0] - roman_prev <= 2:
+                top_style, roman_prev, letter_prev = "roman", parsed.parts[0], None
+                accepted = Heading(i, end, parsed.label, parsed.title, 1, ln.page)
+        elif parsed and parsed.style == "letter" and top_style == "roman" and not in_appendix and roman_prev:
+            if (letter_prev is None and parsed.parts == (1,)) or (letter_prev and _is_successor(letter_prev, parsed.parts)):
+                letter_prev = parsed.parts
+                label = f"{_to_roman(roman_prev)}.{parsed.label}"
+                accepted = Heading(i, end, label, parsed.title, 1 + len(parsed.parts), ln.page, number=parsed.label)
+        elif parsed and parsed.style == "letter" and (in_appendix or top_style == "arabic"):
+            if (letter_prev is None and parsed.parts[0] == 1) or (letter_prev and _is_successor(letter_prev, parsed.parts)):
+                # A lettered top-level heading after the body opens the appendix.
+                if letter_prev is None and not in_appendix and len(parsed.parts) > 1:
+                    pass
+                else:
+                    letter_prev = parsed.parts
+                    in_appendix = True
+                    accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page, "appendix")
+        elif parsed and parsed.style == "arabic" and top_style in (None, "arabic") and not in_appendix:
+            if _is_successor(prev_number, parsed.parts):
+                top_style, prev_number = "arabic", parsed.parts
+                accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page)
+        if accepted:
+            headings.append(accepted)
+            i = end + 1
+        else:
+            i += 1
+    if sum(1 for h in headings if h.label) < 2:
+        headings = _unnumbered_fallback(cand, headings)
+    return headings, lines
+
+
+def _unnumbered_fallback(cand: _Candidates, named: list[Heading]) -> list[Heading]:
+    """Papers without numbered headings: take short, larger or bold lines that open a block."""
+    found = {h.start for h in named}
+    out = list(named)
+    for i, ln in enumerate(cand.lines):
+        if i in found or not (ln.first_in_block and cand.short(i) and ln.bold and ln.size >= cand.body - 0.2):
+            continue
+        key = normalize_title(ln.text)
+        if ln.page == 0 and i < 3:
+            continue  # the title
+        if key in _SOFT_NAMED or ln.size >= cand.body + 0.9:
+            out.append(Heading(i, i, None, ln.text.strip().rstrip(".:"), 1, ln.page))
+    return sorted(out, key=lambda h: h.start)
+
+
+# --- outline ------------------------------------------------------------------------
+
+
+def _outline_entries(toc: list[list]) -> list[tuple[int, str, int, object]]:
+    """(level, title, page 0-based, destination point) with a title-only root removed."""
+    entries = [(e[0], e[1].strip(), e[2] - 1, (e[3] or {}).get("to") if len(e) > 3 else None) for e in toc if e[2] >= 1]
+    if len(entries) > 2:
+        top = min(e[0] for e in entries)
+        if entries[0][0] == top and all(e[0] > top for e in entries[1:]):
+            # The first entry is the paper's title with everything nested below it.
+            entries = [(lvl - 1, title, page, to) for lvl, title, page, to in entries[1:]]
+    return entries
+
+
+def headings_from_outline(layout: DocumentLayout, toc: list[list]) -> tuple[list[Heading], list[Line]]:
+    lines = list(layout.lines())
+    by_page: dict[int, list[int]] = {}
+    for idx, ln in enumerate(lines):
+        by_page.setdefault(ln.page, []).append(idx)
+    headings: list[Heading] = []
+    roman_parent: str | None = None
+    last_index = -1
+    for level, title, page, to in _outline_entries(toc):
+        if page >= len(layout.pages):
+            continue
+        height = layout.pages[page].height
+        # Outline destinations are in PDF space: origin at the bottom left.
+        point = (to.x, height - to.y) if to is not None else None
+        start, end = _locate(lines, by_page.get(page, []), title, point, after=last_index)
+        if start is None:
+            continue
+        kind = named_kind(title) or "body"
+        parsed = None if named_kind(title) else parse_number(title)
+        label, clean = (None, title) if parsed is None else (parsed.label, parsed.title)
+        if parsed and parsed.style == "roman":
+            roman_parent = parsed.label
+        elif parsed and parsed.style == "letter" and roman_parent and level > 1:
+            label = f"{roman_parent}.{parsed.label}"
+        elif parsed and parsed.style in ("letter", "appendix"):
+            kind = "appendix"
+        number = parsed.label if parsed else None
+        headings.append(Heading(start, end, label, clean, level, page, kind, synthetic=end < start, number=number))
+        last_index = start
+    headings.sort(key=lambda h: h.start)
+    return headings, lines
+
+
+def _locate(
+    lines: list[Line], candidates: list[int], title: str, point: tuple[float, float] | None, after: int
+) -> tuple[int | None, int]:
+    """The line index where an outline entry's heading is printed, and its last line.
+
+    Matching by text first (nearest to the destination point); failing that, the
+    first line at or below the destination (a heading the paper does not print).
+    """
+    want = normalize_title(title)
+    y = point[1] if point else None
+    best: tuple[float, int, int] | None = None
+    for idx in candidates:
+        if idx <= after:
+            continue
+        text = normalize_title(lines[idx].text)
+        if not text:
+            continue
+        end = idx
+        joined = text
+        # A heading may wrap onto two or three lines.
+        while want.startswith(joined) and joined != want and end + 1 < len(lines) and end - idx < 2:
+            nxt = normalize_title(lines[end + 1].text)
+            if not nxt or not want.startswith(f"{joined} {nxt}"[: len(want)]):
+                break
+            end += 1
+            joined = f"{joined} {nxt}"
+        if joined == want or (len(joined) >= 4 and want.startswith(joined) and len(joined) >= 0.6 * len(want)) or (
+            text.startswith(want) and len(text) <= len(want) + 12
+        ):
+            dist = abs(lines[idx].y0 - y) if y is not None else 0.0
+            if best is None or dist < best[0]:
+                best = (dist, idx, end)
+    if best is not None:
+        return best[1], best[2]
+    if point is not None:
+        x, y = point
+        below = [idx for idx in candidates if idx > after and lines[idx].y1 >= y - 2]
+        # Prefer the column the destination points into.
+        same_column = [idx for idx in below if lines[idx].x0 - 20 <= x <= lines[idx].x1 + 20]
+        if same_column or below:
+            first = min(same_column or below, key=lambda idx: lines[idx].y0)
+            return first, first - 1
+    return None, -1

@@ -1,0 +1,58 @@
+"""Parsed papers cached on disk, keyed by arXiv id with version (or by file hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tools.paper_model import PaperDocument
+from tools.pdf_parse import PARSER_VERSION, parse_pdf
+
+
+def file_key(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return f"sha256-{digest.hexdigest()[:20]}"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class PaperCache:
+    def __init__(self, directory: Path | None):
+        self.directory = directory
+
+    def _path(self, key: str) -> Path | None:
+        if self.directory is None:
+            return None
+        safe = key.replace("/", "_")
+        return self.directory / f"{safe}.parser{PARSER_VERSION}.json"
+
+    def load(self, pdf: Path, arxiv_id: str | None = None) -> PaperDocument:
+        """The parsed paper, from cache when this (id, version) was parsed before."""
+        path = self._path(arxiv_id or file_key(pdf))
+        if path is not None and path.exists():
+            try:
+                return PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
+            except (ValidationError, ValueError):
+                path.unlink(missing_ok=True)  # stale or damaged entry: parse again
+        doc = parse_pdf(pdf, arxiv_id=arxiv_id)
+        if path is not None:
+            atomic_write_text(path, doc.model_dump_json())
+        return doc

@@ -1,0 +1,218 @@
+"""Text lines of a PDF in reading order, without running headers, footers and stamps.
+
+PyMuPDF gives blocks in content-stream order, which for two-column papers mixes
+columns. We order blocks ourselves: full-width blocks split a page into bands,
+and inside a band the left column is read before the right one.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pymupdf
+
+# No ligatures (so "ﬁ" reads "fi"), no images (decoding them is slow and useless here).
+TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_WHITESPACE
+
+_BOLD_FONT = re.compile(r"(bold|medi|semibold|black|heavy|demi|cmbx|cmb\d|tb$|-b$|\.b$|bx\d)", re.I)
+_ARXIV_STAMP = re.compile(r"^arXiv:\d{4}\.\d{4,5}(v\d+)?\s+\[[\w.\-]+\]")
+_PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?\s*$", re.I)
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual line: spans on the same baseline of one block, joined."""
+
+    page: int  # 0-based
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    size: float
+    bold: bool
+    block: int  # unique per document
+    font: str = ""
+    first_in_block: bool = False
+
+
+@dataclass
+class PageLayout:
+    number: int  # 0-based
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class DocumentLayout:
+    pages: list[PageLayout]
+    body_size: float
+    raw_text: list[str]  # every page's full text, tables and figure labels included
+
+    def lines(self):
+        for page in self.pages:
+            yield from page.lines
+
+
+def _is_bold(span: dict) -> bool:
+    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span["font"]))
+
+
+def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | None:
+    text = re.sub(r"\s+", " ", "".join(s["text"] for s in spans)).strip()
+    spans = [s for s in spans if s["text"].strip()]
+    if not spans or not text:
+        return None
+    # The dominant style is that of the most characters.
+    weights: Counter = Counter()
+    for s in spans:
+        weights[(round(s["size"], 1), s["font"])] += len(s["text"].strip())
+    (size, font), _ = weights.most_common(1)[0]
+    # Bold when nearly all letters are: a heading may hold an italic math symbol.
+    alnum = [(sum(c.isalnum() for c in s["text"]), _is_bold(s)) for s in spans]
+    total = sum(n for n, _ in alnum)
+    bold = total > 0 and sum(n for n, b in alnum if b) >= 0.8 * total
+    return Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, size, bold, block, font)
+
+
+def _block_lines(block: dict, page: int, block_id: int) -> list[Line]:
+    """Lines of a block, with lines that share a baseline merged left to right."""
+    raw = []
+    for ln in block["lines"]:
+        if ln["dir"][1] != 0 or ln["dir"][0] <= 0:  # rotated text: arXiv stamp, axis labels
+            continue
+        raw.append(ln)
+    raw.sort(key=lambda ln: (round(ln["bbox"][3]), ln["bbox"][0]))
+    merged: list[list[dict]] = []
+    for ln in raw:
+        if merged:
+            prev = merged[-1][-1]
+            tol = max(2.0, 0.45 * (prev["bbox"][3] - prev["bbox"][1]))
+            if abs(ln["bbox"][3] - prev["bbox"][3]) <= tol and ln["bbox"][0] >= prev["bbox"][0]:
+                merged[-1].append(ln)
+                continue
+        merged.append([ln])
+    lines: list[Line] = []
+    for group in merged:
+        spans = []
+        for k, ln in enumerate(group):
+            pieces = list(ln["spans"])
+            # Keep a space between merged pieces ("1" + "INTRODUCTION").
+            if k and pieces and not pieces[0]["text"].startswith(" "):
+                pieces[0] = {**pieces[0], "text": " " + pieces[0]["text"]}
+            spans += pieces
+        bbox = (
+            min(ln["bbox"][0] for ln in group),
+            min(ln["bbox"][1] for ln in group),
+            max(ln["bbox"][2] for ln in group),
+            max(ln["bbox"][3] for ln in group),
+        )
+        line = _line_from_spans(spans, page, block_id, bbox)
+        if line is not None:
+            lines.append(line)
+    if lines:
+        lines[0].first_in_block = True
+    return lines
+
+
+def _order_blocks(blocks: list[dict], width: float) -> list[dict]:
+    """Reading order: bands split by full-width blocks; left column before right in each band."""
+    if not blocks:
+        return []
+    mid = width / 2
+    slack = 0.04 * width
+    left, right, full = [], [], []
+    for b in blocks:
+        x0, _, x1, _ = b["bbox"]
+        if x1 <= mid + slack:
+            left.append(b)
+        elif x0 >= mid - slack:
+            right.append(b)
+        else:
+            full.append(b)
+    chars = lambda bs: sum(len(s["text"]) for b in bs for ln in b["lines"] for s in ln["spans"])  # noqa: E731
+    total = chars(blocks) or 1
+    if chars(left) < 0.15 * total or chars(right) < 0.15 * total:
+        return sorted(blocks, key=lambda b: (round(b["bbox"][1], 1), b["bbox"][0]))
+    full.sort(key=lambda b: b["bbox"][1])
+    bands: list[list[dict]] = [[] for _ in range(len(full) + 1)]
+    for b in left + right:
+        band = sum(1 for f in full if f["bbox"][1] < b["bbox"][1])
+        bands[band].append(b)
+    left_ids = {id(b) for b in left}
+    ordered: list[dict] = []
+    for i, band in enumerate(bands):
+        # Left column first, then right; each top to bottom.
+        ordered += sorted(band, key=lambda b: (id(b) not in left_ids, b["bbox"][1]))
+        if i < len(full):
+            ordered.append(full[i])
+    return ordered
+
+
+def _margin_key(text: str) -> str:
+    return _DIGITS.sub("#", text.lower()).strip()
+
+
+def _drop_running_text(pages: list[PageLayout]) -> None:
+    """Remove running headers/footers (text repeated in a margin), page numbers and arXiv stamps."""
+    if not pages:
+        return
+    counts: Counter = Counter()
+    for page in pages:
+        seen = set()
+        for ln in page.lines:
+            if ln.y1 < 0.12 * page.height or ln.y0 > 0.88 * page.height:
+                seen.add(_margin_key(ln.text))
+        counts.update(seen)
+    threshold = max(2, int(0.3 * len(pages)))
+    repeated = {key for key, n in counts.items() if n >= threshold and len(pages) > 1}
+    for page in pages:
+        kept = []
+        for ln in page.lines:
+            in_margin = ln.y1 < 0.12 * page.height or ln.y0 > 0.88 * page.height
+            near_edge = ln.y1 < 0.2 * page.height or ln.y0 > 0.8 * page.height
+            if in_margin and _margin_key(ln.text) in repeated:
+                continue
+            if near_edge and ln.first_in_block and _PAGE_NUMBER.match(ln.text) and _is_alone(ln, page.lines):
+                continue
+            if _ARXIV_STAMP.match(ln.text):
+                continue
+            kept.append(ln)
+        page.lines = kept
+
+
+def _is_alone(line: Line, lines: list[Line]) -> bool:
+    return sum(1 for other in lines if other.block == line.block) == 1
+
+
+def extract_layout(doc: pymupdf.Document) -> DocumentLayout:
+    pages: list[PageLayout] = []
+    raw_text: list[str] = []
+    sizes: Counter = Counter()
+    block_id = 0
+    for page in doc:
+        data = page.get_text("dict", flags=TEXT_FLAGS)
+        layout = PageLayout(page.number, page.rect.width, page.rect.height)
+        text_blocks = [b for b in data["blocks"] if b.get("type") == 0 and b.get("lines")]
+        page_text = []
+        for block in _order_blocks(text_blocks, page.rect.width):
+            lines = _block_lines(block, page.number, block_id)
+            block_id += 1
+            layout.lines.extend(lines)
+            for ln in lines:
+                sizes[ln.size] += len(ln.text)
+                page_text.append(ln.text)
+        raw_text.append("\n".join(page_text))
+        pages.append(layout)
+    _drop_running_text(pages)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    return DocumentLayout(pages=pages, body_size=body, raw_text=raw_text)
+
+
+def median_size(lines: list[Line]) -> float:
+    return statistics.median(ln.size for ln in lines) if lines else 0.0

@@ -1,0 +1,267 @@
+"""Turn a PDF into a `PaperDocument`: the paper's own section tree with paragraphs and captions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pymupdf
+
+from tools.errors import PaperError
+from tools.headings import Heading, detect_headings, headings_from_outline, slug
+from tools.paper_model import Paragraph, PaperDocument, Section
+from tools.pdf_layout import DocumentLayout, Line, extract_layout
+
+# Bump when parsing changes, so cached documents are parsed again.
+PARSER_VERSION = "3"
+
+_CAPTION = re.compile(
+    r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
+)
+_CAPTION_KINDS = {"figure": "Figure", "fig": "Figure", "table": "Table", "tab": "Table", "algorithm": "Algorithm"}
+_ABSTRACT_END = re.compile(
+    r"^(ccs concepts|keywords|key words|index terms|acm reference format|additional key words|pacs numbers?|permission to make)", re.I
+)
+_MIN_TEXT_CHARS_PER_PAGE = 40
+
+
+def caption_label(text: str) -> str | None:
+    """"Figure 3" for a caption starting "Fig. 3:", None when the text is not a caption."""
+    m = _CAPTION.match(text)
+    if not m:
+        return None
+    kind = _CAPTION_KINDS[m["kind"].lower().rstrip(".")]
+    return f"{kind} {m['num'].rstrip('.')}"
+
+
+def open_pdf(path: str | Path) -> pymupdf.Document:
+    """Open a PDF or raise a PaperError that says, in one line, what is wrong with it."""
+    path = Path(path)
+    if not path.exists():
+        raise PaperError(f"{path}: file not found")
+    if path.is_dir():
+        raise PaperError(f"{path}: is a directory, not a PDF")
+    if path.stat().st_size == 0:
+        raise PaperError(f"{path}: empty file")
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if b"%PDF-" not in head:
+        raise PaperError(f"{path}: not a PDF (no %PDF header)")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        raise PaperError(f"{path}: corrupt PDF ({exc})") from None
+    if doc.needs_pass or doc.is_encrypted:
+        doc.close()
+        raise PaperError(f"{path}: encrypted PDF; a password is needed to read it")
+    if doc.page_count == 0:
+        doc.close()
+        raise PaperError(f"{path}: PDF has no pages")
+    return doc
+
+
+def parse_pdf(
+    path: str | Path, *, arxiv_id: str | None = None, use_outline: bool = True, max_pages: int | None = None
+) -> PaperDocument:
+    doc = open_pdf(path)
+    try:
+        if max_pages is not None and doc.page_count > max_pages:
+            doc.select(list(range(max_pages)))
+        try:
+            layout = extract_layout(doc)
+            toc = doc.get_toc(simple=False) if use_outline else []
+        except RuntimeError as exc:  # MuPDF reports damaged content streams this way
+            raise PaperError(f"{path}: corrupt PDF ({exc})") from None
+        text_chars = sum(len(t) for t in layout.raw_text)
+        if text_chars < _MIN_TEXT_CHARS_PER_PAGE * min(doc.page_count, 3):
+            raise PaperError(f"{path}: no text layer (a scanned PDF?); OCR it first")
+        if toc:
+            headings, lines = headings_from_outline(layout, toc)
+        else:
+            headings, lines = [], []
+        source = "outline" if headings else "layout"
+        if not headings:
+            headings, lines = detect_headings(layout)
+        sections = build_sections(layout, headings, lines)
+        title = _title(layout, doc.metadata or {})
+        return PaperDocument(
+            source=str(path),
+            arxiv_id=arxiv_id,
+            title=title,
+            abstract=_abstract_text(sections),
+            page_count=doc.page_count,
+            structure_source=source,
+            sections=sections,
+            page_text=layout.raw_text,
+        )
+    finally:
+        doc.close()
+
+
+def _title(layout: DocumentLayout, metadata: dict) -> str:
+    page = layout.pages[0] if layout.pages else None
+    first = [ln for ln in page.lines if ln.y0 < 0.45 * page.height and len(ln.text) >= 8] if page else []
+    if first:
+        biggest = max(ln.size for ln in first)
+        if biggest >= layout.body_size + 1.5:
+            parts = []
+            for ln in first:
+                if abs(ln.size - biggest) < 0.3:
+                    parts.append(ln.text)
+                elif parts:
+                    break
+            return re.sub(r"\s+", " ", " ".join(parts)).strip()
+    meta = (metadata.get("title") or "").strip()
+    return meta or "Untitled"
+
+
+def _abstract_text(sections: list[Section]) -> str:
+    abstract = next((s for s in sections if s.kind == "abstract"), None)
+    if abstract is None:
+        return ""
+    parts = []
+    for p in abstract.paragraphs:
+        if _ABSTRACT_END.match(p.text):
+            break
+        parts.append(p.text)
+    return "\n\n".join(parts)
+
+
+# --- paragraphs ------------------------------------------------------------------------
+
+
+def _join_lines(prev: str, nxt: str) -> str:
+    if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha():
+        word = prev.rsplit(" ", 1)[-1]
+        # "per-" + "sonalized" loses its hyphen; "state-of-the-" + "art" and "Batch-" + "Normalized" keep it.
+        if nxt[:1].islower() and word.count("-") == 1:
+            return prev[:-1] + nxt
+        return prev + nxt
+    return f"{prev} {nxt}"
+
+
+def _junk_blocks(lines: list[Line], body: float) -> set[int]:
+    """Blocks that are figure labels or stray symbols, not prose."""
+    words: dict[int, int] = {}
+    small: dict[int, bool] = {}
+    letters: dict[int, int] = {}
+    for ln in lines:
+        words[ln.block] = words.get(ln.block, 0) + len(ln.text.split())
+        letters[ln.block] = letters.get(ln.block, 0) + sum(c.isalpha() for c in ln.text)
+        small[ln.block] = small.get(ln.block, True) and ln.size < 0.8 * body
+    return {b for b in words if (small[b] and words[b] < 8) or letters[b] < 2}
+
+
+def build_paragraphs(lines: list[Line], body: float, kind: str) -> list[Paragraph]:
+    junk = _junk_blocks(lines, body)
+    paragraphs: list[Paragraph] = []
+    text = ""
+    last: Line | None = None
+    para_kind = "reference" if kind == "references" else "text"
+    label: str | None = None
+    page = 1
+
+    def flush():
+        nonlocal text
+        if text.strip():
+            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=para_kind if label is None else "caption", label=label))
+        text = ""
+
+    for ln in lines:
+        if ln.block in junk:
+            continue
+        cap = caption_label(ln.text) if ln.first_in_block or (last and last.block != ln.block) else None
+        new_block = last is None or ln.block != last.block
+        if cap or (new_block and not _continues(last, ln, text, label)):
+            flush()
+            label = cap
+            page = ln.page + 1
+            text = ln.text
+        else:
+            text = _join_lines(text, ln.text) if text else ln.text
+        last = ln
+    flush()
+    return paragraphs
+
+
+def _continues(prev: Line | None, ln: Line, text: str, label: str | None) -> bool:
+    """Does a new PyMuPDF block continue the current paragraph?"""
+    if prev is None or not text or label is not None or prev.page != ln.page:
+        return False
+    same_style = abs(prev.size - ln.size) <= 0.6 and prev.bold == ln.bold
+    # Lines split into blocks by PyMuPDF but set as one paragraph: same left edge, normal leading.
+    if same_style and abs(prev.x0 - ln.x0) < 3 and 0 <= ln.y0 - prev.y1 < 0.6 * ln.size:
+        return True
+    # A paragraph running on into the next column.
+    return same_style and ln.text[:1].islower() and not text.rstrip().endswith((".", "!", "?", ":"))
+
+
+# --- sections ------------------------------------------------------------------------
+
+
+def build_sections(layout: DocumentLayout, headings: list[Heading], lines: list[Line]) -> list[Section]:
+    body = layout.body_size
+    sections: list[Section] = []
+    used: set[str] = set()
+
+    def unique(sid: str) -> str:
+        base, n = sid, 2
+        while sid in used:
+            sid = f"{base}-{n}"
+            n += 1
+        used.add(sid)
+        return sid
+
+    first = headings[0].start if headings else len(lines)
+    front_lines = lines[:first]
+    if front_lines:
+        sections.append(_section("front", "Front matter", 1, None, "front", False, front_lines, body, used=unique))
+    stack: list[Section] = []
+    for k, h in enumerate(headings):
+        content_start = h.end + 1 if h.end >= h.start else h.start
+        content_end = headings[k + 1].start if k + 1 < len(headings) else len(lines)
+        content = lines[content_start:content_end]
+        while stack and stack[-1].level >= h.level:
+            stack.pop()
+        parent = stack[-1].id if stack else None
+        kind = h.kind
+        if parent is not None and kind == "body":
+            kind = next(s.kind for s in sections if s.id == parent)
+        sid = h.label or (h.kind if h.kind != "body" else slug(h.title))
+        section = _section(sid, h.title, h.level, parent, kind, h.label is not None, content, body, used=unique, page=h.page + 1)
+        section.synthetic = h.synthetic
+        section.number = h.number
+        sections.append(section)
+        stack.append(section)
+    if not any(s.kind == "abstract" for s in sections):
+        _split_abstract_from_front(sections, used)
+    return sections
+
+
+def _section(sid, title, level, parent, kind, numbered, content, body, *, used, page=None) -> Section:
+    paragraphs = build_paragraphs(content, body, kind)
+    page_start = page or (content[0].page + 1 if content else 1)
+    page_end = max([page_start, *(ln.page + 1 for ln in content)])
+    return Section(
+        id=used(sid), title=title, level=level, page_start=page_start, page_end=page_end,
+        parent_id=parent, kind=kind, numbered=numbered, paragraphs=paragraphs,
+    )
+
+
+def _split_abstract_from_front(sections: list[Section], used: set[str]) -> None:
+    """No printed "Abstract" heading: the first long paragraph of the front matter is the abstract."""
+    if not sections or sections[0].kind != "front":
+        return
+    front = sections[0]
+    start = next((i for i, p in enumerate(front.paragraphs) if len(p.text.split()) >= 60 and not _ABSTRACT_END.match(p.text)), None)
+    if start is None:
+        return
+    end = next((i for i in range(start + 1, len(front.paragraphs)) if _ABSTRACT_END.match(front.paragraphs[i].text)), len(front.paragraphs))
+    moved = front.paragraphs[start:end]
+    front.paragraphs = front.paragraphs[:start] + front.paragraphs[end:]
+    used.add("abstract")
+    abstract = Section(
+        id="abstract", title="Abstract", level=1, page_start=moved[0].page, page_end=moved[-1].page,
+        kind="abstract", synthetic=True, paragraphs=moved,
+    )
+    sections.insert(1, abstract)

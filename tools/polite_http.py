@@ -1,0 +1,196 @@
+"""The one HTTP policy for every request to arXiv: feeds, API and PDFs.
+
+At most one request per `min_interval` seconds over a single connection,
+retries with exponential backoff on 429/503 honouring Retry-After, only
+arXiv hosts, size and time limits on downloads, and nothing half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from tools.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
+RETRY_STATUS = frozenset({429, 503})
+USER_AGENT = "arxiv-monitor/0.1 (+https://github.com/arxiv-monitor; daily digest for a research group)"
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class HostNotAllowed(SourceError):
+    pass
+
+
+class TooLarge(SourceError):
+    pass
+
+
+@dataclass
+class Limits:
+    max_bytes: int = 60 * 1024 * 1024
+    max_seconds: float = 180.0
+
+
+def _retry_after(value: str | None, now_epoch: float) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now_epoch)
+    except (TypeError, ValueError):
+        return None
+
+
+class PoliteClient:
+    def __init__(
+        self,
+        *,
+        min_interval: float = 3.0,
+        max_retries: int = 4,
+        backoff_base: float = 3.0,
+        max_backoff: float = 300.0,
+        timeout: float = 30.0,
+        allowed_hosts: frozenset[str] | set[str] = ARXIV_HOSTS,
+        clock: Clock | None = None,
+        transport: httpx.BaseTransport | None = None,
+        user_agent: str = USER_AGENT,
+    ):
+        self.min_interval = min_interval
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.max_backoff = max_backoff
+        self.allowed_hosts = frozenset(allowed_hosts)
+        self.clock = clock or SystemClock()
+        self.request_times: list[float] = []  # clock time of every request sent, for auditing
+        self._last: float | None = None
+        self._lock = threading.Lock()
+        self._client = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            headers={"User-Agent": user_agent},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def check_host(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in self.allowed_hosts:
+            raise HostNotAllowed(f"refusing to fetch {url}: only arXiv hosts are allowed ({', '.join(sorted(self.allowed_hosts))})")
+
+    def _wait_turn(self) -> None:
+        if self._last is not None:
+            wait = self.min_interval - (self.clock.now() - self._last)
+            if wait > 0:
+                self.clock.sleep(wait)
+        self._last = self.clock.now()
+        self.request_times.append(self._last)
+
+    def _backoff(self, attempt: int, response: httpx.Response | None) -> float:
+        hinted = _retry_after(response.headers.get("Retry-After"), time.time()) if response is not None else None
+        delay = hinted if hinted is not None else self.backoff_base * (2**attempt)
+        return min(delay, self.max_backoff)
+
+    def _send(self, url: str, *, stream: bool) -> httpx.Response:
+        """One logical GET: paced, retried, redirects followed within the allow-list."""
+        self.check_host(url)
+        last_problem = ""
+        for attempt in range(self.max_retries + 1):
+            current = url
+            try:
+                for _hop in range(6):
+                    self._wait_turn()
+                    request = self._client.build_request("GET", current)
+                    response = self._client.send(request, stream=stream)
+                    if response.is_redirect:
+                        location = urljoin(current, response.headers.get("Location", ""))
+                        response.close()
+                        self.check_host(location)
+                        current = location
+                        continue
+                    break
+                else:
+                    raise SourceError(f"too many redirects fetching {url}")
+            except httpx.TransportError as exc:
+                last_problem = f"{type(exc).__name__}: {exc}"
+                response = None
+            else:
+                if response.status_code not in RETRY_STATUS:
+                    if response.status_code >= 400:
+                        response.close()
+                        raise SourceError(f"arXiv answered HTTP {response.status_code} for {url}")
+                    return response
+                last_problem = f"HTTP {response.status_code}"
+                response.close()
+            if attempt < self.max_retries:
+                delay = self._backoff(attempt, response)
+                log.info("arXiv busy (%s); retrying %s in %.0fs", last_problem, url, delay)
+                self.clock.sleep(delay)
+        raise SourceError(f"arXiv is unreachable: {url} failed {self.max_retries + 1} times (last: {last_problem})")
+
+    def get(self, url: str) -> httpx.Response:
+        with self._lock:
+            response = self._send(url, stream=False)
+            return response
+
+    def get_bytes(self, url: str) -> bytes:
+        return self.get(url).content
+
+    def download(self, url: str, dest: Path, limits: Limits | None = None) -> Path:
+        """Stream `url` to `dest` via a temporary file; over-size or over-time downloads leave nothing behind."""
+        limits = limits or Limits()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            response = self._send(url, stream=True)
+            started = self.clock.now()
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+            try:
+                declared = response.headers.get("Content-Length")
+                if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+                    raise TooLarge(f"{url} is {int(declared)} bytes, over the {limits.max_bytes}-byte limit")
+                size = 0
+                with os.fdopen(fd, "wb") as fh:
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > limits.max_bytes:
+                            raise TooLarge(f"{url} exceeded the {limits.max_bytes}-byte limit")
+                        if self.clock.now() - started > limits.max_seconds:
+                            raise SourceError(f"{url} took longer than {limits.max_seconds:.0f}s")
+                        fh.write(chunk)
+                os.replace(tmp, dest)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            finally:
+                response.close()
+        return dest

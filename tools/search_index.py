@@ -1,0 +1,113 @@
+"""BM25 over a paper's paragraphs, with a small Chinese-to-English glossary for questions in Chinese."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[“\"])")
+
+STOPWORDS = frozenset(
+    """a an and are as at be but by can do does for from had has have how however in into is it its of on or our
+    such than that the their them then there these they this those to was we were what when where which while who
+    why will with would you your not no also more most may might over under between using used use based via""".split()
+)
+
+# Questions may be asked in Chinese about an English paper; the offline reader has no
+# translator, so common research terms are mapped to the English words papers use.
+GLOSSARY: dict[str, str] = {
+    "方法": "method approach", "模型": "model", "实验": "experiment experiments evaluation", "数据集": "dataset datasets data",
+    "结果": "results result", "局限": "limitation limitations", "限制": "limitation limitations", "不足": "limitation limitations",
+    "贡献": "contribution contributions propose", "动机": "motivation challenge problem", "问题": "problem question",
+    "训练": "training train", "评估": "evaluation evaluate", "基线": "baseline baselines", "检索": "retrieval retriever retrieve",
+    "生成": "generation generate generative", "性能": "performance accuracy", "准确率": "accuracy", "参数": "parameters",
+    "未来": "future", "工作": "work", "相关工作": "related work", "用户": "users participants", "研究": "study research",
+    "参与者": "participants", "设计": "design", "系统": "system", "摘要": "abstract summary", "引用": "citation citations",
+    "阅读": "reading read", "写作": "writing", "论文": "paper papers", "知识": "knowledge", "预训练": "pre-training pretraining",
+    "微调": "fine-tuning fine-tune", "问答": "question answering", "图": "figure", "表": "table", "损失": "loss",
+    "架构": "architecture", "编码器": "encoder", "解码器": "decoder", "注意力": "attention", "消融": "ablation",
+    "计算": "computation compute cost", "效率": "efficiency efficient", "速度": "speed", "规模": "scale size",
+}
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased English terms; Chinese terms found in the glossary become their English words."""
+    lowered = text.lower()
+    words = [_stem(w) for w in _WORD.findall(lowered) if w not in STOPWORDS and len(w) > 1]
+    for run in _CJK.findall(text):
+        for zh, en in GLOSSARY.items():
+            if zh in run:
+                words += [_stem(w) for w in en.split()]
+    return words
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+@dataclass
+class Hit:
+    index: int
+    score: float
+
+
+class BM25:
+    """Okapi BM25 (k1=1.5, b=0.75) over a list of documents."""
+
+    def __init__(self, documents: list[str], k1: float = 1.5, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.docs = [Counter(tokenize(d)) for d in documents]
+        self.lengths = [sum(c.values()) for c in self.docs]
+        self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
+        df: Counter = Counter()
+        for c in self.docs:
+            df.update(c.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        terms = tokenize(query)
+        if not terms or not self.docs:
+            return []
+        scores = []
+        for i, counts in enumerate(self.docs):
+            s = 0.0
+            norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avg or 1))
+            for t in terms:
+                tf = counts.get(t)
+                if tf:
+                    s += self.idf[t] * tf * (self.k1 + 1) / (tf + norm)
+            if s > 0:
+                scores.append(Hit(i, s))
+        scores.sort(key=lambda h: (-h.score, h.index))
+        return scores[:k]
+
+
+def best_sentence(text: str, query: str, max_chars: int = 400) -> str:
+    """The sentence of `text` that shares most terms with `query`, verbatim (cut at a word if long)."""
+    terms = set(tokenize(query))
+    sentences = split_sentences(text) or [text]
+    best = max(sentences, key=lambda s: (len(terms & set(tokenize(s))), -sentences.index(s)))
+    return clip_verbatim(best, max_chars)
+
+
+def clip_verbatim(text: str, max_chars: int) -> str:
+    """A prefix of `text` no longer than max_chars, ending at a word boundary."""
+    text = text.strip()
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = cut.rfind(" ")
+    return cut[:space] if space > max_chars // 2 else cut

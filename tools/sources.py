@@ -1,0 +1,207 @@
+"""Where a day's papers come from: arXiv itself, or a directory of recorded feeds and PDFs.
+
+Both sources answer the same questions, so the whole product runs offline on
+a recorded day exactly as it runs against arXiv.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from tools.arxiv_api import ArxivAPI, parse_api_response
+from tools.arxiv_ids import ArxivId, parse_arxiv_id
+from tools.errors import ConfigError, FeedParseError, PaperError, SourceError
+from tools.feeds import ANNOUNCE_TYPES, Feed, PaperMeta, merge_entries, parse_feed
+from tools.polite_http import Limits, PoliteClient
+
+log = logging.getLogger(__name__)
+
+FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+
+
+class DayAnnouncements(BaseModel):
+    """What arXiv announced on a day in the profile's categories, deduplicated, with counts."""
+
+    day: date | None
+    entries: list[PaperMeta] = Field(default_factory=list)
+    # category -> announce type -> number of papers listed there
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    sources: list[str] = Field(default_factory=list)
+    backfill: bool = False
+
+    @property
+    def no_announcement(self) -> bool:
+        return not self.entries
+
+    def count_by_type(self) -> dict[str, int]:
+        c = Counter(e.announce_type or "unknown" for e in self.entries)
+        return {t: c.get(t, 0) for t in ANNOUNCE_TYPES}
+
+
+def type_in_category(entry: PaperMeta, category: str) -> str:
+    """How the category's own listing shows the paper: primary papers are new, others cross-listed."""
+    primary = entry.primary_category in (category,) or entry.primary_category.split(".")[0] == category
+    if entry.version == 1:
+        return "new" if primary else "cross"
+    return "replace" if primary else "replace-cross"
+
+
+def select_day(feeds: list[Feed], categories: list[str], day: date | None, sources: list[str], backfill: bool = False) -> DayAnnouncements:
+    entries = [e for e in merge_entries(feeds) if e.in_categories(categories)]
+    counts: dict[str, dict[str, int]] = {}
+    for cat in categories:
+        per = Counter(type_in_category(e, cat) for e in entries if e.in_categories([cat]))
+        counts[cat] = {t: per.get(t, 0) for t in ANNOUNCE_TYPES}
+    return DayAnnouncements(day=day, entries=entries, counts=counts, sources=sources, backfill=backfill)
+
+
+class PaperSource(Protocol):
+    offline: bool
+
+    def announcements(self, categories: list[str], day: date | None = None) -> DayAnnouncements: ...
+
+    def lookup(self, ids: list[ArxivId]) -> dict[str, PaperMeta]: ...
+
+    def fetch_pdf(self, paper: ArxivId) -> Path: ...
+
+
+class OfflineSource:
+    """A directory of recorded feed files (RSS or Atom) and PDFs named like 2501.10120v1.pdf."""
+
+    offline = True
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise ConfigError(f"offline directory {self.directory} does not exist")
+        self._feeds: list[tuple[Path, Feed]] | None = None
+        self._api: dict[str, PaperMeta] | None = None
+
+    def _scan(self) -> None:
+        feeds: list[tuple[Path, Feed]] = []
+        api: dict[str, PaperMeta] = {}
+        for path in sorted(self.directory.rglob("*")):
+            if path.suffix.lower() not in FEED_SUFFIXES or not path.is_file():
+                continue
+            data = path.read_bytes()
+            try:
+                feeds.append((path, parse_feed(data, source=str(path))))
+            except FeedParseError as exc:
+                if "API response" not in str(exc):
+                    raise
+                for meta in parse_api_response(data):
+                    api[meta.versioned_id] = meta
+        self._feeds, self._api = feeds, api
+
+    @property
+    def feeds(self) -> list[tuple[Path, Feed]]:
+        if self._feeds is None:
+            self._scan()
+        return self._feeds or []
+
+    def days(self) -> list[date]:
+        return sorted({f.announced for _, f in self.feeds if f.announced})
+
+    def latest_day(self) -> date | None:
+        days = self.days()
+        return days[-1] if days else None
+
+    def announcements(self, categories: list[str], day: date | None = None) -> DayAnnouncements:
+        day = day or self.latest_day()
+        if day is None:
+            raise SourceError(f"no announcement feeds in {self.directory}")
+        chosen = [(p, f) for p, f in self.feeds if f.announced == day]
+        return select_day([f for _, f in chosen], categories, day, [str(p) for p, _ in chosen])
+
+    def lookup(self, ids: list[ArxivId]) -> dict[str, PaperMeta]:
+        if self._api is None:
+            self._scan()
+        known: dict[str, PaperMeta] = dict(self._api or {})
+        for _, feed in self.feeds:
+            for e in feed.entries:
+                known.setdefault(e.versioned_id, e)
+        found: dict[str, PaperMeta] = {}
+        for asked in ids:
+            matches = [m for m in known.values() if m.arxiv_id == asked.base and asked.version in (None, m.version)]
+            if matches:
+                found[str(asked)] = max(matches, key=lambda m: m.version)
+        return found
+
+    def fetch_pdf(self, paper: ArxivId) -> Path:
+        if paper.version is not None:
+            path = self.directory / f"{paper.filename_stem}.pdf"
+            if path.exists():
+                return path
+        else:
+            versions = sorted(self.directory.glob(f"{paper.filename_stem}v*.pdf"))
+            if versions:
+                return max(versions, key=lambda p: int(p.stem.rsplit("v", 1)[1]))
+        raise PaperError(f"{paper}: no PDF in the offline directory {self.directory}")
+
+
+class OnlineSource:
+    """arXiv itself: the daily RSS feed for today, the API for past days and look-ups, PDFs with a cache."""
+
+    offline = False
+    RSS_URL = "https://rss.arxiv.org/rss/{}"
+
+    def __init__(self, http: PoliteClient, pdf_dir: Path, *, today: date, api: ArxivAPI | None = None, limits: Limits | None = None):
+        self.http = http
+        self.api = api or ArxivAPI(http)
+        self.pdf_dir = Path(pdf_dir)
+        self.today = today
+        self.limits = limits or Limits()
+
+    def announcements(self, categories: list[str], day: date | None = None) -> DayAnnouncements:
+        if day is None or day >= self.today:
+            url = self.RSS_URL.format("+".join(categories))
+            feed = parse_feed(self.http.get_bytes(url), source=url)
+            if day is not None and feed.announced not in (None, day) and feed.entries:
+                # The feed moved on (or has not yet been published): fall back to the API.
+                log.info("today's feed is for %s, not %s; using the API", feed.announced, day)
+            else:
+                return select_day([feed], categories, feed.announced or day, [url])
+        metas = self.api.backfill(categories, day)
+        feed = Feed(source="arXiv API back-fill", title="back-fill", categories=categories, announced=day, entries=metas)
+        return select_day([feed], categories, day, ["arXiv API (back-fill)"], backfill=True)
+
+    def lookup(self, ids: list[ArxivId]) -> dict[str, PaperMeta]:
+        return self.api.lookup(ids)
+
+    def fetch_pdf(self, paper: ArxivId) -> Path:
+        if paper.version is None:
+            meta = self.lookup([paper]).get(str(paper))
+            if meta is None:
+                raise PaperError(f"{paper}: not found on arXiv")
+            paper = meta.id
+        dest = self.pdf_dir / f"{paper.filename_stem}.pdf"
+        if dest.exists() and dest.stat().st_size > 0:
+            return dest  # cached by (id, version)
+        self.http.download(paper.pdf_url, dest, self.limits)
+        with dest.open("rb") as fh:
+            if not fh.read(5).startswith(b"%PDF"):
+                dest.unlink(missing_ok=True)
+                raise PaperError(f"{paper}: arXiv did not return a PDF (it may still be processing)")
+        return dest
+
+
+def resolve_paper_arg(arg: str, source: PaperSource | None) -> tuple[Path, ArxivId | None]:
+    """A command-line paper argument: a PDF path, or an arXiv id fetched through the source."""
+    path = Path(arg)
+    if path.suffix.lower() == ".pdf" or path.exists():
+        if not path.exists():
+            raise PaperError(f"{path}: file not found")
+        try:
+            return path, parse_arxiv_id(path.stem)
+        except ConfigError:
+            return path, None
+    paper = parse_arxiv_id(arg)
+    if source is None:
+        raise ConfigError(f"{arg}: an arXiv id needs a source (online, or --offline-dir)")
+    return source.fetch_pdf(paper), paper
