@@ -11,6 +11,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pymupdf
 
@@ -59,25 +60,31 @@ class DocumentLayout:
             yield from page.lines
 
 
-def _is_bold(span: dict) -> bool:
-    return bool(span["flags"] & 16) or bool(_BOLD_FONT.search(span["font"]))
+@lru_cache(maxsize=512)
+def _bold_font(font: str) -> bool:
+    return bool(_BOLD_FONT.search(font))
 
 
 def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | None:
-    text = re.sub(r"\s+", " ", "".join(s["text"] for s in spans)).strip()
-    spans = [s for s in spans if s["text"].strip()]
-    if not spans or not text:
+    text = " ".join("".join(s["text"] for s in spans).split())
+    if not text:
         return None
-    # The dominant style is that of the most characters.
-    weights: Counter = Counter()
+    # The dominant style is that of the span with the most characters.
+    dominant, most, total, bold_chars = None, -1, 0, 0
     for s in spans:
-        weights[(round(s["size"], 1), s["font"])] += len(s["text"].strip())
-    (size, font), _ = weights.most_common(1)[0]
-    # Bold when nearly all letters are: a heading may hold an italic math symbol.
-    alnum = [(sum(c.isalnum() for c in s["text"]), _is_bold(s)) for s in spans]
-    total = sum(n for n, _ in alnum)
-    bold = total > 0 and sum(n for n, b in alnum if b) >= 0.8 * total
-    return Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, size, bold, block, font)
+        n = len(s["text"]) - s["text"].count(" ")
+        if n <= 0:
+            continue
+        total += n
+        if s["flags"] & 16 or _bold_font(s["font"]):
+            bold_chars += n
+        if n > most:
+            dominant, most = s, n
+    if dominant is None:
+        return None
+    # Bold when nearly all characters are: a heading may hold an italic math symbol.
+    bold = bold_chars >= 0.8 * total
+    return Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, round(dominant["size"], 1), bold, block, dominant["font"])
 
 
 def _block_lines(block: dict, page: int, block_id: int) -> list[Line]:

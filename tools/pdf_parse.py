@@ -47,6 +47,9 @@ def open_pdf(path: str | Path) -> pymupdf.Document:
         head = fh.read(1024)
     if b"%PDF-" not in head:
         raise PaperError(f"{path}: not a PDF (no %PDF header)")
+    # MuPDF would print repair warnings to stderr; our errors say what matters.
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
@@ -56,7 +59,7 @@ def open_pdf(path: str | Path) -> pymupdf.Document:
         raise PaperError(f"{path}: encrypted PDF; a password is needed to read it")
     if doc.page_count == 0:
         doc.close()
-        raise PaperError(f"{path}: PDF has no pages")
+        raise PaperError(f"{path}: corrupt or truncated PDF (no readable pages)")
     return doc
 
 
@@ -147,7 +150,7 @@ def _junk_blocks(lines: list[Line], body: float) -> set[int]:
     letters: dict[int, int] = {}
     for ln in lines:
         words[ln.block] = words.get(ln.block, 0) + len(ln.text.split())
-        letters[ln.block] = letters.get(ln.block, 0) + sum(c.isalpha() for c in ln.text)
+        letters[ln.block] = letters.get(ln.block, 0) + sum(map(str.isalpha, ln.text))
         small[ln.block] = small.get(ln.block, True) and ln.size < 0.8 * body
     return {b for b in words if (small[b] and words[b] < 8) or letters[b] < 2}
 

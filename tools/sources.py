@@ -149,18 +149,29 @@ class OnlineSource:
     """arXiv itself: the daily RSS feed for today, the API for past days and look-ups, PDFs with a cache."""
 
     offline = False
-    RSS_URL = "https://rss.arxiv.org/rss/{}"
 
-    def __init__(self, http: PoliteClient, pdf_dir: Path, *, today: date, api: ArxivAPI | None = None, limits: Limits | None = None):
+    def __init__(
+        self,
+        http: PoliteClient,
+        pdf_dir: Path,
+        *,
+        today: date,
+        api: ArxivAPI | None = None,
+        limits: Limits | None = None,
+        rss_url: str = "https://rss.arxiv.org/rss/{}",
+        pdf_url: str = "https://arxiv.org/pdf/{}",
+    ):
         self.http = http
         self.api = api or ArxivAPI(http)
         self.pdf_dir = Path(pdf_dir)
         self.today = today
         self.limits = limits or Limits()
+        self.rss_url = rss_url
+        self.pdf_url = pdf_url
 
     def announcements(self, categories: list[str], day: date | None = None) -> DayAnnouncements:
         if day is None or day >= self.today:
-            url = self.RSS_URL.format("+".join(categories))
+            url = self.rss_url.format("+".join(categories))
             feed = parse_feed(self.http.get_bytes(url), source=url)
             if day is not None and feed.announced not in (None, day) and feed.entries:
                 # The feed moved on (or has not yet been published): fall back to the API.
@@ -183,7 +194,7 @@ class OnlineSource:
         dest = self.pdf_dir / f"{paper.filename_stem}.pdf"
         if dest.exists() and dest.stat().st_size > 0:
             return dest  # cached by (id, version)
-        self.http.download(paper.pdf_url, dest, self.limits)
+        self.http.download(self.pdf_url.format(paper), dest, self.limits)
         with dest.open("rb") as fh:
             if not fh.read(5).startswith(b"%PDF"):
                 dest.unlink(missing_ok=True)

@@ -1,0 +1,81 @@
+"""A scripted HTTP server on 127.0.0.1 for tests of everything that talks to arXiv."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Script:
+    """Responses per path, served in order; the last one repeats."""
+
+    def __init__(self):
+        self.routes: dict[str, list[tuple[int, dict, bytes]]] = {}
+        self.hits: dict[str, int] = defaultdict(int)
+        self.log: list[str] = []
+
+    def add(self, path: str, *responses: tuple[int, dict, bytes]) -> None:
+        self.routes[path] = list(responses)
+
+    def respond(self, path: str) -> tuple[int, dict, bytes]:
+        key = path if path in self.routes else path.split("?", 1)[0]
+        if key not in self.routes:
+            return 404, {}, b"not found"
+        queue = self.routes[key]
+        n = self.hits[key]
+        self.hits[key] += 1
+        return queue[min(n, len(queue) - 1)]
+
+
+class LoopbackServer:
+    def __init__(self):
+        self.script = Script()
+        script = self.script
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                script.log.append(self.path)
+                status, headers, body = script.respond(self.path)
+                self.send_response(status)
+                for k, v in headers.items():
+                    if v:  # an empty value means: do not send this header
+                        self.send_header(k, v)
+                if "Content-Length" not in headers:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps: pacing is measured, not waited for."""
+
+    def __init__(self):
+        self.t = 1000.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds

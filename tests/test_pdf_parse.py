@@ -1,0 +1,207 @@
+import json
+import re
+
+import pymupdf
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from evals.outline import layout_vs_outline, outline_entries
+from tests.conftest import SAMPLE_DIR
+from tools.errors import PaperError
+from tools.headings import parse_number, roman_value
+from tools.pdf_parse import caption_label, parse_pdf
+
+OUTLINED = ["2302.07302v1", "2203.00130v1", "2304.02623v1", "1111.2011v2"]
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    cache = {}
+
+    def get(name, **kw):
+        key = (name, tuple(sorted(kw.items())))
+        if key not in cache:
+            cache[key] = parse_pdf(SAMPLE_DIR / f"{name}.pdf", **kw)
+        return cache[key]
+
+    return get
+
+
+@pytest.mark.parametrize("name", OUTLINED)
+def test_layout_headings_match_the_outline(name):
+    score, found, gold = layout_vs_outline(SAMPLE_DIR / f"{name}.pdf")
+    assert len(gold) >= 6
+    assert score.f1 >= 0.9, (score, set(gold) - set(found), set(found) - set(gold))
+
+
+@pytest.mark.parametrize("name", OUTLINED)
+def test_outline_and_layout_agree_on_ids(parsed, name):
+    from_outline = parsed(name)
+    from_layout = parsed(name, use_outline=False)
+    assert from_outline.structure_source == "outline" and from_layout.structure_source == "layout"
+    ids_outline = [s.id for s in from_outline.headings() if s.numbered]
+    ids_layout = [s.id for s in from_layout.headings() if s.numbered]
+    assert ids_outline == ids_layout
+
+
+def test_ids_are_the_printed_numbers(parsed):
+    assert [s.id for s in parsed("1111.2011v2").headings() if s.numbered] == ["I", "II", "II.A", "II.B", "III", "IV", "V"]
+    ii_a = parsed("1111.2011v2").section("II.A")
+    assert ii_a.parent_id == "II" and ii_a.level == 2 and ii_a.number == "A"
+    plain = parsed("2203.00130v1")
+    assert plain.section("C.1").parent_id == "C" and plain.section("C").kind == "appendix"
+    assert plain.section("7.2").title.startswith("How does Paper Plain affect")
+    citesee = parsed("2302.07302v1", use_outline=False)
+    assert citesee.section("4.3").title == "[D1] Discover Relevant Citations"
+
+
+def test_papers_without_outline(parsed):
+    resnet = parsed("1512.03385v1")
+    assert resnet.structure_source == "layout"
+    assert [s.id for s in resnet.headings() if s.numbered] == [
+        "1", "2", "3", "3.1", "3.2", "3.3", "3.4", "4", "4.1", "4.2", "4.3", "A", "B", "C",
+    ]
+    assert resnet.section("references").kind == "references"
+    bn = parsed("1502.03167v3")
+    assert bn.section("4.2.1").level == 3 and bn.section("4.2.1").parent_id == "4.2"
+    assert bn.section("3.1").title == "Training and Inference with Batch-Normalized Networks"
+
+
+def test_title_abstract_and_pages(parsed):
+    realm = parsed("2002.08909v1")
+    assert realm.title == "REALM: Retrieval-Augmented Language Model Pre-Training"
+    assert realm.abstract.startswith("Language model pre-training has been shown to capture")
+    assert realm.page_count == 12
+    s = realm.section("4.3")
+    assert 1 <= s.page_start <= s.page_end <= realm.page_count
+    assert all(s.page_start <= p.page <= s.page_end for p in s.paragraphs)
+    # A paper that prints no "Abstract" heading still has its abstract found.
+    physics = parsed("1111.2011v2", use_outline=False)
+    assert physics.section("abstract").synthetic
+    assert physics.abstract.startswith("Theoretical description of anisotropic systems")
+
+
+def test_two_columns_are_read_in_order(parsed):
+    intro = parsed("1512.03385v1").section("1")
+    assert intro.paragraphs[0].text.startswith("Deep convolutional neural networks")
+    # The left column ends mid-sentence and the right column continues it.
+    text = intro.text()
+    assert "Driven by the significance of depth, a question arises" in text
+
+
+def test_running_headers_stamps_and_hyphens_are_removed(parsed):
+    realm = parsed("2002.08909v1")
+    body = [p.text for _, p in realm.paragraphs(include_references=True)]
+    # The running header of pages 2-12 is the title; only page 1's real title remains.
+    assert [p.page for _, p in realm.paragraphs(include_references=True) if realm.title in p.text] == [1]
+    assert not any(re.search(r"arXiv:2002\.08909v1\s+\[cs\.CL\]", t) for t in body)
+    citesee = parsed("2302.07302v1")
+    assert "personalized visual augmentations" in citesee.abstract  # "per-\nsonalized" joined
+
+
+def test_captions_are_found_with_numbers(parsed):
+    realm = parsed("2002.08909v1")
+    labels = [p.label for _, p in realm.captions()]
+    assert {"Figure 1", "Figure 2", "Table 1", "Table 2"} <= set(labels)
+    section, table1 = next((s, p) for s, p in realm.captions() if p.label == "Table 1")
+    assert section.id == "4.3" and table1.text.startswith("Table 1. Test results on Open-QA benchmarks")
+
+
+def test_references_are_kept_apart(parsed):
+    realm = parsed("2002.08909v1")
+    refs = realm.section("references")
+    assert refs.kind == "references" and all(p.kind == "reference" for p in refs.paragraphs)
+    assert not any(s.kind == "references" for s, _ in realm.paragraphs())  # excluded by default
+
+
+def test_number_and_caption_patterns():
+    assert parse_number("3.1. Residual Learning").label == "3.1"
+    assert parse_number("II. SELF-CONSISTENT ACTION").label == "II"
+    assert parse_number("A.2 More results").parts == (1, 2)
+    assert parse_number("Appendix B: Proofs").label == "B"
+    assert parse_number("2016 was a year") is None  # not a heading number
+    assert parse_number("3 0.5 0.7") is None
+    assert roman_value("IV") == 4 and roman_value("IIII") is None
+    assert caption_label("Fig. 3: Results") == "Figure 3"
+    assert caption_label("TABLE II. Parameters") == "Table II"
+    assert caption_label("Figure 2 shows that") is None
+
+
+def test_outline_root_title_entry_is_dropped():
+    entries = outline_entries(SAMPLE_DIR / "1111.2011v2.pdf")
+    assert entries[0] == ("abstract", 1, 1)
+    assert ("i introduction", 1, 1) in entries
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+def _text_pdf(path, pages=1, text="Hello world. " * 40):
+    doc = pymupdf.open()
+    for i in range(pages):
+        page = doc.new_page()
+        page.insert_textbox(pymupdf.Rect(72, 72, 540, 720), f"{i + 1} Section {i + 1}\n{text}", fontsize=10)
+    return doc
+
+
+def test_bad_inputs_raise_one_line_errors(tmp_path):
+    cases = {}
+    (tmp_path / "notes.pdf").write_text("just text")
+    cases["notes.pdf"] = "not a PDF"
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    cases["empty.pdf"] = "empty file"
+    real = (SAMPLE_DIR / "2304.02623v1.pdf").read_bytes()
+    (tmp_path / "truncated.pdf").write_bytes(real[:3000])
+    cases["truncated.pdf"] = "corrupt or truncated"
+    (tmp_path / "garbage.pdf").write_bytes(b"%PDF-1.5\n" + bytes(range(256)) * 40)
+    cases["garbage.pdf"] = "corrupt PDF"
+    doc = _text_pdf(None)
+    doc.save(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="user")
+    cases["locked.pdf"] = "encrypted"
+    scan = pymupdf.open()
+    page = scan.new_page()
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 200), False)
+    pix.set_rect(pix.irect, (200, 200, 200))
+    page.insert_image(page.rect, pixmap=pix)
+    scan.save(tmp_path / "scanned.pdf")
+    cases["scanned.pdf"] = "no text layer"
+    cases["missing.pdf"] = "file not found"
+    for name, expected in cases.items():
+        with pytest.raises(PaperError) as err:
+            parse_pdf(tmp_path / name)
+        assert expected in str(err.value), name
+        assert "\n" not in str(err.value)
+
+
+def test_a_thousand_page_pdf_parses(tmp_path):
+    doc = _text_pdf(None, pages=1000, text="Retrieval augmented generation. " * 30)
+    doc.save(tmp_path / "long.pdf")
+    paper = parse_pdf(tmp_path / "long.pdf")
+    assert paper.page_count == 1000
+    assert sum(len(s.paragraphs) for s in paper.sections) >= 1000
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+
+def test_sections_json_is_the_only_stdout(tmp_path):
+    result = CliRunner().invoke(app, ["sections", str(SAMPLE_DIR / "2302.07302v1.pdf"), "--json", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows[0] == {"id": "abstract", "title": "Abstract", "level": 1, "page_start": 1, "page_end": 1}
+    assert [r["id"] for r in rows][:4] == ["abstract", "1", "2", "2.1"]
+    assert all(list(r) == ["id", "title", "level", "page_start", "page_end"] for r in rows)
+
+
+def test_sections_by_arxiv_id_from_an_offline_directory(tmp_path):
+    result = CliRunner().invoke(app, ["sections", "2002.08909", "--offline-dir", str(SAMPLE_DIR), "--json", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert any(r["id"] == "3.2" for r in json.loads(result.stdout))
+
+
+@pytest.mark.parametrize("arg, message", [("nope.pdf", "file not found"), ("12345", "not an arXiv id")])
+def test_sections_bad_arguments(arg, message):
+    result = CliRunner().invoke(app, ["sections", arg])
+    assert result.exit_code != 0
+    assert message in str(result.exception)
