@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 SectionKind = Literal["front", "abstract", "body", "acknowledgments", "references", "appendix"]
-ParagraphKind = Literal["text", "caption", "reference"]
+ParagraphKind = Literal["text", "caption", "reference", "footnote"]
 
 _WS = re.compile(r"\s+")
 
@@ -87,10 +87,13 @@ class PaperDocument(BaseModel):
         return [s for s in self.sections if s.parent_id == section_id]
 
     def paragraphs(self, *, include_references: bool = False) -> Iterator[tuple[Section, Paragraph]]:
+        """Paragraphs in reading order; references and footnotes only when asked for."""
         for s in self.sections:
             if s.kind == "references" and not include_references:
                 continue
             for p in s.paragraphs:
+                if p.kind == "footnote" and not include_references:
+                    continue
                 yield s, p
 
     def captions(self) -> list[tuple[Section, Paragraph]]:

@@ -13,7 +13,7 @@ from tools.paper_model import Paragraph, PaperDocument, Section
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -143,20 +143,27 @@ def _join_lines(prev: str, nxt: str) -> str:
     return f"{prev} {nxt}"
 
 
-def _junk_blocks(lines: list[Line], body: float) -> set[int]:
-    """Blocks that are figure labels or stray symbols, not prose."""
+def _classify_blocks(lines: list[Line], body: float, page_height: dict[int, float]) -> tuple[set[int], set[int]]:
+    """Blocks that are figure labels or stray symbols (junk), and footnotes: small print low on the page."""
     words: dict[int, int] = {}
-    small: dict[int, bool] = {}
     letters: dict[int, int] = {}
+    tiny: dict[int, bool] = {}
+    small: dict[int, bool] = {}
+    low: dict[int, bool] = {}
     for ln in lines:
-        words[ln.block] = words.get(ln.block, 0) + len(ln.text.split())
-        letters[ln.block] = letters.get(ln.block, 0) + sum(map(str.isalpha, ln.text))
-        small[ln.block] = small.get(ln.block, True) and ln.size < 0.8 * body
-    return {b for b in words if (small[b] and words[b] < 8) or letters[b] < 2}
+        b = ln.block
+        words[b] = words.get(b, 0) + len(ln.text.split())
+        letters[b] = letters.get(b, 0) + sum(map(str.isalpha, ln.text))
+        tiny[b] = tiny.get(b, True) and ln.size < 0.8 * body
+        small[b] = small.get(b, True) and ln.size <= 0.92 * body
+        low[b] = low.get(b, True) and ln.y0 > 0.75 * page_height.get(ln.page, 792.0)
+    junk = {b for b in words if (tiny[b] and words[b] < 8) or letters[b] < 2}
+    footnotes = {b for b in words if b not in junk and small[b] and low[b]}
+    return junk, footnotes
 
 
-def build_paragraphs(lines: list[Line], body: float, kind: str) -> list[Paragraph]:
-    junk = _junk_blocks(lines, body)
+def build_paragraphs(lines: list[Line], body: float, kind: str, page_height: dict[int, float] | None = None) -> list[Paragraph]:
+    junk, footnotes = _classify_blocks(lines, body, page_height or {})
     paragraphs: list[Paragraph] = []
     text = ""
     last: Line | None = None
@@ -167,18 +174,22 @@ def build_paragraphs(lines: list[Line], body: float, kind: str) -> list[Paragrap
     def flush():
         nonlocal text
         if text.strip():
-            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=para_kind if label is None else "caption", label=label))
+            what = "caption" if label is not None else "footnote" if in_footnote else para_kind
+            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=what, label=label))
         text = ""
+
+    in_footnote = False
 
     for ln in lines:
         if ln.block in junk:
             continue
         cap = caption_label(ln.text) if ln.first_in_block or (last and last.block != ln.block) else None
         new_block = last is None or ln.block != last.block
-        if cap or (new_block and not _continues(last, ln, text, label)):
+        if cap or (new_block and not _continues(last, ln, text, label)) or (new_block and (ln.block in footnotes) != in_footnote):
             flush()
             label = cap
             page = ln.page + 1
+            in_footnote = ln.block in footnotes and kind != "references"
             text = ln.text
         else:
             text = _join_lines(text, ln.text) if text else ln.text
@@ -204,6 +215,7 @@ def _continues(prev: Line | None, ln: Line, text: str, label: str | None) -> boo
 
 def build_sections(layout: DocumentLayout, headings: list[Heading], lines: list[Line]) -> list[Section]:
     body = layout.body_size
+    heights = {p.number: p.height for p in layout.pages}
     sections: list[Section] = []
     used: set[str] = set()
 
@@ -218,7 +230,7 @@ def build_sections(layout: DocumentLayout, headings: list[Heading], lines: list[
     first = headings[0].start if headings else len(lines)
     front_lines = lines[:first]
     if front_lines:
-        sections.append(_section("front", "Front matter", 1, None, "front", False, front_lines, body, used=unique))
+        sections.append(_section("front", "Front matter", 1, None, "front", False, front_lines, body, used=unique, heights=heights))
     stack: list[Section] = []
     for k, h in enumerate(headings):
         content_start = h.end + 1 if h.end >= h.start else h.start
@@ -231,7 +243,7 @@ def build_sections(layout: DocumentLayout, headings: list[Heading], lines: list[
         if parent is not None and kind == "body":
             kind = next(s.kind for s in sections if s.id == parent)
         sid = h.label or (h.kind if h.kind != "body" else slug(h.title))
-        section = _section(sid, h.title, h.level, parent, kind, h.label is not None, content, body, used=unique, page=h.page + 1)
+        section = _section(sid, h.title, h.level, parent, kind, h.label is not None, content, body, used=unique, page=h.page + 1, heights=heights)
         section.synthetic = h.synthetic
         section.number = h.number
         sections.append(section)
@@ -241,8 +253,8 @@ def build_sections(layout: DocumentLayout, headings: list[Heading], lines: list[
     return sections
 
 
-def _section(sid, title, level, parent, kind, numbered, content, body, *, used, page=None) -> Section:
-    paragraphs = build_paragraphs(content, body, kind)
+def _section(sid, title, level, parent, kind, numbered, content, body, *, used, page=None, heights=None) -> Section:
+    paragraphs = build_paragraphs(content, body, kind, heights)
     page_start = page or (content[0].page + 1 if content else 1)
     page_end = max([page_start, *(ln.page + 1 for ln in content)])
     return Section(

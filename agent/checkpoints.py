@@ -1,0 +1,36 @@
+"""SQLite checkpoints, with deserialisation limited to the types our state holds."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent import state as st
+from agent.config import Keyword
+from agent.reader import DraftNote, NotesDraft
+from tools.feeds import PaperMeta
+from tools.ledger import UpdateEntry
+from tools.paper_model import Citation
+from tools.reader_tools import CaptionResult, Evidence, SearchResult, SectionListing, SectionSummary, SectionText
+
+STATE_TYPES = [
+    PaperMeta, UpdateEntry, Citation, Keyword, DraftNote, NotesDraft,
+    st.RelevanceVerdict, st.Excluded, st.Note, st.CitedText, st.FuturePart, st.PaperAnalysis, st.Finding,
+    st.CheckReport, st.ReadingStats, st.PaperResult,
+    Evidence, SectionSummary, SectionListing, SectionText, SearchResult, CaptionResult,
+]
+
+
+def serializer() -> JsonPlusSerializer:
+    return JsonPlusSerializer(allowed_msgpack_modules=STATE_TYPES)
+
+
+def open_checkpointer(path: Path) -> SqliteSaver:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False)
+    saver = SqliteSaver(conn, serde=serializer())
+    saver.setup()
+    return saver

@@ -1,0 +1,66 @@
+"""What every node needs at run time: models, sources, storage, prompts and the clock.
+
+It reaches nodes through LangGraph's `context_schema`, so tests hand in fakes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from agent.config import Profile
+from agent.llm import LLMRegistry
+from agent.prompts import PromptLibrary
+from tools.feeds import PaperMeta
+from tools.ledger import Ledger
+from tools.paper_cache import PaperCache
+from tools.paper_model import PaperDocument
+from tools.sources import PaperSource
+
+Events = Callable[[str, dict], None]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ignore(kind: str, data: dict) -> None:
+    pass
+
+
+@dataclass
+class Context:
+    profile: Profile
+    llm: LLMRegistry
+    source: PaperSource
+    ledger: Ledger
+    papers: PaperCache
+    prompts: PromptLibrary
+    now: Callable[[], datetime] = _utcnow
+    events: Events = _ignore  # progress reports: ("paper", {...}), ("stage", {...})
+    cache_dir: Path | None = None  # keyword expansions
+    _docs: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def load_paper(self, meta: PaperMeta) -> PaperDocument:
+        """The parsed paper (fetching the PDF once); a few stay in memory for the nodes that follow."""
+        key = meta.versioned_id
+        with self._lock:
+            if key in self._docs:
+                self._docs.move_to_end(key)
+                return self._docs[key]
+        pdf = self.source.fetch_pdf(meta.id)
+        doc = self.papers.load(pdf, key)
+        with self._lock:
+            self._docs[key] = doc
+            while len(self._docs) > 16:
+                self._docs.popitem(last=False)
+        return doc
+
+    @property
+    def language(self) -> str:
+        return self.profile.language

@@ -1,0 +1,235 @@
+"""The section-aware reader: collects cited notes for each part of the analysis.
+
+With a model it is a tool-calling agent over the section tools, started with
+the section list and a first round of retrieved evidence, within a token
+budget. Offline it is a retrieval reader: the best paragraphs per part.
+Either way every note carries a citation whose quote is verbatim in its section.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+
+from agent.context import Context
+from agent.llm_errors import LLM_ERRORS
+from agent.state import PART_KEYS, PART_QUERIES, PART_TITLES, Note, PaperState, PartKey, ReadingStats
+from tools.errors import MonitorError
+from tools.paper_model import Citation, PaperDocument, normalize_space
+from tools.reader_tools import PaperIndex, TokenBudget, cite_tag, make_reader_tools, render_listing
+from tools.search_index import clip_verbatim, split_sentences
+from tools.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+# Sections whose titles suggest they hold a part: a retrieval reader prefers them.
+PART_SECTION_HINTS: dict[str, tuple[str, ...]] = {
+    "motivation": ("introduction", "motivation", "background"),
+    "contributions": ("introduction", "contribution"),
+    "method": ("method", "approach", "model", "framework", "architecture", "design", "system", "implementation"),
+    "experiments": ("experiment", "result", "evaluation", "study", "analysis", "benchmark"),
+    "future": ("limitation", "future", "conclusion", "discussion"),
+}
+NOTES_PER_PART = 2
+
+
+class DraftNote(BaseModel):
+    part: PartKey
+    claim: str = Field(description="what this evidence shows, one sentence")
+    section_id: str = Field(description="the paper's section id the quote comes from, e.g. '3.1'")
+    page: int = Field(description="page number (1-based) of the quote")
+    quote: str = Field(description="exact words copied from the paper, at most two sentences")
+
+
+class NotesDraft(BaseModel):
+    notes: list[DraftNote] = Field(default_factory=list)
+
+
+def parts_for_prompt(language: str) -> list[dict]:
+    return [{"key": k, "title": PART_TITLES[language][k], "query": PART_QUERIES[k]} for k in PART_KEYS]
+
+
+# --- citations ------------------------------------------------------------------------------
+
+
+def locate_quote(doc: PaperDocument, section_id: str, page: int, quote: str) -> Citation | None:
+    """A verified citation for `quote`: as given, repaired to where the words really are, or None."""
+    wanted = normalize_space(quote)
+    if len(wanted) < 8:
+        return None
+    stated = doc.section(section_id)
+    candidates = ([stated] if stated else []) + [s for s in doc.sections if s is not stated]
+    for section in candidates:
+        for para in section.paragraphs:
+            if wanted in normalize_space(para.text):
+                return Citation(section_id=section.id, page=para.page, quote=quote.strip())
+    return None
+
+
+# --- retrieval reader (offline, and the seed of the model reader) ---------------------------
+
+
+def _hinted_sections(doc: PaperDocument, part: str) -> set[str]:
+    """Sections (and their subsections) whose titles suggest they hold this part."""
+    hints = PART_SECTION_HINTS.get(part, ())
+    chosen: set[str] = set()
+    for s in doc.sections:
+        if any(h in s.title.lower() for h in hints) or (s.parent_id in chosen):
+            chosen.add(s.id)
+    return chosen
+
+
+def retrieval_notes(doc: PaperDocument, per_part: int = NOTES_PER_PART) -> list[Note]:
+    """For each part, the best paragraphs by BM25 (nudged towards fitting sections), quoted by sentence."""
+    index = PaperIndex(doc)
+    notes: list[Note] = []
+    used: set[str] = set()
+
+    def add(part: str, citation: Citation, text: str) -> None:
+        notes.append(Note(id=f"E{len(notes) + 1}", part=part, text=text, citation=citation))
+        used.add(normalize_space(citation.quote))
+
+    abstract = doc.section("abstract")
+    if abstract is not None and abstract.paragraphs:
+        sentences = split_sentences(abstract.paragraphs[0].text)
+        for sentence in sentences[:per_part]:
+            quote = clip_verbatim(sentence, 300)
+            add("summary", Citation(section_id=abstract.id, page=abstract.paragraphs[0].page, quote=quote), quote)
+    for part in PART_KEYS:
+        if part == "summary" and notes:
+            continue
+        hits = index.search(PART_QUERIES[part], k=30).hits
+        # The body first: the abstract is the summary's, appendices and acknowledgments come last.
+        hits = [h for h in hits if doc.section(h.section_id).kind not in ("abstract", "acknowledgments", "appendix")] or hits
+        hinted = _hinted_sections(doc, part)
+        # Prefer the sections made for this part (Method for the method...), when the paper has them.
+        hits = [h for h in hits if h.section_id in hinted] or hits
+        taken = 0
+        for hit in hits:
+            if taken >= per_part:
+                break
+            if normalize_space(hit.citation.quote) in used:
+                continue
+            add(part, hit.citation, hit.citation.quote)
+            taken += 1
+    return notes
+
+
+# --- nodes ------------------------------------------------------------------------------------
+
+
+def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
+    """Fetch and parse the PDF; offline, read it right away; with a model, seed the conversation."""
+    ctx = runtime.context
+    paper = state["paper"]
+    ctx.events("paper", {"id": paper.versioned_id, "step": "reading"})
+    try:
+        doc = ctx.load_paper(paper)
+    except MonitorError as exc:
+        return {"failure": f"无法读取 PDF：{exc}"}
+    stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()))
+    ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
+    if ctx.llm.is_offline("reader"):
+        notes = retrieval_notes(doc)
+        stats.tokens_read = sum(count_tokens(n.citation.quote) for n in notes)
+        stats.stop_reason = "offline retrieval"
+        return {"notes": notes, "reading": stats}
+    index = PaperIndex(doc)
+    seed = retrieval_notes(doc, per_part=1)
+    seed_text = "\n".join(f"- {cite_tag(n.citation)} [{n.part}] {n.citation.quote}" for n in seed)
+    listing = render_listing(index.list_sections())
+    opening = f"{listing}\n\nFirst evidence found by search (verify and extend it):\n{seed_text}"
+    stats.tokens_read = count_tokens(opening)
+    system = ctx.prompts.render(
+        "reader", phase="explore", paper={"title": doc.title, "arxiv_id": paper.versioned_id, "abstract": doc.abstract},
+        parts=parts_for_prompt(ctx.language), budget=ctx.profile.reader.token_budget,
+        max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language,
+    )
+    return {"messages": [SystemMessage(system), HumanMessage(opening)], "reading": stats}
+
+
+def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
+    """One turn of the model: it calls section tools or says it has read enough."""
+    ctx = runtime.context
+    doc = ctx.load_paper(state["paper"])
+    tools = make_reader_tools(PaperIndex(doc))
+    model = ctx.llm.model("reader").bind_tools(tools)
+    try:
+        reply = model.invoke(state["messages"], config=ctx.llm.config("reader", paper=state["paper"].versioned_id))
+    except LLM_ERRORS as exc:
+        stats = state["reading"].model_copy(update={"stop_reason": f"model error: {type(exc).__name__}"})
+        return {"reading": stats}
+    stats = state["reading"]
+    if not reply.tool_calls:
+        stats = stats.model_copy(update={"stop_reason": "model finished"})
+    return {"messages": [reply], "reading": stats}
+
+
+def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
+    """Run the tool calls of the last model turn within the paper's token budget."""
+    ctx = runtime.context
+    settings = ctx.profile.reader
+    stats = state["reading"].model_copy()
+    budget = TokenBudget(settings.token_budget)
+    budget.used = stats.tokens_read
+    tools = {t.name: t for t in make_reader_tools(PaperIndex(ctx.load_paper(state["paper"])), budget)}
+    last = state["messages"][-1]
+    replies: list[ToolMessage] = []
+    for call in last.tool_calls:
+        tool = tools.get(call["name"])
+        if stats.tool_calls >= settings.max_tool_calls:
+            replies.append(ToolMessage("Tool call limit reached; write your notes now.", tool_call_id=call["id"], status="error"))
+        elif tool is None:
+            replies.append(ToolMessage(f"No tool {call['name']!r}.", tool_call_id=call["id"], status="error"))
+        else:
+            replies.append(tool.invoke(call))
+            stats.tool_calls += 1
+    stats.tokens_read = budget.used
+    if budget.exhausted:
+        stats.stop_reason = "token budget"
+    elif stats.tool_calls >= settings.max_tool_calls:
+        stats.stop_reason = "tool call limit"
+    ctx.events("paper", {"id": state["paper"].versioned_id, "step": f"read {stats.tool_calls} tool calls"})
+    return {"messages": replies, "reading": stats}
+
+
+def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
+    """Ask the model for cited notes, keep only those whose quote is really in the paper."""
+    ctx = runtime.context
+    doc = ctx.load_paper(state["paper"])
+    stats = state["reading"].model_copy()
+    instruction = ctx.prompts.render(
+        "reader", phase="notes", paper={"title": doc.title, "arxiv_id": state["paper"].versioned_id, "abstract": doc.abstract},
+        parts=parts_for_prompt(ctx.language), budget=ctx.profile.reader.token_budget,
+        max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language,
+    )
+    messages = _closed_conversation(state["messages"]) + [HumanMessage(instruction)]
+    structured = ctx.llm.model("reader").with_structured_output(NotesDraft, method="function_calling")
+    try:
+        draft = structured.invoke(messages, config=ctx.llm.config("reader", paper=state["paper"].versioned_id))
+    except LLM_ERRORS as exc:
+        log.warning("notes for %s failed (%s); using retrieved evidence", state["paper"].versioned_id, exc)
+        stats.stop_reason = f"{stats.stop_reason}; notes from retrieval (model error)".strip("; ")
+        return {"notes": retrieval_notes(doc), "reading": stats}
+    notes: list[Note] = []
+    for item in (draft.notes if draft else []):
+        citation = locate_quote(doc, item.section_id, item.page, item.quote)
+        if citation is None:
+            stats.notes_dropped += 1
+            continue
+        notes.append(Note(id=f"E{len(notes) + 1}", part=item.part, text=item.claim, citation=citation))
+    if not notes:
+        # A model that could not quote the paper still gets a grounded draft to write from.
+        notes = retrieval_notes(doc)
+        stats.stop_reason = f"{stats.stop_reason}; no verifiable notes, retrieval used".strip("; ")
+    return {"notes": notes, "reading": stats}
+
+
+def _closed_conversation(messages: list) -> list:
+    """Drop a trailing tool-call turn that was never answered (stopped by the budget)."""
+    if messages and isinstance(messages[-1], AIMessage) and messages[-1].tool_calls:
+        return messages[:-1]
+    return list(messages)

@@ -1,0 +1,207 @@
+"""The report: one data structure (the JSON contract), rendered to Markdown and HTML by templates."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jinja2
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.state import PART_KEYS, PART_TITLES, CitedText, MonitorState, Note, PaperResult
+from tools.paper_cache import atomic_write_text
+
+SCHEMA_VERSION = 1
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def md_escape(text: str) -> str:
+    """Text from feeds and papers, safe inside Markdown: no accidental emphasis, links, HTML or headings."""
+    text = " ".join(str(text).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"^([#>+\-]|\d+\.)(\s)", r"\\\1\2", text)
+
+
+def _citation(note: Note, doc_titles: dict[str, str]) -> dict:
+    return {**note.citation.model_dump(), "section_title": doc_titles.get(note.citation.section_id, "")}
+
+
+def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str]) -> dict:
+    return {"text": item.text, "citations": [_citation(notes[e], titles) for e in item.evidence if e in notes]}
+
+
+def _paper_entry(r: PaperResult, titles: dict[str, str]) -> dict:
+    p = r.paper
+    entry = {
+        "arxiv_id": p.versioned_id,
+        "title": p.title,
+        "authors": p.authors,
+        "categories": p.categories,
+        "primary_category": p.primary_category,
+        "announce_type": p.announce_type,
+        "abs_url": p.id.abs_url,
+        "pdf_url": p.id.pdf_url,
+        "abstract": p.abstract,
+        "comment": p.comment,
+        "journal_ref": p.journal_ref,
+        "doi": p.doi,
+        "relevance": r.verdict.model_dump(exclude={"arxiv_id"}),
+    }
+    notes = {n.id: n for n in r.notes}
+    a = r.analysis
+    cite = lambda item: _cited(item, notes, titles)  # noqa: E731
+    entry["analysis"] = {
+        "summary": cite(a.summary),
+        "motivation": cite(a.motivation),
+        "contributions": [cite(c) for c in a.contributions],
+        "method": cite(a.method),
+        "experiments": cite(a.experiments),
+        "future": {
+            "author_limitations": [cite(c) for c in a.future.author_limitations],
+            "inferred_limitations": a.future.inferred_limitations,
+            "suggestions": a.future.suggestions,
+        },
+    }
+    used = []
+    for _, item in a.cited_texts():
+        for e in item.evidence:
+            if e in notes and _citation(notes[e], titles) not in used:
+                used.append(_citation(notes[e], titles))
+    entry["citations"] = used
+    entry["self_check"] = {
+        "passed": not r.unresolved,
+        "revisions": r.revisions,
+        "critic_used": bool(r.check and r.check.critic_used),
+        "unresolved": [f.model_dump() for f in r.unresolved],
+    }
+    entry["reading"] = r.reading.model_dump()
+    return entry
+
+
+def _section_titles(ctx: Context, result: PaperResult) -> dict[str, str]:
+    doc = ctx.load_paper(result.paper)
+    return {s.id: s.title for s in doc.sections}
+
+
+OFFLINE_REASONS_ZH = {"--offline was given": "命令行指定了 --offline", "no model endpoint is configured": "未配置任何模型端点"}
+
+
+def _source_name(source: str) -> str:
+    """Feed files by name only: the report should not depend on where the sample was checked out."""
+    return source if "://" in source or not source.strip() else Path(source).name
+
+
+def compose_report(state: MonitorState, runtime: Runtime[Context]) -> dict:
+    """Freeze everything the report shows into the state, so a re-run renders the very same files."""
+    ctx = runtime.context
+    profile = ctx.profile
+    order = {p.versioned_id: i for i, p in enumerate(state.get("selected", []))}
+    results = sorted(state.get("results", []), key=lambda r: order.get(r.paper.versioned_id, 1_000))
+    written = [r for r in results if r.status == "written"]
+    failed = [r for r in results if r.status == "failed"]
+    announced = state.get("announced", {})
+    skipped = state.get("skipped", {})
+    reg = ctx.llm
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "date": state["day"],
+        "generated_at": state.get("started_at"),
+        "profile": {
+            "name": profile.name, "description": profile.description, "categories": profile.categories,
+            "keywords": [k.model_dump() for k in profile.keywords], "negative_keywords": profile.negative_keywords,
+            "relevance_threshold": profile.relevance_threshold, "max_papers": profile.max_papers, "language": profile.language,
+        },
+        "mode": {
+            "offline": reg.fully_offline,
+            "offline_roles": reg.offline_roles(),
+            "reason": reg.offline_reason,
+            "reason_zh": OFFLINE_REASONS_ZH.get(reg.offline_reason or "", reg.offline_reason),
+            "models": {role: reg.describe(role) for role in ("judge", "reader", "writer", "critic")},
+            "backfill": bool(announced.get("backfill")),
+        },
+        "counts": {
+            "announced": announced.get("total", 0),
+            "by_type": announced.get("by_type", {}),
+            "by_category": announced.get("counts", {}),
+            "candidates": len(state.get("candidates", [])),
+            "judged": len(state.get("verdicts", [])),
+            "relevant": len(state.get("selected", [])),
+            "reported": len(written),
+            "excluded": len(state.get("excluded", [])),
+            "updates": len(state.get("updates", [])),
+            "failures": len(failed),
+            "already_reported": len(skipped.get("already_reported", [])),
+            "not_followed": len(skipped.get("not_followed", [])),
+        },
+        "papers": [_paper_entry(r, _section_titles(ctx, r)) for r in written],
+        "excluded": [
+            {"arxiv_id": e.paper.versioned_id, "title": e.paper.title, "score": e.verdict.score, "stage": e.verdict.stage, "reason": e.verdict.reason}
+            for e in state.get("excluded", [])
+        ],
+        "updates": [u.model_dump() for u in state.get("updates", [])],
+        "failures": [{"arxiv_id": r.paper.versioned_id, "title": r.paper.title, "reason": r.failure} for r in failed],
+        "skipped": skipped,
+        "run": {"prompts": ctx.prompts.metadata, "usage": ctx.llm.usage.as_dict(), "sources": [_source_name(s) for s in announced.get("sources", [])]},
+    }
+    return {"report": report}
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+_NUMBERED_ID = re.compile(r"^(\d+|[IVXL]+|[A-Z])(\.[0-9A-Z]+)*$")
+
+
+def cite_label(citation: dict, zh: bool = True) -> str:
+    """"第3.1节, 第4页" / "摘要, 第1页" / "“Conclusion”部分, 第9页" for a citation record."""
+    sid, page = citation["section_id"], citation["page"]
+    if sid == "abstract":
+        return f"摘要, 第{page}页" if zh else f"Abstract, p. {page}"
+    if _NUMBERED_ID.match(sid):
+        return f"第{sid}节, 第{page}页" if zh else f"Section {sid}, p. {page}"
+    title = citation.get("section_title") or sid
+    return f"“{title}”部分, 第{page}页" if zh else f"“{title}”, p. {page}"
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=autoescape,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_escape
+    env.filters["cite_label"] = cite_label
+    return env
+
+
+def _labels(language: str) -> dict:
+    return {"parts": PART_TITLES[language], "order": PART_KEYS}
+
+
+def _date_zh(day: str) -> str:
+    y, m, d = day.split("-")
+    return f"{int(y)}年{int(m)}月{int(d)}日"
+
+
+def render_markdown(report: dict) -> str:
+    text = _environment(False).get_template("report.md.j2").render(r=report, labels=_labels(report["profile"]["language"]), date_zh=_date_zh(report["date"]))
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def render_html(report: dict) -> str:
+    return _environment(True).get_template("report.html.j2").render(r=report, labels=_labels(report["profile"]["language"]), date_zh=_date_zh(report["date"]))
+
+
+def write_report_files(report: dict, out_dir: Path) -> dict[str, Path]:
+    """report.md, report.html and report.json under out_dir, each written atomically."""
+    paths = {"md": out_dir / "report.md", "html": out_dir / "report.html", "json": out_dir / "report.json"}
+    atomic_write_text(paths["json"], json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    atomic_write_text(paths["md"], render_markdown(report))
+    atomic_write_text(paths["html"], render_html(report))
+    return paths

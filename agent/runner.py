@@ -1,0 +1,136 @@
+"""One monitoring run: context, checkpointed graph, resume or reuse, report files, ledger."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from agent.checkpoints import open_checkpointer
+from agent.config import Profile
+from agent.context import Context, Events, _ignore
+from agent.llm import LLMRegistry
+from agent.prompts import PromptLibrary
+from agent.report import write_report_files
+from graphs.monitor import build_monitor_graph
+from tools.arxiv_ids import parse_arxiv_id
+from tools.feeds import PaperMeta
+from tools.ledger import Ledger
+from tools.paper_cache import PaperCache
+from tools.sources import OfflineSource, PaperSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    day: str
+    paths: dict[str, Path]
+    report: dict
+    status: str  # "completed", "resumed" or "reused"
+    seconds: float
+    usage: dict = field(default_factory=dict)
+
+
+@contextmanager
+def profile_lock(data_dir: Path, profile: str, events: Events) -> Iterator[None]:
+    """One run per profile at a time; a second run waits, then finds the work done."""
+    lock_path = data_dir / "locks" / f"{profile}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            events("stage", {"name": "wait", "detail": f"another run of {profile} is in progress; waiting for it"})
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def thread_id(profile: Profile, day: date) -> str:
+    return f"{profile.name}:{day.isoformat()}"
+
+
+def run_day_for(source: PaperSource, requested: date | None, today: date) -> date:
+    """The day a run is keyed by: --date, else the latest recorded day offline, else today."""
+    if requested is not None:
+        return requested
+    if isinstance(source, OfflineSource):
+        latest = source.latest_day()
+        if latest is not None:
+            return latest
+    return today
+
+
+def run_monitor(
+    profile: Profile,
+    *,
+    registry: LLMRegistry,
+    source: PaperSource,
+    day: date | None = None,
+    out_dir: Path | None = None,
+    prompts: PromptLibrary | None = None,
+    fresh: bool = False,
+    events: Events = _ignore,
+    now=None,
+) -> RunOutcome:
+    started = time.perf_counter()
+    prompts = prompts or PromptLibrary(profile.prompts)
+    prompts.validate()
+    data_dir = profile.data_dir
+    run_day = run_day_for(source, day, (now() if now else datetime.now()).date())
+    with profile_lock(data_dir, profile.name, events):
+        ledger = Ledger(data_dir / "ledger.sqlite")
+        checkpointer = open_checkpointer(data_dir / "checkpoints.sqlite")
+        try:
+            ctx = Context(
+                profile=profile, llm=registry, source=source, ledger=ledger, papers=PaperCache(data_dir / "papers"),
+                prompts=prompts, events=events, cache_dir=data_dir / "cache",
+            )
+            if now is not None:
+                ctx.now = now
+            graph = build_monitor_graph(checkpointer)
+            config = {
+                "configurable": {"thread_id": thread_id(profile, run_day)},
+                "max_concurrency": profile.reader.concurrency,
+                "recursion_limit": 100 + 40 * profile.max_papers,
+            }
+            if fresh:
+                checkpointer.delete_thread(config["configurable"]["thread_id"])
+            snapshot = graph.get_state(config)
+            if snapshot.values.get("report") and not snapshot.next:
+                status = "reused"
+                events("stage", {"name": "reuse", "detail": f"{run_day} was already done; re-rendering its report (no model calls)"})
+                final = snapshot.values
+            elif snapshot.next:
+                status = "resumed"
+                done = len(snapshot.values.get("results", []))
+                events("stage", {"name": "resume", "detail": f"resuming an interrupted run: {done} paper(s) already finished"})
+                final = graph.invoke(None, config, context=ctx, durability="sync")
+            else:
+                status = "completed"
+                final = graph.invoke({"day": run_day.isoformat()}, config, context=ctx, durability="sync")
+            report = final["report"]
+            target = (out_dir or profile.output_dir) / profile.name / report["date"]
+            paths = write_report_files(report, target)
+            reported_day = date.fromisoformat(report["date"])
+            written = [_reported_meta(p) for p in report["papers"]]
+            ledger.mark_reported(profile.name, written, reported_day)
+            ledger.mark_delivered(profile.name, reported_day)
+            ledger.record_run(profile.name, reported_day, status, report["counts"])
+        finally:
+            ledger.close()
+            checkpointer.conn.close()
+    return RunOutcome(day=report["date"], paths=paths, report=report, status=status, seconds=time.perf_counter() - started, usage=registry.usage.as_dict())
+
+
+def _reported_meta(paper: dict) -> PaperMeta:
+    pid = parse_arxiv_id(paper["arxiv_id"])
+    return PaperMeta(arxiv_id=pid.base, version=pid.version or 1, title=paper["title"])

@@ -1,0 +1,176 @@
+"""Typed state of the monitoring graph and the records its agents exchange."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Literal
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from agent.config import Keyword
+from tools.feeds import PaperMeta
+from tools.ledger import UpdateEntry
+from tools.paper_model import Citation
+
+PartKey = Literal["summary", "motivation", "contributions", "method", "experiments", "future"]
+PART_KEYS: tuple[str, ...] = ("summary", "motivation", "contributions", "method", "experiments", "future")
+PART_TITLES: dict[str, dict[str, str]] = {
+    "zh": {
+        "summary": "论文概要", "motivation": "研究动机", "contributions": "核心贡献与创新点",
+        "method": "方法概述", "experiments": "实验说明", "future": "改进建议和未来研究方向",
+    },
+    "en": {
+        "summary": "Summary", "motivation": "Motivation", "contributions": "Contributions and novelty",
+        "method": "Method", "experiments": "Experiments", "future": "Limitations and future directions",
+    },
+}
+# What a reader looks for in each part, as English search words (papers are in English).
+PART_QUERIES: dict[str, str] = {
+    "summary": "we propose introduce present paper approach",
+    "motivation": "challenge problem limitation existing however motivation difficult",
+    "contributions": "contribution propose novel first introduce we show",
+    "method": "method model architecture framework algorithm training objective",
+    "experiments": "experiments results dataset benchmark evaluation outperform accuracy baseline",
+    "future": "limitation limitations future work drawback fail restricted",
+}
+
+
+# --- relevance ------------------------------------------------------------------------
+
+
+class RelevanceVerdict(BaseModel):
+    arxiv_id: str  # with version
+    score: float = Field(ge=0, le=10)
+    relevant: bool
+    matched_topics: list[str] = Field(default_factory=list)
+    reason: str
+    stage: Literal["lexical", "llm", "limit"] = "lexical"
+
+
+class Excluded(BaseModel):
+    paper: PaperMeta
+    verdict: RelevanceVerdict
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+class Note(BaseModel):
+    """One piece of evidence a reader kept, with where it stands in the paper."""
+
+    id: str  # "E1", "E2", ... within one paper
+    part: PartKey
+    text: str
+    citation: Citation
+
+
+# --- writing and checking -------------------------------------------------------------------
+
+
+class CitedText(BaseModel):
+    text: str = Field(description="prose in the report language, with citation markers such as (见第3.1节, 第4页)")
+    evidence: list[str] = Field(default_factory=list, description="ids of the notes (E1, E2, ...) that back this text")
+
+
+class FuturePart(BaseModel):
+    author_limitations: list[CitedText] = Field(default_factory=list, description="limitations the authors state, each cited")
+    inferred_limitations: list[str] = Field(default_factory=list, description="limitations you infer; labelled as inferred in the report")
+    suggestions: list[str] = Field(default_factory=list, description="concrete improvements and future directions")
+
+
+class PaperAnalysis(BaseModel):
+    summary: CitedText
+    motivation: CitedText
+    contributions: list[CitedText] = Field(min_length=1)
+    method: CitedText
+    experiments: CitedText
+    future: FuturePart
+
+    def cited_texts(self) -> list[tuple[str, CitedText]]:
+        out: list[tuple[str, CitedText]] = [("summary", self.summary), ("motivation", self.motivation)]
+        out += [("contributions", c) for c in self.contributions]
+        out += [("method", self.method), ("experiments", self.experiments)]
+        out += [("future", c) for c in self.future.author_limitations]
+        return out
+
+
+class Finding(BaseModel):
+    part: str
+    code: Literal["structure", "missing_evidence", "bad_citation", "quote_not_found", "number_not_in_paper", "not_chinese", "length", "unsupported"]
+    message: str
+
+
+class CheckReport(BaseModel):
+    findings: list[Finding] = Field(default_factory=list)
+    critic_used: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+class ReadingStats(BaseModel):
+    tool_calls: int = 0
+    tokens_read: int = 0
+    full_text_tokens: int = 0
+    stop_reason: str = ""
+    notes_dropped: int = 0
+
+
+class PaperResult(BaseModel):
+    paper: PaperMeta
+    verdict: RelevanceVerdict
+    status: Literal["written", "failed"]
+    title: str = ""
+    abstract: str = ""
+    analysis: PaperAnalysis | None = None
+    notes: list[Note] = Field(default_factory=list)
+    check: CheckReport | None = None
+    revisions: int = 0
+    unresolved: list[Finding] = Field(default_factory=list)
+    failure: str | None = None
+    reading: ReadingStats = Field(default_factory=ReadingStats)
+
+
+# --- graph state ------------------------------------------------------------------------------
+
+
+class MonitorInput(TypedDict, total=False):
+    day: str  # YYYY-MM-DD; empty means the latest recorded day (offline) or today (online)
+
+
+class MonitorState(MonitorInput, total=False):
+    started_at: str
+    keywords: list[Keyword]
+    announced: dict
+    candidates: list[PaperMeta]
+    updates: list[UpdateEntry]
+    skipped: dict[str, list[str]]
+    verdicts: list[RelevanceVerdict]
+    selected: list[PaperMeta]
+    excluded: list[Excluded]
+    results: Annotated[list[PaperResult], operator.add]
+    report: dict
+
+
+class PaperInput(TypedDict):
+    paper: PaperMeta
+    verdict: RelevanceVerdict
+
+
+class PaperState(PaperInput, total=False):
+    messages: Annotated[list[AnyMessage], add_messages]
+    reading: ReadingStats
+    notes: list[Note]
+    analysis: PaperAnalysis
+    check: CheckReport
+    revisions: int
+    failure: str
+    results: list[PaperResult]
+
+
+class PaperOutput(TypedDict):
+    results: list[PaperResult]

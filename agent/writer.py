@@ -1,0 +1,114 @@
+"""The writer: turns cited notes into the six-part analysis, in the report language.
+
+With a model it writes prose under a fixed schema and revises from the
+self-check's findings. Offline it is a template writer: the evidence itself,
+quoted under the same headings, framed in Chinese.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from langchain_core.messages import HumanMessage
+from langgraph.runtime import Runtime
+
+from agent.context import Context
+from agent.llm_errors import LLM_ERRORS
+from agent.state import PART_TITLES, CitedText, FuturePart, Note, PaperAnalysis, PaperState
+from agent.validators import citation_label
+from tools.paper_model import PaperDocument
+
+log = logging.getLogger(__name__)
+
+_FRAMES = {
+    "zh": {
+        "summary": "据摘要所述：",
+        "motivation": "作者指出的问题与研究动机：",
+        "contributions": "作者陈述的贡献：",
+        "method": "方法要点（原文摘录）：",
+        "experiments": "实验与结果（原文摘录）：",
+        "future": "作者提到的局限或后续工作：",
+        "none": "未在论文中检索到与此部分对应的段落。",
+        "no_suggestion": "离线模式不生成推断的局限与改进建议；联机运行时由模型给出并单独标注。",
+    },
+    "en": {
+        "summary": "In the abstract's words:",
+        "motivation": "The problem and motivation the authors state:",
+        "contributions": "A contribution the authors claim:",
+        "method": "Method (quoted):",
+        "experiments": "Experiments and results (quoted):",
+        "future": "Limitations or future work the authors mention:",
+        "none": "No passage of the paper was found for this part.",
+        "no_suggestion": "Offline mode infers no limitations or suggestions; online runs add them, labelled.",
+    },
+}
+
+
+def note_label(note: Note, doc: PaperDocument, language: str) -> str:
+    section = doc.section(note.citation.section_id)
+    return citation_label(section, note.citation.page, language) if section else ""
+
+
+def _quoted(notes: list[Note], doc: PaperDocument, language: str) -> str:
+    return " ".join(f"“{n.citation.quote}”{note_label(n, doc, language)}" for n in notes)
+
+
+def template_analysis(notes: list[Note], doc: PaperDocument, language: str = "zh") -> PaperAnalysis:
+    frames = _FRAMES[language]
+    by_part: dict[str, list[Note]] = {}
+    for n in notes:
+        by_part.setdefault(n.part, []).append(n)
+
+    def cited(part: str) -> CitedText:
+        items = by_part.get(part, [])
+        if not items:
+            return CitedText(text=frames["none"], evidence=[])
+        return CitedText(text=f"{frames[part]}{_quoted(items, doc, language)}", evidence=[n.id for n in items])
+
+    contributions = [
+        CitedText(text=f"{frames['contributions']}{_quoted([n], doc, language)}", evidence=[n.id]) for n in by_part.get("contributions", [])
+    ] or [cited("contributions")]
+    future = FuturePart(
+        author_limitations=[CitedText(text=f"{frames['future']}{_quoted([n], doc, language)}", evidence=[n.id]) for n in by_part.get("future", [])],
+        suggestions=[frames["no_suggestion"]],
+    )
+    return PaperAnalysis(
+        summary=cited("summary"), motivation=cited("motivation"), contributions=contributions,
+        method=cited("method"), experiments=cited("experiments"), future=future,
+    )
+
+
+def notes_for_prompt(notes: list[Note], doc: PaperDocument, language: str) -> list[dict]:
+    return [
+        {"id": n.id, "part": n.part, "claim": n.text, "quote": n.citation.quote, "marker": note_label(n, doc, language)}
+        for n in notes
+    ]
+
+
+def write_analysis(state: PaperState, runtime: Runtime[Context]) -> dict:
+    ctx = runtime.context
+    paper = state["paper"]
+    doc = ctx.load_paper(paper)
+    check = state.get("check")
+    revisions = state.get("revisions", 0) + (1 if check is not None else 0)
+    ctx.events("paper", {"id": paper.versioned_id, "step": "writing" if not revisions else f"revision {revisions}"})
+    if ctx.llm.is_offline("writer"):
+        return {"analysis": template_analysis(state["notes"], doc, ctx.language), "revisions": revisions}
+    prompt = ctx.prompts.render(
+        "writer",
+        paper={"title": doc.title, "arxiv_id": paper.versioned_id, "abstract": doc.abstract},
+        notes=notes_for_prompt(state["notes"], doc, ctx.language),
+        parts=[{"key": k, "title": t} for k, t in PART_TITLES[ctx.language].items()],
+        language=ctx.language,
+        findings=[f.model_dump() for f in check.findings] if check else [],
+        previous=state["analysis"].model_dump_json(indent=1) if check is not None and state.get("analysis") else "",
+    )
+    structured = ctx.llm.model("writer").with_structured_output(PaperAnalysis, method="function_calling")
+    try:
+        analysis = structured.invoke([HumanMessage(prompt)], config=ctx.llm.config("writer", paper=paper.versioned_id))
+    except LLM_ERRORS as exc:
+        log.warning("writer failed for %s (%s); keeping the previous draft or the template", paper.versioned_id, exc)
+        analysis = None
+    if analysis is None:
+        analysis = state.get("analysis") or template_analysis(state["notes"], doc, ctx.language)
+    return {"analysis": analysis, "revisions": revisions}

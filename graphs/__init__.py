@@ -1,0 +1,1 @@
+"""LangGraph graph builders: wiring only; the nodes live in `agent`."""

@@ -1,0 +1,40 @@
+"""The monitoring graph: search -> widen keywords -> judge -> one paper subgraph per paper (Send) -> report."""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
+
+from agent.context import Context
+from agent.judge import judge_relevance
+from agent.report import compose_report
+from agent.searcher import expand_keywords, search_papers
+from agent.state import MonitorInput, MonitorState
+from graphs.paper import build_paper_graph
+
+
+def fan_out_papers(state: MonitorState) -> list[Send] | str:
+    """One reader-writer-checker run per selected paper, in parallel."""
+    verdicts = {v.arxiv_id: v for v in state.get("verdicts", [])}
+    sends = [Send("paper", {"paper": p, "verdict": verdicts[p.versioned_id]}) for p in state.get("selected", [])]
+    return sends or "compose_report"
+
+
+def build_monitor_graph(checkpointer=None):
+    g = StateGraph(MonitorState, context_schema=Context, input_schema=MonitorInput)
+    g.add_node("search_papers", search_papers)
+    g.add_node("expand_keywords", expand_keywords)
+    g.add_node("judge_relevance", judge_relevance)
+    g.add_node("paper", build_paper_graph())
+    g.add_node("compose_report", compose_report)
+    g.add_edge(START, "search_papers")
+    g.add_edge("search_papers", "expand_keywords")
+    g.add_edge("expand_keywords", "judge_relevance")
+    g.add_conditional_edges("judge_relevance", fan_out_papers, ["paper", "compose_report"])
+    g.add_edge("paper", "compose_report")
+    g.add_edge("compose_report", END)
+    return g.compile(checkpointer=checkpointer, name="monitor")
+
+
+# For `langgraph dev` / LangGraph Studio (see langgraph.json).
+graph = build_monitor_graph()

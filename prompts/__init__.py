@@ -1,0 +1,1 @@
+"""Prompt templates: prompts/<role>/<variant>.md.j2, rendered only by agent.prompts."""

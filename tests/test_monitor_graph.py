@@ -1,0 +1,227 @@
+import json
+import re
+import shutil
+from datetime import date
+
+import pytest
+
+from agent.config import load_profile
+from agent.llm import offline_registry
+from agent.runner import run_monitor
+from agent.validators import CITATION_MARK
+from tests.conftest import REPO, SAMPLE_DIR
+from tests.scripted_agents import analysis_from_notes, judge_handler, reader_turns, scripted_registry
+from tools.paper_model import normalize_space
+from tools.pdf_parse import parse_pdf
+from tools.sources import OfflineSource
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def profile(tmp_path):
+    p = load_profile(REPO / "profiles" / "sample.toml")
+    return p.model_copy(update={"data_dir": tmp_path / "data", "output_dir": tmp_path / "reports"})
+
+
+def run(profile, registry, source=None, **kw):
+    return run_monitor(profile, registry=registry, source=source or OfflineSource(SAMPLE_DIR), **kw)
+
+
+def assert_citations_verbatim(report):
+    docs = {}
+    for paper in report["papers"]:
+        doc = docs.setdefault(paper["arxiv_id"], parse_pdf(SAMPLE_DIR / f"{paper['arxiv_id']}.pdf"))
+        assert paper["citations"], paper["arxiv_id"]
+        for c in paper["citations"]:
+            section = doc.section(c["section_id"])
+            assert section is not None, c
+            assert section.page_start <= c["page"] <= section.page_end, c
+            assert normalize_space(c["quote"]) in normalize_space(section.text()), c
+
+
+def test_offline_run_writes_three_consistent_files(profile):
+    outcome = run(profile, offline_registry("--offline was given"))
+    assert outcome.status == "completed" and outcome.day == "2026-11-20"
+    report = json.loads(outcome.paths["json"].read_text(encoding="utf-8"))
+    md = outcome.paths["md"].read_text(encoding="utf-8")
+    html = outcome.paths["html"].read_text(encoding="utf-8")
+    assert set(report) >= {"date", "profile", "counts", "papers", "excluded", "updates", "failures"}
+    ids = [p["arxiv_id"] for p in report["papers"]]
+    assert set(ids) == {"2002.08909v1", "2005.11401v4", "2007.01282v2", "2203.00130v1", "2304.02623v1", "2302.07302v1"}
+    assert {e["arxiv_id"] for e in report["excluded"]} == {"1111.2011v2", "1502.03167v3", "1512.03385v1", "2301.11305v2"}
+    assert all(e["reason"] for e in report["excluded"])
+    counts = report["counts"]
+    assert (counts["announced"], counts["candidates"], counts["relevant"], counts["reported"]) == (10, 10, 6, 6)
+    assert_citations_verbatim(report)
+    # The report says no model was used, in all three forms.
+    assert report["mode"]["offline"] is True
+    assert "离线模式：本报告未使用任何语言模型" in md and "离线模式：本报告未使用任何语言模型" in html
+    # Same structure for every paper, headings never indented into code blocks.
+    for heading in ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点", "#### 方法概述", "#### 实验说明", "#### 改进建议和未来研究方向"):
+        assert md.count(f"\n{heading}\n") == 6, heading
+    assert not re.search(r"^[ \t]+#", md, re.M)
+    assert "Announce Type" not in md and "arXiv:2002.08909v1" not in md
+    # Every marker in the Markdown names a real section of its paper.
+    for paper in report["papers"]:
+        doc = parse_pdf(SAMPLE_DIR / f"{paper['arxiv_id']}.pdf")
+        for part in ("summary", "motivation", "method", "experiments"):
+            for m in CITATION_MARK.finditer(paper["analysis"][part]["text"]):
+                sid = "abstract" if m["abs"] else m["sec"]
+                assert doc.section(sid) is not None
+    assert "<script" not in html
+
+
+def test_same_day_again_costs_no_model_calls_and_writes_the_same_report(profile):
+    registry, models = scripted_registry()
+    first = run(profile.model_copy(update={"max_papers": 2}), registry)
+    calls = sum(len(m.calls) for m in models.values())
+    assert first.status == "completed" and calls > 0
+    before = {k: p.read_bytes() for k, p in first.paths.items()}
+    again_registry, again_models = scripted_registry()
+    second = run(profile.model_copy(update={"max_papers": 2}), again_registry)
+    assert second.status == "reused"
+    assert sum(len(m.calls) for m in again_models.values()) == 0
+    assert {k: p.read_bytes() for k, p in second.paths.items()} == before
+
+
+def test_judge_excludes_an_off_topic_paper_with_its_reason(profile):
+    registry, models = scripted_registry(judge={"VerdictBatch": judge_handler({"2304.02623v1": (2.0, False, "关于写作辅助的立场论文，与检索增强无关。")})})
+    outcome = run(profile.model_copy(update={"max_papers": 3}), registry)
+    report = outcome.report
+    excluded = {e["arxiv_id"]: e for e in report["excluded"]}
+    assert excluded["2304.02623v1"]["stage"] == "llm"
+    assert excluded["2304.02623v1"]["reason"] == "关于写作辅助的立场论文，与检索增强无关。"
+    # The four papers the prefilter rejects never reach the model: one batched call for the six others.
+    prompts = [m for kind, m in models["judge"].calls if kind == "VerdictBatch"]
+    assert len(prompts) == 1
+    judged = re.findall(r"^### (\S+)$", prompts[0][0].content, re.M)
+    assert sorted(judged) == ["2002.08909v1", "2005.11401v4", "2007.01282v2", "2203.00130v1", "2302.07302v1", "2304.02623v1"]
+    assert excluded["1502.03167v3"]["stage"] == "lexical"
+    assert len(report["papers"]) == 3 and all(e["arxiv_id"] not in excluded for e in report["papers"])
+    # Over the daily limit: relevant, but excluded with that reason.
+    assert any("超出每日上限" in e["reason"] for e in report["excluded"])
+
+
+def test_reader_tool_loop_stops_at_the_budget(profile):
+    script = [("list_sections", {})] + [("read_section", {"section_id": sid, "max_tokens": 6000}) for sid in ("1", "2", "3", "3.1", "3.2", "3.3", "4")]
+    registry, models = scripted_registry(reader={"tools": reader_turns(script)})
+    small = profile.model_copy(update={"max_papers": 1, "reader": profile.reader.model_copy(update={"token_budget": 3000, "max_tool_calls": 20})})
+    outcome = run(small, registry)
+    paper = outcome.report["papers"][0]
+    reading = paper["reading"]
+    assert reading["stop_reason"] == "token budget"
+    assert 1 <= reading["tool_calls"] < len(script)
+    assert reading["tokens_read"] >= 3000
+    kinds = models["reader"].kinds()
+    assert kinds.count("NotesDraft") == 1 and kinds.index("NotesDraft") == len(kinds) - 1
+    assert paper["self_check"]["passed"], paper["self_check"]
+    assert_citations_verbatim(outcome.report)
+
+
+def test_reader_stops_at_the_tool_call_limit(profile):
+    script = [("search_paper", {"query": f"retrieval {i}"}) for i in range(10)]
+    registry, _ = scripted_registry(reader={"tools": reader_turns(script)})
+    limited = profile.model_copy(update={"max_papers": 1, "reader": profile.reader.model_copy(update={"max_tool_calls": 3})})
+    reading = run(limited, registry).report["papers"][0]["reading"]
+    assert reading["tool_calls"] == 3 and reading["stop_reason"] == "tool call limit"
+
+
+def test_writer_revises_after_a_failed_check(profile):
+    drafts = []
+
+    def writer(messages, kwargs):
+        drafts.append(messages[0].content)
+
+        def break_it(analysis):
+            analysis["method"]["evidence"] = ["E99"]  # an id that does not exist
+            analysis["method"]["text"] += "（见第42节, 第3页）"
+            return analysis
+
+        return analysis_from_notes(messages, kwargs, mutate=break_it if len(drafts) == 1 else None)
+
+    registry, _ = scripted_registry(writer={"PaperAnalysis": writer})
+    outcome = run(profile.model_copy(update={"max_papers": 1}), registry)
+    paper = outcome.report["papers"][0]
+    assert len(drafts) == 2
+    assert "failed the self-check" in drafts[1] and "E99 does not exist" in drafts[1]
+    assert paper["self_check"] == {"passed": True, "revisions": 1, "critic_used": True, "unresolved": []}
+
+
+def test_what_still_fails_after_revisions_is_removed_or_marked(profile):
+    def stubborn(messages, kwargs):
+        def break_it(analysis):
+            analysis["experiments"]["text"] += "准确率提升了 97.31415%（见第42节, 第3页）。"
+            return analysis
+
+        return analysis_from_notes(messages, kwargs, mutate=break_it)
+
+    registry, models = scripted_registry(writer={"PaperAnalysis": stubborn})
+    outcome = run(profile.model_copy(update={"max_papers": 1}), registry)
+    paper = outcome.report["papers"][0]
+    assert models["writer"].kinds().count("PaperAnalysis") == 1 + profile.writer.max_revisions
+    assert "见第42节" not in paper["analysis"]["experiments"]["text"]  # the bad citation is removed
+    codes = {f["code"] for f in paper["self_check"]["unresolved"]}
+    assert codes == {"number_not_in_paper"}  # the invented number stays, marked
+    md = outcome.paths["md"].read_text(encoding="utf-8")
+    assert "自检未通过的内容" in md and "97.31415" in md
+
+
+def test_critic_findings_are_marked(profile):
+    critic = {"Critique": lambda m, k: {"unsupported": [{"part": "method", "claim": "方法部分……", "reason": "证据未提及该结论"}]}}
+    registry, _ = scripted_registry(critic=critic)
+    paper = run(profile.model_copy(update={"max_papers": 1}), registry).report["papers"][0]
+    assert paper["self_check"]["revisions"] == profile.writer.max_revisions
+    assert [f["code"] for f in paper["self_check"]["unresolved"]] == ["unsupported"]
+
+
+def test_a_broken_pdf_is_reported_and_the_rest_go_on(profile, tmp_path):
+    day = tmp_path / "day"
+    shutil.copytree(SAMPLE_DIR, day)
+    (day / "2002.08909v1.pdf").write_bytes(b"%PDF-1.5\nthis is not really a pdf")
+    outcome = run(profile, offline_registry("test"), source=OfflineSource(day))
+    report = outcome.report
+    assert [f["arxiv_id"] for f in report["failures"]] == ["2002.08909v1"]
+    assert "corrupt PDF" in report["failures"][0]["reason"]
+    assert len(report["papers"]) == 5
+    assert "附录 C：未能读取的论文" in outcome.paths["md"].read_text(encoding="utf-8")
+
+
+class Crash(Exception):
+    pass
+
+
+def test_an_interrupted_run_resumes_without_redoing_finished_papers(profile):
+    limited = profile.model_copy(update={"max_papers": 3, "reader": profile.reader.model_copy(update={"concurrency": 1})})
+    written = []
+
+    def crashing_writer(messages, kwargs):
+        paper = re.search(r"arXiv (\S+)\)", messages[0].content).group(1)
+        if len(written) == 2:
+            raise Crash("power cut")  # not a model error: the run stops here
+        written.append(paper)
+        return analysis_from_notes(messages, kwargs)
+
+    registry, _ = scripted_registry(writer={"PaperAnalysis": crashing_writer})
+    with pytest.raises(Crash):
+        run(limited, registry)
+    assert len(written) == 2
+
+    registry2, models2 = scripted_registry()
+    outcome = run(limited, registry2)
+    assert outcome.status == "resumed"
+    again = [re.search(r"arXiv (\S+)\)", m[0].content).group(1) for k, m in models2["writer"].calls if k == "PaperAnalysis"]
+    assert again and not set(again) & set(written)
+    assert len(outcome.report["papers"]) == 3
+
+
+def test_mixed_mode_and_model_errors_degrade_per_paper(profile):
+    import openai
+
+    def failing_notes(messages, kwargs):
+        raise openai.APIConnectionError(request=None)
+
+    registry, _ = scripted_registry(reader={"NotesDraft": failing_notes})
+    paper = run(profile.model_copy(update={"max_papers": 1}), registry).report["papers"][0]
+    assert "model error" in paper["reading"]["stop_reason"]
+    assert paper["citations"]  # retrieved evidence stood in
