@@ -29,7 +29,7 @@ demo: $(STAMP)
 	$(VENV)/bin/arxiv-monitor run --profile profiles/sample.toml --offline
 
 test: $(LLAMA_STAMP)
-	$(PY) -m pytest -q
+	ARXIV_MONITOR_REQUIRE_LLAMA=1 $(PY) -m pytest -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not llama"

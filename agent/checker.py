@@ -13,9 +13,9 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from agent.context import Context
-from agent.llm_errors import LLM_ERRORS
-from agent.state import PART_TITLES, CheckReport, CitedText, Finding, Note, PaperAnalysis, PaperResult, PaperState
+from agent.context import Context, context_of
+from agent.structured import call_structured
+from agent.state import PART_TITLES, CheckReport, CitedText, Finding, Note, PaperAnalysis, PaperResult, PaperState, bounded
 from agent.validators import citation_exists, find_markers, quote_in_section, validate_analysis
 from agent.writer import note_label
 from tools.paper_model import PaperDocument
@@ -24,17 +24,28 @@ log = logging.getLogger(__name__)
 
 
 class UnsupportedClaim(BaseModel):
-    part: str = Field(description="summary, motivation, contributions, method, experiments or future")
-    claim: str = Field(description="the sentence that its evidence does not support")
-    reason: str
+    part: str = bounded(max_length=20, description="summary, motivation, contributions, method, experiments or future")
+    claim: str = bounded(max_length=200, description="the sentence that its evidence does not support")
+    reason: str = bounded(max_length=200)
 
 
 class Critique(BaseModel):
-    unsupported: list[UnsupportedClaim] = Field(default_factory=list)
+    unsupported: list[UnsupportedClaim] = bounded(max_items=6, default_factory=list)
 
 
-def critic_findings(analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, runtime: Runtime[Context], paper_id: str) -> list[Finding]:
-    ctx = runtime.context
+def _part_name(part: str) -> str:
+    """The critic's part names, mapped to the schema's (a model may answer with a title)."""
+    key = part.strip().lower()
+    for name, titles in ((k, {k, PART_TITLES["zh"][k], PART_TITLES["en"][k].lower()}) for k in PART_TITLES["zh"]):
+        if key in titles:
+            return name
+    return "future" if key.startswith("future") else key or "summary"
+
+
+def critic_findings(
+    analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, runtime: Runtime[Context], paper_id: str
+) -> tuple[list[Finding], dict | None]:
+    ctx = context_of(runtime)
     by_id = {n.id: n for n in notes}
     parts = [
         {"part": part, "title": PART_TITLES[ctx.language][part], "text": item.text,
@@ -42,25 +53,26 @@ def critic_findings(analysis: PaperAnalysis, notes: list[Note], doc: PaperDocume
         for part, item in analysis.cited_texts()
     ]
     prompt = ctx.prompts.render("critic", paper={"title": doc.title, "arxiv_id": paper_id}, parts=parts, language=ctx.language)
-    structured = ctx.llm.model("critic").with_structured_output(Critique, method="function_calling")
-    try:
-        critique = structured.invoke([HumanMessage(prompt)], config=ctx.llm.config("critic", paper=paper_id))
-    except LLM_ERRORS as exc:
-        log.warning("critic failed for %s: %s", paper_id, exc)
-        return []
-    return [Finding(part=c.part, code="unsupported", message=f"{c.claim} — {c.reason}") for c in (critique.unsupported if critique else [])]
+    critique, failed = call_structured(ctx.llm, "critic", Critique, [HumanMessage(prompt)], paper=paper_id)
+    if failed:
+        return [], failed
+    claims = critique.unsupported
+    return [Finding(part=_part_name(c.part), code="unsupported", message=f"{c.claim} — {c.reason}") for c in claims], None
 
 
 def check_analysis(state: PaperState, runtime: Runtime[Context]) -> dict:
-    ctx = runtime.context
+    ctx = context_of(runtime)
     paper = state["paper"]
     doc = ctx.load_paper(paper)
     findings = validate_analysis(state["analysis"], state["notes"], doc, language=ctx.language, settings=ctx.profile.writer)
     critic_used = not ctx.llm.is_offline("critic")
+    degraded = []
     if critic_used:
-        findings += critic_findings(state["analysis"], state["notes"], doc, runtime, paper.versioned_id)
+        more, failed = critic_findings(state["analysis"], state["notes"], doc, runtime, paper.versioned_id)
+        findings += more
+        degraded += [failed] if failed else []
     ctx.events("paper", {"id": paper.versioned_id, "step": f"self-check: {len(findings)} finding(s)"})
-    return {"check": CheckReport(findings=findings, critic_used=critic_used)}
+    return {"check": CheckReport(findings=findings, critic_used=critic_used), "degraded": degraded}
 
 
 # --- what still fails ------------------------------------------------------------------------
@@ -95,11 +107,14 @@ def repair_analysis(analysis: PaperAnalysis, notes: list[Note], doc: PaperDocume
 
 
 def finalize_paper(state: PaperState, runtime: Runtime[Context]) -> dict:
-    ctx = runtime.context
+    ctx = context_of(runtime)
     paper = state["paper"]
     if state.get("failure"):
         ctx.events("paper", {"id": paper.versioned_id, "step": "failed", "done": True})
-        result = PaperResult(paper=paper, verdict=state["verdict"], status="failed", title=paper.title, abstract=paper.abstract, failure=state["failure"])
+        result = PaperResult(
+            paper=paper, verdict=state["verdict"], status="failed", title=paper.title, abstract=paper.abstract,
+            failure=state["failure"], degraded=state.get("degraded", []),
+        )
         return {"results": [result]}
     doc = ctx.load_paper(paper)
     analysis = repair_analysis(state["analysis"], state["notes"], doc, ctx.language)
@@ -111,6 +126,6 @@ def finalize_paper(state: PaperState, runtime: Runtime[Context]) -> dict:
     result = PaperResult(
         paper=paper, verdict=state["verdict"], status="written", title=paper.title, abstract=paper.abstract,
         analysis=analysis, notes=state["notes"], check=state["check"], revisions=state.get("revisions", 0),
-        unresolved=unresolved, reading=state["reading"],
+        unresolved=unresolved, reading=state["reading"], degraded=state.get("degraded", []),
     )
     return {"results": [result]}

@@ -64,3 +64,13 @@ class Context:
     @property
     def language(self) -> str:
         return self.profile.language
+
+
+def context_of(runtime) -> Context:
+    """The run's Context; when a client (LangGraph Studio, `langgraph dev`) sends none, the environment's default."""
+    ctx = runtime.context
+    if isinstance(ctx, Context):
+        return ctx
+    from agent.studio import default_context  # built lazily: it opens files and databases
+
+    return default_context(ctx if isinstance(ctx, dict) else {})

@@ -6,13 +6,13 @@ import logging
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from agent.config import Keyword
-from agent.context import Context
+from agent.context import Context, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
-from agent.llm_errors import LLM_ERRORS
-from agent.state import Excluded, MonitorState, RelevanceVerdict
+from agent.structured import call_structured
+from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from tools.feeds import PaperMeta
 
 log = logging.getLogger(__name__)
@@ -21,14 +21,22 @@ BATCH_SIZE = 8
 
 class ModelVerdict(BaseModel):
     arxiv_id: str = Field(description="the id exactly as given, with version")
-    score: float = Field(ge=0, le=10, description="0 = off topic, 10 = squarely on the group's topics")
+    score: float = Field(description="0 = off topic, 10 = squarely on the group's topics")
     relevant: bool
-    matched_topics: list[str] = Field(default_factory=list)
-    reason: str = Field(description="one sentence, in the report language, why")
+    matched_topics: list[str] = bounded(max_items=5, item_length=60, default_factory=list)
+    reason: str = bounded(max_length=200, description="one sentence, in the report language, why")
+
+    @field_validator("score", mode="after")
+    @classmethod
+    def _on_a_ten_point_scale(cls, value: float) -> float:
+        # Grammar-constrained local models ignore numeric bounds; a 0-100 answer is rescaled.
+        if 10 < value <= 100:
+            value /= 10
+        return min(10.0, max(0.0, value))
 
 
 class VerdictBatch(BaseModel):
-    verdicts: list[ModelVerdict] = Field(default_factory=list)
+    verdicts: list[ModelVerdict] = bounded(max_items=BATCH_SIZE, default_factory=list)
 
 
 def lexical_verdict(paper: PaperMeta, lex: LexicalResult, threshold: float) -> RelevanceVerdict:
@@ -40,8 +48,10 @@ def lexical_verdict(paper: PaperMeta, lex: LexicalResult, threshold: float) -> R
     return RelevanceVerdict(arxiv_id=paper.versioned_id, score=score, relevant=relevant, matched_topics=lex.topics, reason=reason, stage="lexical")
 
 
-def _model_verdicts(batch: list[tuple[PaperMeta, LexicalResult]], keywords: list[Keyword], runtime: Runtime[Context]) -> dict[str, ModelVerdict]:
-    ctx = runtime.context
+def _model_verdicts(
+    batch: list[tuple[PaperMeta, LexicalResult]], keywords: list[Keyword], runtime: Runtime[Context], degraded: list[dict]
+) -> dict[str, ModelVerdict]:
+    ctx = context_of(runtime)
     profile = ctx.profile
     prompt = ctx.prompts.render(
         "judge",
@@ -53,21 +63,20 @@ def _model_verdicts(batch: list[tuple[PaperMeta, LexicalResult]], keywords: list
         threshold=profile.relevance_threshold,
         language=profile.language,
     )
-    structured = ctx.llm.model("judge").with_structured_output(VerdictBatch, method="function_calling")
-    try:
-        result = structured.invoke([HumanMessage(prompt)], config=ctx.llm.config("judge"))
-    except LLM_ERRORS as exc:
-        log.warning("judge model failed (%s); lexical verdicts used for %d papers", exc, len(batch))
+    result, failed = call_structured(ctx.llm, "judge", VerdictBatch, [HumanMessage(prompt)])
+    if failed:
+        degraded.append(failed)
         return {}
-    return {v.arxiv_id.strip(): v for v in (result.verdicts if result else [])}
+    return {v.arxiv_id.strip(): v for v in result.verdicts}
 
 
 def judge_relevance(state: MonitorState, runtime: Runtime[Context]) -> dict:
-    ctx = runtime.context
+    ctx = context_of(runtime)
     profile = ctx.profile
     keywords = state.get("keywords") or profile.keywords
     matcher = KeywordMatcher(keywords, profile.negative_keywords)
     verdicts: list[RelevanceVerdict] = []
+    degraded: list[dict] = []
     passed: list[tuple[PaperMeta, LexicalResult]] = []
     for paper in state.get("candidates", []):
         lex = matcher.match(paper.title, paper.abstract)
@@ -78,7 +87,7 @@ def judge_relevance(state: MonitorState, runtime: Runtime[Context]) -> dict:
     ctx.events("stage", {"name": "judge", "detail": f"{len(passed)} of {len(state.get('candidates', []))} pass the lexical prefilter"})
     for start in range(0, len(passed), BATCH_SIZE):
         batch = passed[start : start + BATCH_SIZE]
-        by_id = {} if ctx.llm.is_offline("judge") else _model_verdicts(batch, keywords, runtime)
+        by_id = {} if ctx.llm.is_offline("judge") else _model_verdicts(batch, keywords, runtime, degraded)
         for paper, lex in batch:
             mv = by_id.get(paper.versioned_id) or by_id.get(paper.arxiv_id)
             if mv is None:
@@ -101,4 +110,4 @@ def judge_relevance(state: MonitorState, runtime: Runtime[Context]) -> dict:
         ctx.ledger.mark(profile.name, papers[v.arxiv_id].arxiv_id, "judged", verdict=v.model_dump())
     excluded = [Excluded(paper=papers[v.arxiv_id], verdict=v) for v in verdicts if v.arxiv_id not in selected_ids]
     excluded.sort(key=lambda e: (-e.verdict.score, e.paper.versioned_id))
-    return {"verdicts": verdicts, "selected": [papers[i] for i in selected_ids], "excluded": excluded}
+    return {"verdicts": verdicts, "selected": [papers[i] for i in selected_ids], "excluded": excluded, "degraded": degraded}

@@ -115,4 +115,6 @@ class KeywordMatcher:
             if pattern.search(folded_title) or pattern.search(folded_abstract):
                 result.negatives.append(name)
         result.near_misses = sorted(set(result.near_misses))
+        order = {kw.term: i for i, kw in enumerate(self.keywords)}
+        result.hits.sort(key=lambda h: (order[h.keyword], not h.in_title))
         return result

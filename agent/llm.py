@@ -48,6 +48,11 @@ def make_chat_model(settings: ResolvedModel, *, cache: BaseCache | None = None) 
         kwargs["base_url"] = settings.base_url
     if settings.max_tokens:
         kwargs["max_tokens"] = settings.max_tokens
+        if settings.base_url:
+            # langchain-openai sends `max_completion_tokens`, which llama.cpp's server
+            # ignores (it then generates until its context is full); other
+            # OpenAI-compatible servers accept the classic field as well.
+            kwargs["extra_body"] = {"max_tokens": settings.max_tokens}
     return ChatOpenAI(**kwargs)
 
 

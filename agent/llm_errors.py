@@ -15,3 +15,8 @@ LLM_ERRORS: tuple[type[BaseException], ...] = (
     OutputParserException,
     ValidationError,
 )
+
+
+def degradation(role: str, exc: BaseException, paper: str | None = None) -> dict:
+    """A record of a model call that failed and was replaced by a fallback; the report lists them."""
+    return {"role": role, "paper": paper, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"}

@@ -14,9 +14,10 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from agent.context import Context
-from agent.llm_errors import LLM_ERRORS
-from agent.state import PART_KEYS, PART_QUERIES, PART_TITLES, Note, PaperState, PartKey, ReadingStats
+from agent.context import Context, context_of
+from agent.llm_errors import LLM_ERRORS, degradation
+from agent.structured import call_structured
+from agent.state import PART_KEYS, PART_QUERIES, PART_TITLES, Note, PaperState, PartKey, ReadingStats, bounded
 from tools.errors import MonitorError
 from tools.paper_model import Citation, PaperDocument, normalize_space
 from tools.reader_tools import PaperIndex, TokenBudget, cite_tag, make_reader_tools, render_listing
@@ -38,14 +39,14 @@ NOTES_PER_PART = 2
 
 class DraftNote(BaseModel):
     part: PartKey
-    claim: str = Field(description="what this evidence shows, one sentence")
-    section_id: str = Field(description="the paper's section id the quote comes from, e.g. '3.1'")
+    claim: str = bounded(max_length=200, description="what this evidence shows, one sentence")
+    section_id: str = bounded(max_length=12, description="the paper's section id the quote comes from, e.g. '3.1'")
     page: int = Field(description="page number (1-based) of the quote")
-    quote: str = Field(description="exact words copied from the paper, at most two sentences")
+    quote: str = bounded(max_length=300, description="exact words copied from the paper, at most two sentences")
 
 
 class NotesDraft(BaseModel):
-    notes: list[DraftNote] = Field(default_factory=list)
+    notes: list[DraftNote] = bounded(max_items=12, default_factory=list)
 
 
 def parts_for_prompt(language: str) -> list[dict]:
@@ -123,7 +124,7 @@ def retrieval_notes(doc: PaperDocument, per_part: int = NOTES_PER_PART) -> list[
 
 def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
     """Fetch and parse the PDF; offline, read it right away; with a model, seed the conversation."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     paper = state["paper"]
     ctx.events("paper", {"id": paper.versioned_id, "step": "reading"})
     try:
@@ -153,7 +154,7 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
 
 def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
     """One turn of the model: it calls section tools or says it has read enough."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     doc = ctx.load_paper(state["paper"])
     tools = make_reader_tools(PaperIndex(doc))
     model = ctx.llm.model("reader").bind_tools(tools)
@@ -161,7 +162,7 @@ def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
         reply = model.invoke(state["messages"], config=ctx.llm.config("reader", paper=state["paper"].versioned_id))
     except LLM_ERRORS as exc:
         stats = state["reading"].model_copy(update={"stop_reason": f"model error: {type(exc).__name__}"})
-        return {"reading": stats}
+        return {"reading": stats, "degraded": [degradation("reader", exc, state["paper"].versioned_id)]}
     stats = state["reading"]
     if not reply.tool_calls:
         stats = stats.model_copy(update={"stop_reason": "model finished"})
@@ -170,7 +171,7 @@ def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
 
 def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
     """Run the tool calls of the last model turn within the paper's token budget."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     settings = ctx.profile.reader
     stats = state["reading"].model_copy()
     budget = TokenBudget(settings.token_budget)
@@ -198,7 +199,7 @@ def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
 
 def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
     """Ask the model for cited notes, keep only those whose quote is really in the paper."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     doc = ctx.load_paper(state["paper"])
     stats = state["reading"].model_copy()
     instruction = ctx.prompts.render(
@@ -207,15 +208,12 @@ def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
         max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language,
     )
     messages = _closed_conversation(state["messages"]) + [HumanMessage(instruction)]
-    structured = ctx.llm.model("reader").with_structured_output(NotesDraft, method="function_calling")
-    try:
-        draft = structured.invoke(messages, config=ctx.llm.config("reader", paper=state["paper"].versioned_id))
-    except LLM_ERRORS as exc:
-        log.warning("notes for %s failed (%s); using retrieved evidence", state["paper"].versioned_id, exc)
+    draft, failed = call_structured(ctx.llm, "reader", NotesDraft, messages, paper=state["paper"].versioned_id)
+    if failed:
         stats.stop_reason = f"{stats.stop_reason}; notes from retrieval (model error)".strip("; ")
-        return {"notes": retrieval_notes(doc), "reading": stats}
+        return {"notes": retrieval_notes(doc), "reading": stats, "degraded": [failed]}
     notes: list[Note] = []
-    for item in (draft.notes if draft else []):
+    for item in draft.notes:
         citation = locate_quote(doc, item.section_id, item.page, item.quote)
         if citation is None:
             stats.notes_dropped += 1

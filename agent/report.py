@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 from langgraph.runtime import Runtime
 
-from agent.context import Context
+from agent.context import Context, context_of
 from agent.state import PART_KEYS, PART_TITLES, CitedText, MonitorState, Note, PaperResult
 from tools.paper_cache import atomic_write_text
 
@@ -96,7 +96,7 @@ def _source_name(source: str) -> str:
 
 def compose_report(state: MonitorState, runtime: Runtime[Context]) -> dict:
     """Freeze everything the report shows into the state, so a re-run renders the very same files."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     profile = ctx.profile
     order = {p.versioned_id: i for i, p in enumerate(state.get("selected", []))}
     results = sorted(state.get("results", []), key=lambda r: order.get(r.paper.versioned_id, 1_000))
@@ -144,7 +144,12 @@ def compose_report(state: MonitorState, runtime: Runtime[Context]) -> dict:
         "updates": [u.model_dump() for u in state.get("updates", [])],
         "failures": [{"arxiv_id": r.paper.versioned_id, "title": r.paper.title, "reason": r.failure} for r in failed],
         "skipped": skipped,
-        "run": {"prompts": ctx.prompts.metadata, "usage": ctx.llm.usage.as_dict(), "sources": [_source_name(s) for s in announced.get("sources", [])]},
+        "run": {
+            "prompts": ctx.prompts.metadata,
+            "usage": ctx.llm.usage.as_dict(),
+            "sources": [_source_name(s) for s in announced.get("sources", [])],
+            "degraded": state.get("degraded", []) + [d for r in results for d in r.degraded],
+        },
     }
     return {"report": report}
 

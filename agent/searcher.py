@@ -13,9 +13,9 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.config import Keyword
-from agent.context import Context
-from agent.llm_errors import LLM_ERRORS
-from agent.state import MonitorState
+from agent.context import Context, context_of
+from agent.structured import call_structured
+from agent.state import MonitorState, bounded
 from tools.errors import SourceError
 from tools.feeds import PaperMeta
 from tools.paper_cache import atomic_write_text
@@ -26,7 +26,7 @@ _ACRONYM = re.compile(r"[A-Z][A-Z0-9-]{1,9}s?")
 
 def _with_fresh_comments(entries: list[PaperMeta], runtime: Runtime[Context]) -> list[PaperMeta]:
     """New versions of reported papers: fetch their comments ("accepted at ...") for the update entry."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     pending = []
     for e in entries:
         reported = ctx.ledger.reported(ctx.profile.name, e.arxiv_id)
@@ -48,7 +48,7 @@ def _with_fresh_comments(entries: list[PaperMeta], runtime: Runtime[Context]) ->
 
 
 def search_papers(state: MonitorState, runtime: Runtime[Context]) -> dict:
-    ctx = runtime.context
+    ctx = context_of(runtime)
     profile = ctx.profile
     wanted = date.fromisoformat(state["day"]) if state.get("day") else None
     ctx.events("stage", {"name": "search", "detail": "reading the announcements"})
@@ -73,12 +73,18 @@ def search_papers(state: MonitorState, runtime: Runtime[Context]) -> dict:
 # --- keyword expansion -------------------------------------------------------------------------
 
 
+class ExpandedKeyword(BaseModel):
+    term: str = bounded(max_length=80, description="the profile's term, unchanged")
+    synonyms: list[str] = bounded(max_items=8, item_length=60, default_factory=list)
+    acronyms: list[str] = bounded(max_items=4, item_length=12, default_factory=list)
+
+
 class KeywordExpansion(BaseModel):
-    keywords: list[Keyword] = Field(default_factory=list, description="the profile's keywords, each with added synonyms and acronyms")
+    keywords: list[ExpandedKeyword] = bounded(max_items=20, default_factory=list, description="the profile's keywords, each with added synonyms and acronyms")
 
 
 def _expansion_path(runtime: Runtime[Context]):
-    ctx = runtime.context
+    ctx = context_of(runtime)
     if ctx.cache_dir is None:
         return None
     spec = json.dumps([k.model_dump() for k in ctx.profile.keywords], sort_keys=True, ensure_ascii=False)
@@ -86,7 +92,7 @@ def _expansion_path(runtime: Runtime[Context]):
     return ctx.cache_dir / f"keywords-{ctx.profile.name}-{digest}.json"
 
 
-def merge_expansion(original: list[Keyword], expansion: list[Keyword]) -> list[Keyword]:
+def merge_expansion(original: list[Keyword], expansion: list[ExpandedKeyword]) -> list[Keyword]:
     """Only widen the profile's own terms: new terms the model invents are ignored."""
     by_term = {k.term.lower(): k for k in expansion}
     merged = []
@@ -105,7 +111,7 @@ def merge_expansion(original: list[Keyword], expansion: list[Keyword]) -> list[K
 
 def expand_keywords(state: MonitorState, runtime: Runtime[Context]) -> dict:
     """Once per profile (cached on disk), let the judge's model add synonyms and acronyms."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     if ctx.llm.is_offline("judge") or not state.get("candidates"):
         return {}
     path = _expansion_path(runtime)
@@ -116,13 +122,10 @@ def expand_keywords(state: MonitorState, runtime: Runtime[Context]) -> dict:
             path.unlink(missing_ok=True)
     prompt = ctx.prompts.render("keywords", profile={"name": ctx.profile.name, "description": ctx.profile.description,
                                                      "keywords": [k.model_dump() for k in ctx.profile.keywords]})
-    structured = ctx.llm.model("judge").with_structured_output(KeywordExpansion, method="function_calling")
-    try:
-        expansion = structured.invoke([HumanMessage(prompt)], config=ctx.llm.config("judge", step="keywords"))
-    except LLM_ERRORS as exc:
-        log.warning("keyword expansion failed (%s); using the profile's keywords", exc)
-        return {}
-    merged = merge_expansion(ctx.profile.keywords, expansion.keywords if expansion else [])
+    expansion, failed = call_structured(ctx.llm, "judge", KeywordExpansion, [HumanMessage(prompt)], step="keywords")
+    if failed:
+        return {"degraded": [failed]}
+    merged = merge_expansion(ctx.profile.keywords, expansion.keywords)
     if path is not None:
         atomic_write_text(path, json.dumps([k.model_dump() for k in merged], ensure_ascii=False, indent=1))
     return {"keywords": merged}

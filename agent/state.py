@@ -38,6 +38,23 @@ PART_QUERIES: dict[str, str] = {
 }
 
 
+def bounded(*, max_length: int | None = None, max_items: int | None = None, item_length: int | None = None, **kwargs):
+    """A field whose JSON schema carries length bounds, without validating them.
+
+    Grammar-constrained servers (llama.cpp) turn the bounds into a grammar, so a
+    weak model's answer always closes within the token limit; a strong model that
+    writes a little more is not rejected for it.
+    """
+    extra: dict = {}
+    if max_length is not None:
+        extra["maxLength"] = max_length
+    if max_items is not None:
+        extra["maxItems"] = max_items
+    if item_length is not None:
+        extra["items"] = {"type": "string", "maxLength": item_length}
+    return Field(json_schema_extra=extra, **kwargs)
+
+
 # --- relevance ------------------------------------------------------------------------
 
 
@@ -71,20 +88,20 @@ class Note(BaseModel):
 
 
 class CitedText(BaseModel):
-    text: str = Field(description="prose in the report language, with citation markers such as (见第3.1节, 第4页)")
-    evidence: list[str] = Field(default_factory=list, description="ids of the notes (E1, E2, ...) that back this text")
+    text: str = bounded(max_length=600, description="prose in the report language, with citation markers such as (见第3.1节, 第4页)")
+    evidence: list[str] = bounded(max_items=6, item_length=8, default_factory=list, description="ids of the notes (E1, E2, ...) that back this text")
 
 
 class FuturePart(BaseModel):
-    author_limitations: list[CitedText] = Field(default_factory=list, description="limitations the authors state, each cited")
-    inferred_limitations: list[str] = Field(default_factory=list, description="limitations you infer; labelled as inferred in the report")
-    suggestions: list[str] = Field(default_factory=list, description="concrete improvements and future directions")
+    author_limitations: list[CitedText] = bounded(max_items=3, default_factory=list, description="limitations the authors state, each cited")
+    inferred_limitations: list[str] = bounded(max_items=3, item_length=200, default_factory=list, description="limitations you infer; labelled as inferred in the report")
+    suggestions: list[str] = bounded(max_items=3, item_length=200, default_factory=list, description="concrete improvements and future directions")
 
 
 class PaperAnalysis(BaseModel):
     summary: CitedText
     motivation: CitedText
-    contributions: list[CitedText] = Field(min_length=1)
+    contributions: list[CitedText] = bounded(max_items=4, min_length=1)
     method: CitedText
     experiments: CitedText
     future: FuturePart
@@ -133,6 +150,7 @@ class PaperResult(BaseModel):
     unresolved: list[Finding] = Field(default_factory=list)
     failure: str | None = None
     reading: ReadingStats = Field(default_factory=ReadingStats)
+    degraded: list[dict] = Field(default_factory=list)  # model calls that failed and fell back
 
 
 # --- graph state ------------------------------------------------------------------------------
@@ -153,6 +171,7 @@ class MonitorState(MonitorInput, total=False):
     selected: list[PaperMeta]
     excluded: list[Excluded]
     results: Annotated[list[PaperResult], operator.add]
+    degraded: Annotated[list[dict], operator.add]
     report: dict
 
 
@@ -169,6 +188,7 @@ class PaperState(PaperInput, total=False):
     check: CheckReport
     revisions: int
     failure: str
+    degraded: Annotated[list[dict], operator.add]
     results: list[PaperResult]
 
 

@@ -12,8 +12,8 @@ import logging
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
-from agent.context import Context
-from agent.llm_errors import LLM_ERRORS
+from agent.context import Context, context_of
+from agent.structured import call_structured
 from agent.state import PART_TITLES, CitedText, FuturePart, Note, PaperAnalysis, PaperState
 from agent.validators import citation_label
 from tools.paper_model import PaperDocument
@@ -86,7 +86,7 @@ def notes_for_prompt(notes: list[Note], doc: PaperDocument, language: str) -> li
 
 
 def write_analysis(state: PaperState, runtime: Runtime[Context]) -> dict:
-    ctx = runtime.context
+    ctx = context_of(runtime)
     paper = state["paper"]
     doc = ctx.load_paper(paper)
     check = state.get("check")
@@ -103,12 +103,9 @@ def write_analysis(state: PaperState, runtime: Runtime[Context]) -> dict:
         findings=[f.model_dump() for f in check.findings] if check else [],
         previous=state["analysis"].model_dump_json(indent=1) if check is not None and state.get("analysis") else "",
     )
-    structured = ctx.llm.model("writer").with_structured_output(PaperAnalysis, method="function_calling")
-    try:
-        analysis = structured.invoke([HumanMessage(prompt)], config=ctx.llm.config("writer", paper=paper.versioned_id))
-    except LLM_ERRORS as exc:
-        log.warning("writer failed for %s (%s); keeping the previous draft or the template", paper.versioned_id, exc)
-        analysis = None
-    if analysis is None:
-        analysis = state.get("analysis") or template_analysis(state["notes"], doc, ctx.language)
+    analysis, failed = call_structured(ctx.llm, "writer", PaperAnalysis, [HumanMessage(prompt)], paper=paper.versioned_id)
+    if failed:
+        # Keep the previous draft, or quote the evidence: the report marks the fallback.
+        fallback = state.get("analysis") or template_analysis(state["notes"], doc, ctx.language)
+        return {"analysis": fallback, "revisions": revisions, "degraded": [failed]}
     return {"analysis": analysis, "revisions": revisions}

@@ -9,7 +9,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.checker import check_analysis, finalize_paper
-from agent.context import Context
+from agent.context import Context, context_of
 from agent.reader import prepare_reading, reader_step, run_reader_tools, take_notes
 from agent.state import PaperInput, PaperOutput, PaperState
 from agent.writer import write_analysis
@@ -34,7 +34,7 @@ def route_after_tools(state: PaperState) -> Literal["reader_step", "take_notes"]
 
 def route_after_check(state: PaperState, runtime: Runtime[Context]) -> Literal["write_analysis", "finalize_paper"]:
     """Back to the writer with the findings, at most `max_revisions` times; a template writer cannot improve."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     if state["check"].passed or ctx.llm.is_offline("writer"):
         return "finalize_paper"
     return "write_analysis" if state.get("revisions", 0) < ctx.profile.writer.max_revisions else "finalize_paper"

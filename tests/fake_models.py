@@ -44,6 +44,7 @@ class ScriptedChatModel(BaseChatModel):
     handlers: dict[str, Handler]
     calls: list[tuple[str, list[BaseMessage]]] = []
     usage: tuple[int, int] = (100, 20)
+    count_tokens: bool = False  # real token counts of prompts and answers (benchmarks)
 
     model_config = {"arbitrary_types_allowed": True}
 
@@ -78,7 +79,14 @@ class ScriptedChatModel(BaseChatModel):
             answer = tool_call(kind, answer)
         elif answer is None:
             answer = AIMessage(content="")
-        answer.usage_metadata = {"input_tokens": self.usage[0], "output_tokens": self.usage[1], "total_tokens": sum(self.usage)}
+        if self.count_tokens:
+            from tools.tokens import count_tokens
+
+            inp = sum(count_tokens(m.content if isinstance(m.content, str) else str(m.content)) for m in messages)
+            out = count_tokens(str(answer.tool_calls or answer.content))
+        else:
+            inp, out = self.usage
+        answer.usage_metadata = {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out}
         return ChatResult(generations=[ChatGeneration(message=answer)])
 
     def kinds(self) -> list[str]:
