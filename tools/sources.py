@@ -117,6 +117,9 @@ class OfflineSource:
         if day is None:
             raise SourceError(f"no announcement feeds in {self.directory}")
         chosen = [(p, f) for p, f in self.feeds if f.announced == day]
+        if not chosen:
+            known = ", ".join(d.isoformat() for d in self.days()) or "none"
+            raise SourceError(f"no recorded feed for {day} in {self.directory} (recorded days: {known})")
         return select_day([f for _, f in chosen], categories, day, [str(p) for p, _ in chosen])
 
     def lookup(self, ids: list[ArxivId]) -> dict[str, PaperMeta]:

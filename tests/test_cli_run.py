@@ -1,0 +1,95 @@
+import json
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.config import load_profile
+from agent.llm import offline_registry
+from agent.runner import run_monitor
+from tests.conftest import REPO, SAMPLE_DIR
+from tools.errors import ConfigError
+from tools.sources import OfflineSource
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    text = (REPO / "profiles" / "sample.toml").read_text(encoding="utf-8")
+    text = text.replace('output_dir = "reports"', f'output_dir = "{tmp_path / "reports"}"').replace(
+        'data_dir = ".arxiv-monitor"', f'data_dir = "{tmp_path / "data"}"'
+    )
+    path = tmp_path / "sample.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_run_offline_like_the_readme(profile_file, tmp_path):
+    result = CliRunner().invoke(app, ["run", "--profile", str(profile_file), "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "offline mode" in result.output
+    assert "completed sample 2026-11-20" in result.output
+    report = json.loads((tmp_path / "reports" / "sample" / "2026-11-20" / "report.json").read_text(encoding="utf-8"))
+    assert report["counts"]["reported"] == 6
+    again = CliRunner().invoke(app, ["run", "--profile", str(profile_file), "--offline"])
+    assert again.exit_code == 0 and "reused sample 2026-11-20" in again.output
+
+
+def test_run_into_another_out_dir_and_prompt_variant(profile_file, tmp_path):
+    out = tmp_path / "elsewhere"
+    result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline", "--out", str(out), "--prompt", "writer=concise", "--max-papers", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "sample" / "2026-11-20" / "report.json").read_text(encoding="utf-8"))
+    assert report["run"]["prompts"]["writer"]["variant"] == "concise"
+    assert report["counts"]["reported"] == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--date", "2026-13-01"], "is not a date"),
+        (["--prompt", "writer"], "expected ROLE=VARIANT"),
+        (["--prompt", "writer=nonexistent"], "prompt variant 'nonexistent' for writer not found"),
+        (["--offline-dir", "/no/such/dir"], "does not exist"),
+        (["--date", "2026-11-19"], "no recorded feed for 2026-11-19"),
+    ],
+)
+def test_run_bad_arguments_are_one_line_errors(profile_file, args, message):
+    result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline", *args])
+    assert result.exit_code != 0
+    assert message in str(result.exception), result.output
+
+
+def test_overlapping_runs_are_serialised_and_the_second_reuses(tmp_path):
+    profile = load_profile(REPO / "profiles" / "sample.toml").model_copy(update={"data_dir": tmp_path / "d", "output_dir": tmp_path / "r", "max_papers": 2})
+    outcomes, errors = [], []
+
+    def one():
+        try:
+            outcomes.append(run_monitor(profile, registry=offline_registry("test"), source=OfflineSource(SAMPLE_DIR)))
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(o.status for o in outcomes) == ["completed", "reused"]
+    assert outcomes[0].paths["json"].read_bytes() == outcomes[1].paths["json"].read_bytes()
+
+
+def test_help_texts_explain_every_option():
+    runner = CliRunner()
+    for command in ([], ["run"], ["sections"], ["doctor"], ["schedule"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, command
+    run_help = runner.invoke(app, ["run", "--help"]).output
+    for option in ("--profile", "--date", "--offline", "--offline-dir", "--out", "--model", "--prompt", "--max-papers", "--fresh"):
+        assert option in run_help
+
+
+def test_offline_dir_must_exist():
+    with pytest.raises(ConfigError):
+        OfflineSource(REPO / "nope")
