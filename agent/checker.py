@@ -9,13 +9,14 @@ citations) or marked in the report (everything else), never silently kept.
 from __future__ import annotations
 
 import logging
+
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from agent.context import Context, context_of
-from agent.structured import call_structured
 from agent.state import PART_TITLES, CheckReport, CitedText, Finding, Note, PaperAnalysis, PaperResult, PaperState, bounded
+from agent.structured import call_structured
 from agent.validators import citation_exists, find_markers, quote_in_section, validate_analysis
 from agent.writer import note_label
 from tools.paper_model import PaperDocument

@@ -10,6 +10,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent import state as st
 from agent.config import Keyword
+from agent.investigate import Answer, CitedQuote, Turn
 from agent.reader import DraftNote, NotesDraft
 from tools.feeds import PaperMeta
 from tools.ledger import UpdateEntry
@@ -21,6 +22,7 @@ STATE_TYPES = [
     st.RelevanceVerdict, st.Excluded, st.Note, st.CitedText, st.FuturePart, st.PaperAnalysis, st.Finding,
     st.CheckReport, st.ReadingStats, st.PaperResult,
     Evidence, SectionSummary, SectionListing, SectionText, SearchResult, CaptionResult,
+    Turn, Answer, CitedQuote,
 ]
 
 

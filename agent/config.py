@@ -240,6 +240,20 @@ def mask_secret(secret: SecretStr | str | None) -> str:
     return "****"
 
 
+def _picker(role: str, over: Mapping, own: ModelSettings, default: ModelSettings, env: Mapping[str, str]):
+    def pick(field: str, env_key: str | None = None, fallback=None):
+        for source in (over.get(field), getattr(own, field), getattr(default, field)):
+            if source is not None:
+                return source
+        if env_key:
+            value = env.get(f"{ENV_PREFIX}{role.upper()}_{env_key}") or env.get(f"{ENV_PREFIX}{env_key}")
+            if value:
+                return value
+        return fallback
+
+    return pick
+
+
 def resolve_models(
     profile: Profile,
     env: Mapping[str, str],
@@ -250,18 +264,7 @@ def resolve_models(
     default = profile.models.get("default", ModelSettings())
     resolved: dict[str, ResolvedModel] = {}
     for role in ROLES:
-        own = profile.models.get(role, ModelSettings())
-        over = {**overrides.get("default", {}), **overrides.get(role, {})}
-
-        def pick(field: str, env_key: str | None = None, fallback=None):
-            for source in (over.get(field), getattr(own, field), getattr(default, field)):
-                if source is not None:
-                    return source
-            if env_key:
-                value = env.get(f"{ENV_PREFIX}{role.upper()}_{env_key}") or env.get(f"{ENV_PREFIX}{env_key}")
-                if value:
-                    return value
-            return fallback
+        pick = _picker(role, {**overrides.get("default", {}), **overrides.get(role, {})}, profile.models.get(role, ModelSettings()), default, env)
 
         key_env = pick("api_key_env")
         if key_env:

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field, field_validator
 from agent.config import Keyword
 from agent.context import Context, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
-from agent.structured import call_structured
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
+from agent.structured import call_structured
 from tools.feeds import PaperMeta
 
 log = logging.getLogger(__name__)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import logging
 
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from agent.context import Context, context_of
-from agent.llm_errors import LLM_ERRORS, degradation
-from agent.structured import call_structured
 from agent.state import PART_KEYS, PART_QUERIES, PART_TITLES, Note, PaperState, PartKey, ReadingStats, bounded
+from agent.structured import call_structured
+from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from tools.errors import MonitorError
 from tools.paper_model import Citation, PaperDocument, normalize_space
-from tools.reader_tools import PaperIndex, TokenBudget, cite_tag, make_reader_tools, render_listing
+from tools.reader_tools import PaperIndex, cite_tag, render_listing
 from tools.search_index import clip_verbatim, split_sentences
 from tools.tokens import count_tokens
 
@@ -155,44 +155,15 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
 def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
     """One turn of the model: it calls section tools or says it has read enough."""
     ctx = context_of(runtime)
-    doc = ctx.load_paper(state["paper"])
-    tools = make_reader_tools(PaperIndex(doc))
-    model = ctx.llm.model("reader").bind_tools(tools)
-    try:
-        reply = model.invoke(state["messages"], config=ctx.llm.config("reader", paper=state["paper"].versioned_id))
-    except LLM_ERRORS as exc:
-        stats = state["reading"].model_copy(update={"stop_reason": f"model error: {type(exc).__name__}"})
-        return {"reading": stats, "degraded": [degradation("reader", exc, state["paper"].versioned_id)]}
-    stats = state["reading"]
-    if not reply.tool_calls:
-        stats = stats.model_copy(update={"stop_reason": "model finished"})
-    return {"messages": [reply], "reading": stats}
+    index = PaperIndex(ctx.load_paper(state["paper"]))
+    return model_turn(ctx.llm, "reader", index, state["messages"], state["reading"], state["paper"].versioned_id)
 
 
 def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
     """Run the tool calls of the last model turn within the paper's token budget."""
     ctx = context_of(runtime)
-    settings = ctx.profile.reader
-    stats = state["reading"].model_copy()
-    budget = TokenBudget(settings.token_budget)
-    budget.used = stats.tokens_read
-    tools = {t.name: t for t in make_reader_tools(PaperIndex(ctx.load_paper(state["paper"])), budget)}
-    last = state["messages"][-1]
-    replies: list[ToolMessage] = []
-    for call in last.tool_calls:
-        tool = tools.get(call["name"])
-        if stats.tool_calls >= settings.max_tool_calls:
-            replies.append(ToolMessage("Tool call limit reached; write your notes now.", tool_call_id=call["id"], status="error"))
-        elif tool is None:
-            replies.append(ToolMessage(f"No tool {call['name']!r}.", tool_call_id=call["id"], status="error"))
-        else:
-            replies.append(tool.invoke(call))
-            stats.tool_calls += 1
-    stats.tokens_read = budget.used
-    if budget.exhausted:
-        stats.stop_reason = "token budget"
-    elif stats.tool_calls >= settings.max_tool_calls:
-        stats.stop_reason = "tool call limit"
+    index = PaperIndex(ctx.load_paper(state["paper"]))
+    replies, stats = run_tool_calls(index, state["messages"][-1], state["reading"], ctx.profile.reader)
     ctx.events("paper", {"id": state["paper"].versioned_id, "step": f"read {stats.tool_calls} tool calls"})
     return {"messages": replies, "reading": stats}
 
@@ -207,7 +178,7 @@ def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
         parts=parts_for_prompt(ctx.language), budget=ctx.profile.reader.token_budget,
         max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language,
     )
-    messages = _closed_conversation(state["messages"]) + [HumanMessage(instruction)]
+    messages = closed_conversation(state["messages"]) + [HumanMessage(instruction)]
     draft, failed = call_structured(ctx.llm, "reader", NotesDraft, messages, paper=state["paper"].versioned_id)
     if failed:
         stats.stop_reason = f"{stats.stop_reason}; notes from retrieval (model error)".strip("; ")
@@ -224,10 +195,3 @@ def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
         notes = retrieval_notes(doc)
         stats.stop_reason = f"{stats.stop_reason}; no verifiable notes, retrieval used".strip("; ")
     return {"notes": notes, "reading": stats}
-
-
-def _closed_conversation(messages: list) -> list:
-    """Drop a trailing tool-call turn that was never answered (stopped by the budget)."""
-    if messages and isinstance(messages[-1], AIMessage) and messages[-1].tool_calls:
-        return messages[:-1]
-    return list(messages)

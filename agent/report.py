@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context, context_of
 from agent.state import PART_KEYS, PART_TITLES, CitedText, MonitorState, Note, PaperResult
+from agent.validators import location
 from tools.paper_cache import atomic_write_text
 
 SCHEMA_VERSION = 1
@@ -33,7 +34,7 @@ def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str]) -> d
     return {"text": item.text, "citations": [_citation(notes[e], titles) for e in item.evidence if e in notes]}
 
 
-def _paper_entry(r: PaperResult, titles: dict[str, str]) -> dict:
+def paper_entry(r: PaperResult, titles: dict[str, str]) -> dict:
     p = r.paper
     entry = {
         "arxiv_id": p.versioned_id,
@@ -81,8 +82,7 @@ def _paper_entry(r: PaperResult, titles: dict[str, str]) -> dict:
     return entry
 
 
-def _section_titles(ctx: Context, result: PaperResult) -> dict[str, str]:
-    doc = ctx.load_paper(result.paper)
+def section_titles(doc) -> dict[str, str]:
     return {s.id: s.title for s in doc.sections}
 
 
@@ -136,7 +136,7 @@ def compose_report(state: MonitorState, runtime: Runtime[Context]) -> dict:
             "already_reported": len(skipped.get("already_reported", [])),
             "not_followed": len(skipped.get("not_followed", [])),
         },
-        "papers": [_paper_entry(r, _section_titles(ctx, r)) for r in written],
+        "papers": [paper_entry(r, section_titles(ctx.load_paper(r.paper))) for r in written],
         "excluded": [
             {"arxiv_id": e.paper.versioned_id, "title": e.paper.title, "score": e.verdict.score, "stage": e.verdict.stage, "reason": e.verdict.reason}
             for e in state.get("excluded", [])
@@ -162,13 +162,9 @@ _NUMBERED_ID = re.compile(r"^(\d+|[IVXL]+|[A-Z])(\.[0-9A-Z]+)*$")
 
 def cite_label(citation: dict, zh: bool = True) -> str:
     """"第3.1节, 第4页" / "摘要, 第1页" / "“Conclusion”部分, 第9页" for a citation record."""
-    sid, page = citation["section_id"], citation["page"]
-    if sid == "abstract":
-        return f"摘要, 第{page}页" if zh else f"Abstract, p. {page}"
-    if _NUMBERED_ID.match(sid):
-        return f"第{sid}节, 第{page}页" if zh else f"Section {sid}, p. {page}"
-    title = citation.get("section_title") or sid
-    return f"“{title}”部分, 第{page}页" if zh else f"“{title}”, p. {page}"
+    sid = citation["section_id"]
+    return location(sid, citation["page"], numbered=bool(_NUMBERED_ID.match(sid)), title=citation.get("section_title", ""),
+                    abstract=sid == "abstract", language="zh" if zh else "en")
 
 
 def _environment(autoescape: bool) -> jinja2.Environment:
@@ -201,6 +197,12 @@ def render_markdown(report: dict) -> str:
 
 def render_html(report: dict) -> str:
     return _environment(True).get_template("report.html.j2").render(r=report, labels=_labels(report["profile"]["language"]), date_zh=_date_zh(report["date"]))
+
+
+def render_paper_markdown(entry: dict, language: str = "zh", number: int = 1) -> str:
+    """One paper's entry, as in the daily report (used by `investigate` /report)."""
+    template = _environment(False).get_template("paper.md.j2")
+    return template.render(p=entry, number=number, zh=language == "zh", labels=_labels(language))
 
 
 def write_report_files(report: dict, out_dir: Path) -> dict[str, Path]:

@@ -10,12 +10,12 @@ from datetime import date
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agent.config import Keyword
 from agent.context import Context, context_of
-from agent.structured import call_structured
 from agent.state import MonitorState, bounded
+from agent.structured import call_structured
 from tools.errors import SourceError
 from tools.feeds import PaperMeta
 from tools.paper_cache import atomic_write_text

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from agent.config import environment, load_profile, resolve_models
 from agent.context import Context
+from agent.investigate import InvestigateContext
 from agent.llm import build_registry
 from agent.prompts import PromptLibrary
 from agent.sources_factory import REPO_ROOT, make_source
 from tools.ledger import Ledger
 from tools.paper_cache import PaperCache
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _cached: dict[str, Context] = {}
 
 
@@ -43,3 +44,20 @@ def default_context(overrides: dict) -> Context:
                 cache_dir=profile.data_dir / "cache",
             )
         return _cached[key]
+
+
+_papers: dict[str, InvestigateContext] = {}
+
+
+def default_investigate_context(paper: dict) -> InvestigateContext:
+    """A session context for the paper named in the input: {"source": PDF path or arXiv id}."""
+    from tools.sources import resolve_paper_arg
+
+    key = str(paper.get("source") or paper.get("arxiv_id") or "")
+    with _lock:
+        if key not in _papers:
+            base = default_context({})
+            pdf, pid = resolve_paper_arg(key, base.source)
+            doc = base.papers.load(pdf, str(pid) if pid and pid.versioned else None)
+            _papers[key] = InvestigateContext(llm=base.llm, prompts=base.prompts, doc=doc, reader=base.profile.reader)
+        return _papers[key]

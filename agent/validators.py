@@ -16,24 +16,32 @@ from tools.paper_model import Citation, PaperDocument, Section, normalize_space
 CITATION_MARK = re.compile(
     r"[（(]见\s*(?:第\s*(?P<sec>[^（）()节,，]+?)\s*节|(?P<abs>摘要)|“(?P<title>[^”]+)”部分)\s*[,，]\s*第\s*(?P<page>\d+)\s*页[)）]"
 )
-CITATION_MARK_EN = re.compile(r"\(see (?:Section (?P<sec>[^,()]+)|(?P<abs>the abstract)|“(?P<title>[^”]+)”), p\. (?P<page>\d+)\)")
+CITATION_MARK_EN = re.compile(r"\(see (?:Section (?P<sec>[^,()]+)|(?P<abs>Abstract)|“(?P<title>[^”]+)”), p\. (?P<page>\d+)\)")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def citation_label(section: Section, page: int, language: str = "zh") -> str:
-    """How a citation is written in the report: (见第3.1节, 第4页)."""
+def location(section_id: str, page: int, *, numbered: bool, title: str = "", abstract: bool = False, language: str = "zh") -> str:
+    """Where a quote stands, as readers say it: 第3.1节, 第4页 / Section 3.1, p. 4."""
     if language == "en":
-        if section.numbered:
-            return f"(see Section {section.id}, p. {page})"
-        return "(see the abstract, p. %d)" % page if section.kind == "abstract" else f"(see “{section.title}”, p. {page})"
-    if section.numbered:
-        return f"（见第{section.id}节, 第{page}页）"
-    if section.kind == "abstract":
-        return f"（见摘要, 第{page}页）"
-    return f"（见“{section.title}”部分, 第{page}页）"
+        if abstract:
+            return f"Abstract, p. {page}"
+        return f"Section {section_id}, p. {page}" if numbered else f"“{title or section_id}”, p. {page}"
+    if abstract:
+        return f"摘要, 第{page}页"
+    return f"第{section_id}节, 第{page}页" if numbered else f"“{title or section_id}”部分, 第{page}页"
+
+
+def section_location(section: Section, page: int, language: str = "zh") -> str:
+    return location(section.id, page, numbered=section.numbered, title=section.title, abstract=section.kind == "abstract", language=language)
+
+
+def citation_label(section: Section, page: int, language: str = "zh") -> str:
+    """How a citation is written in running text: (见第3.1节, 第4页)."""
+    where = section_location(section, page, language)
+    return f" (see {where})" if language == "en" else f"（见{where}）"
 
 
 @dataclass

@@ -13,8 +13,8 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context, context_of
-from agent.structured import call_structured
 from agent.state import PART_TITLES, CitedText, FuturePart, Note, PaperAnalysis, PaperState
+from agent.structured import call_structured
 from agent.validators import citation_label
 from tools.paper_model import PaperDocument
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from agent.config import Keyword, load_profile
 from agent.runner import run_monitor
-from tests.fake_models import ScriptedChatModel
 from tests.scripted_agents import scripted_registry
 from tools.paper_cache import PaperCache
 from tools.sources import OfflineSource

@@ -72,9 +72,9 @@ def main(argv: list[str]) -> None:
     print(f"{'paper':<18}{'pages':>6}{'get_text s':>12}{'parse s':>10}{'ratio':>8}{'sections':>10}  structure")
     ratios = []
     for pdf in sorted(pdf_dir.glob("*.pdf")):
-        plain = _best_of(lambda: _plain(pdf))
+        plain = _best_of(lambda pdf=pdf: _plain(pdf))
         parsed = parse_pdf(pdf)
-        parse = _best_of(lambda: parse_pdf(pdf))
+        parse = _best_of(lambda pdf=pdf: parse_pdf(pdf))
         ratios.append(parse / plain)
         print(f"{pdf.stem:<18}{parsed.page_count:>6}{plain:>12.3f}{parse:>10.3f}{parse / plain:>8.2f}{len(parsed.headings()):>10}  {parsed.structure_source}")
     print(f"ratio parse/get_text: median {statistics.median(ratios):.2f}, max {max(ratios):.2f} (goal: at most 3x)")

@@ -1,3 +1,4 @@
+import sqlite3
 from datetime import date
 
 import pytest
@@ -91,7 +92,7 @@ def test_states_only_move_forward_and_verdicts_are_kept(ledger):
 def test_a_failed_batch_records_nothing(ledger):
     good, bad = meta("2609.00001"), meta("2609.00002")
     bad.__dict__["version"] = None  # violates NOT NULL inside the transaction
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         ledger.observe("p", [good, bad], DAY1)
     assert ledger.state("p", "2609.00001") is None
 

@@ -6,8 +6,15 @@ from tools.paper_cache import PaperCache
 from tools.paper_model import normalize_space
 from tools.pdf_parse import parse_pdf
 from tools.reader_tools import (
-    CaptionResult, PaperIndex, SearchResult, SectionListing, SectionText, TokenBudget, UnknownSection,
-    make_reader_tools, normalize_caption_label,
+    CaptionResult,
+    PaperIndex,
+    SearchResult,
+    SectionListing,
+    SectionText,
+    TokenBudget,
+    UnknownSection,
+    make_reader_tools,
+    normalize_caption_label,
 )
 from tools.tokens import count_tokens
 

@@ -9,7 +9,7 @@ import pymupdf
 
 from tools.errors import PaperError
 from tools.headings import Heading, detect_headings, headings_from_outline, slug
-from tools.paper_model import Paragraph, PaperDocument, Section
+from tools.paper_model import PaperDocument, Paragraph, Section
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
 
 # Bump when parsing changes, so cached documents are parsed again.

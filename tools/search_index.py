@@ -35,22 +35,37 @@ GLOSSARY: dict[str, str] = {
 
 
 def _stem(word: str) -> str:
+    """A light stemmer: plurals and -ing/-ed, so "pre-trained" meets "pre-training"."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
+        word = word[:-1]
+    if len(word) > 6 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 5 and word.endswith("ed") and not word.endswith("eed"):
+        return word[:-2]
     return word
+
+
+def term_groups(text: str) -> list[set[str]]:
+    """The query's terms, grouped: each English word alone, each Chinese glossary term with all its English words."""
+    groups = [{_stem(w)} for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    for run in _CJK.findall(text):
+        for zh, en in GLOSSARY.items():
+            if zh in run:
+                groups.append({_stem(w) for w in en.split()})
+    unique: list[set[str]] = []
+    for g in groups:
+        if g not in unique:
+            unique.append(g)
+    return unique
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased English terms; Chinese terms found in the glossary become their English words."""
-    lowered = text.lower()
-    words = [_stem(w) for w in _WORD.findall(lowered) if w not in STOPWORDS and len(w) > 1]
-    for run in _CJK.findall(text):
-        for zh, en in GLOSSARY.items():
-            if zh in run:
-                words += [_stem(w) for w in en.split()]
-    return words
+    return [w for group in term_groups(text) for w in sorted(group)] if _CJK.search(text) else [
+        _stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1
+    ]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -22,8 +22,8 @@ app = typer.Typer(
 )
 
 # Progress and messages go to stderr so stdout stays clean for --json output.
-err_console = Console(stderr=True)
-out_console = Console()
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
 
 
 def _version_callback(value: bool) -> None:
@@ -63,7 +63,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 # Register the subcommands (each module adds itself to `app`).
-from agent.cli import doctor_cmd, run_cmd, schedule_cmd, sections_cmd  # noqa: E402,F401
+from agent.cli import doctor_cmd, investigate_cmd, run_cmd, schedule_cmd, sections_cmd  # noqa: E402,F401
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent.config import Profile, ResolvedModel, environment, load_profile, resolve_models
+from agent.config import Profile, ResolvedModel, environment, load_profile, parse_profile, resolve_models
 from agent.llm import LLMRegistry, build_registry
 
 PROFILE_OPTION = typer.Option(
@@ -30,8 +30,15 @@ class Setup:
     registry: LLMRegistry
 
 
-def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None) -> Setup:
-    profile = load_profile(profile_path)
+# Used where a profile only supplies models and folders (investigate) and none was given.
+FALLBACK_PROFILE = {"name": "investigate", "categories": ["cs"], "keywords": ["paper"]}
+
+
+def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None, required: bool = True) -> Setup:
+    if not required and not profile_path.exists():
+        profile = parse_profile(FALLBACK_PROFILE)
+    else:
+        profile = load_profile(profile_path)
     overrides = {"default": {"model": model_override}} if model_override else None
     models = resolve_models(profile, environment(), overrides)
     return Setup(profile_path, profile, models, build_registry(models, offline=offline))

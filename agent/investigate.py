@@ -1,0 +1,197 @@
+"""Questions about one paper, answered from the paper with verified citations.
+
+With a model: a tool loop over the section tools, then a structured answer whose
+quotes are checked against the paper. Offline: the best matching paragraphs,
+labelled as excerpts. When the paper does not hold the answer, the answer says
+论文中未找到 and what was looked at.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from langchain_core.messages import HumanMessage, RemoveMessage, SystemMessage
+from langgraph.graph.message import REMOVE_ALL_MESSAGES, add_messages
+from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from agent.config import ReaderSettings
+from agent.llm import LLMRegistry
+from agent.prompts import PromptLibrary
+from agent.reader import locate_quote
+from agent.state import ReadingStats, bounded
+from agent.structured import call_structured
+from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
+from agent.validators import citation_label
+from tools.paper_model import Citation, PaperDocument
+from tools.reader_tools import PaperIndex, render_listing
+from tools.search_index import term_groups, tokenize
+
+NOT_FOUND = "论文中未找到"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+HISTORY_TURNS = 4
+
+
+class CitedQuote(BaseModel):
+    section_id: str = bounded(max_length=12, description="section id from the [§id, p.N] tag")
+    page: int
+    quote: str = bounded(max_length=300, description="exact words from the paper")
+
+
+class Answer(BaseModel):
+    found: bool = Field(description="false when the paper does not contain the answer")
+    answer: str = bounded(max_length=1200, description="the answer, in the question's language, with citation markers")
+    citations: list[CitedQuote] = bounded(max_items=6, default_factory=list)
+    looked_at: list[str] = bounded(max_items=10, item_length=12, default_factory=list, description="section ids consulted")
+
+
+class Turn(BaseModel):
+    question: str
+    answer: str
+    found: bool
+    verified: bool  # every citation kept was found verbatim in the paper
+    mode: Literal["model", "retrieval", "error"]
+    citations: list[Citation] = Field(default_factory=list)
+    looked_at: list[str] = Field(default_factory=list)
+    dropped_citations: int = 0
+
+
+class InvestigateInput(TypedDict):
+    question: str
+    paper: dict  # {"source": path, "arxiv_id": id or None, "title": ...}: how to reopen the paper
+
+
+class InvestigateState(InvestigateInput, total=False):
+    messages: Annotated[list, add_messages]
+    reading: ReadingStats
+    turns: Annotated[list[Turn], operator.add]
+    degraded: Annotated[list[dict], operator.add]
+
+
+@dataclass
+class InvestigateContext:
+    llm: LLMRegistry
+    prompts: PromptLibrary
+    doc: PaperDocument
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+
+    @property
+    def index(self) -> PaperIndex:
+        return PaperIndex(self.doc)
+
+
+def investigate_context_of(runtime: Runtime, state: dict) -> InvestigateContext:
+    """The session's context; LangGraph Studio sends none, so the paper named in the input is opened."""
+    ctx = runtime.context
+    if isinstance(ctx, InvestigateContext):
+        return ctx
+    from agent.studio import default_investigate_context
+
+    return default_investigate_context(state["paper"])
+
+
+def question_language(question: str) -> str:
+    return "zh" if _CJK.search(question) else "en"
+
+
+def _not_found_text(language: str, looked_at: list[str], terms: list[str]) -> str:
+    where = "、".join(looked_at) if looked_at else "全文"
+    if language == "zh":
+        return f"{NOT_FOUND}与该问题直接相关的内容。查阅了：{where}" + (f"；检索词：{'、'.join(terms)}。" if terms else "。")
+    return f"{NOT_FOUND} (not found in the paper). Looked at: {', '.join(looked_at) or 'the whole paper'}" + (f"; search terms: {', '.join(terms)}." if terms else ".")
+
+
+# --- offline: retrieval -------------------------------------------------------------------------
+
+MIN_COVERAGE = 0.5  # share of the question's terms the best paragraph must contain
+
+
+def retrieval_turn(doc: PaperDocument, question: str) -> Turn:
+    """The best matching paragraphs, quoted with citations, or 论文中未找到."""
+    language = question_language(question)
+    groups = term_groups(question)
+    terms = [min(g) for g in groups]
+    hits = PaperIndex(doc).search(question, k=3).hits
+    looked_at = list(dict.fromkeys(h.section_id for h in hits))
+    if not hits or not groups:
+        return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
+    best_terms = set(tokenize(hits[0].text))
+    if sum(1 for g in groups if g & best_terms) / len(groups) < MIN_COVERAGE:
+        return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
+    head = "以下是论文中与问题最相关的原文段落（检索摘录，未经模型总结）：" if language == "zh" else "The passages of the paper that best match the question (excerpts, not a summary):"
+    lines = [head]
+    for i, h in enumerate(hits, 1):
+        section = doc.section(h.section_id)
+        lines.append(f"{i}. “{h.citation.quote}”{citation_label(section, h.page, language)}")
+    return Turn(question=question, answer="\n".join(lines), found=True, verified=True, mode="retrieval",
+                citations=[h.citation for h in hits], looked_at=looked_at)
+
+
+# --- nodes ------------------------------------------------------------------------------------------
+
+
+def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
+    """Reset the tool loop for a new question; offline, answer right away."""
+    ctx = investigate_context_of(runtime, state)
+    question = state["question"].strip()
+    reset = [RemoveMessage(id=REMOVE_ALL_MESSAGES)]
+    if ctx.llm.is_offline("reader"):
+        return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question)]}
+    history = [{"question": t.question, "answer": t.answer} for t in state.get("turns", [])[-HISTORY_TURNS:]]
+    system = ctx.prompts.render(
+        "investigate", paper={"title": ctx.doc.title, "arxiv_id": state["paper"].get("arxiv_id"), "abstract": ctx.doc.abstract},
+        question=question, language=question_language(question), history=history,
+    )
+    listing = render_listing(ctx.index.list_sections())
+    return {"messages": [*reset, SystemMessage(system), HumanMessage(f"{listing}\n\nQuestion: {question}")], "reading": ReadingStats()}
+
+
+def investigate_step(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
+    ctx = investigate_context_of(runtime, state)
+    return model_turn(ctx.llm, "reader", ctx.index, state["messages"], state["reading"], state["paper"].get("arxiv_id"))
+
+
+def investigate_tools(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
+    ctx = investigate_context_of(runtime, state)
+    replies, stats = run_tool_calls(ctx.index, state["messages"][-1], state["reading"], ctx.reader)
+    return {"messages": replies, "reading": stats}
+
+
+def compose_answer(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
+    """The model's answer, with each quote checked against the paper."""
+    ctx = investigate_context_of(runtime, state)
+    question = state["question"].strip()
+    language = question_language(question)
+    instruction = (
+        "Answer the question now from what you read. Give found=false when the paper does not contain the answer. "
+        "Each citation: section_id and page exactly as tagged, and a quote copied word for word."
+    )
+    messages = closed_conversation(state["messages"]) + [HumanMessage(instruction)]
+    answer, failed = call_structured(ctx.llm, "reader", Answer, messages, paper=state["paper"].get("arxiv_id"))
+    if failed:
+        text = (f"模型调用失败（{failed['error']}）。可以重试，或用 /find 直接检索原文。" if language == "zh"
+                else f"The model call failed ({failed['error']}). Try again, or use /find to search the paper.")
+        return {"turns": [Turn(question=question, answer=text, found=False, verified=False, mode="error")], "degraded": [failed]}
+    citations, dropped = [], 0
+    for c in answer.citations:
+        located = locate_quote(ctx.doc, c.section_id, c.page, c.quote)
+        if located is None:
+            dropped += 1
+        elif located not in citations:
+            citations.append(located)
+    looked_at = list(dict.fromkeys([*answer.looked_at, *(c.section_id for c in citations)]))
+    if not answer.found:
+        text = answer.answer if answer.answer.startswith(NOT_FOUND) else _not_found_text(language, looked_at, [])
+        return {"turns": [Turn(question=question, answer=text, found=False, verified=True, mode="model", looked_at=looked_at)]}
+    text = answer.answer
+    verified = bool(citations) and dropped == 0
+    if not citations:
+        text += "\n（注意：回答中的引用未能在论文中逐字核验，请谨慎参考。）" if language == "zh" else "\n(Note: none of the answer's quotes could be found in the paper.)"
+    elif dropped:
+        text += f"\n（{dropped} 条引用未能在论文中核验，已删除。）" if language == "zh" else f"\n({dropped} unverifiable quote(s) removed.)"
+    return {"turns": [Turn(question=question, answer=text, found=True, verified=verified, mode="model",
+                           citations=citations, looked_at=looked_at, dropped_citations=dropped)]}

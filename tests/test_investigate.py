@@ -1,0 +1,201 @@
+import json
+import re
+
+import openai
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.config import parse_profile
+from agent.llm import offline_registry
+from agent.prompts import PromptLibrary
+from agent.session import InvestigateSession, PaperRef
+from tests.conftest import SAMPLE_DIR
+from tests.fake_models import text_of
+from tests.scripted_agents import reader_turns, scripted_registry
+from tools.errors import ConfigError
+from tools.paper_model import normalize_space
+from tools.pdf_parse import parse_pdf
+
+PDF = SAMPLE_DIR / "2002.08909v1.pdf"
+PROFILE = {"name": "t", "categories": ["cs.CL"], "keywords": ["retrieval"]}
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return parse_pdf(PDF, arxiv_id="2002.08909v1")
+
+
+def session(doc, tmp_path, registry=None, name="s1"):
+    profile = parse_profile({**PROFILE, "data_dir": str(tmp_path / "data")})
+    ref = PaperRef(source=str(PDF), arxiv_id="2002.08909v1", title=doc.title)
+    return InvestigateSession(doc, ref, profile=profile, registry=registry or offline_registry("test"), prompts=PromptLibrary(),
+                              session=name, data_dir=profile.data_dir)
+
+
+def verbatim(doc, citation) -> bool:
+    section = doc.section(citation.section_id)
+    return section is not None and normalize_space(citation.quote) in normalize_space(section.text())
+
+
+def answer_with(found=True, quotes=(), text="检索器与编码器联合预训练（见第3.2节, 第4页）。"):
+    def handler(messages, kwargs):
+        return {"found": found, "answer": text, "citations": [{"section_id": s, "page": p, "quote": q} for s, p, q in quotes], "looked_at": ["3.2"]}
+
+    return handler
+
+
+QUOTE = "The knowledge retriever and knowledge-augmented encoder are jointly pre-trained on the unsupervised language modeling task."
+
+
+def test_cited_answer_with_tool_loop(doc, tmp_path):
+    registry, models = scripted_registry(reader={
+        "tools": reader_turns([("search_paper", {"query": "retriever pre-training"}), ("read_section", {"section_id": "3.2"})]),
+        "Answer": answer_with(quotes=[("3.2", 4, QUOTE)]),
+    })
+    s = session(doc, tmp_path, registry)
+    turn = s.ask("检索器是如何预训练的？")
+    assert turn.found and turn.verified and turn.mode == "model"
+    assert [(c.section_id, c.page) for c in turn.citations] == [("3.2", 4)]
+    assert all(verbatim(doc, c) for c in turn.citations)
+    assert models["reader"].kinds() == ["tools", "tools", "tools", "Answer"]
+    # The tools' text reached the model before it answered.
+    assert "[§3.2, p." in text_of(models["reader"].calls[-1][1])
+    s.close()
+
+
+def test_invented_quotes_are_dropped_and_said(doc, tmp_path):
+    registry, _ = scripted_registry(reader={"Answer": answer_with(quotes=[("3.2", 4, QUOTE), ("9", 1, "A sentence this paper never wrote.")])})
+    turn = session(doc, tmp_path, registry).ask("How is the retriever trained?")
+    assert len(turn.citations) == 1 and turn.dropped_citations == 1 and not turn.verified
+    assert "1 条引用未能在论文中核验" in turn.answer or "unverifiable" in turn.answer
+
+
+def test_citation_repaired_to_where_the_quote_really_is(doc, tmp_path):
+    registry, _ = scripted_registry(reader={"Answer": answer_with(quotes=[("1", 1, QUOTE)])})
+    turn = session(doc, tmp_path, registry).ask("How is the retriever trained?")
+    assert [(c.section_id, c.page) for c in turn.citations] == [("3.2", 4)]
+
+
+def test_not_found_answer_says_so_and_where_it_looked(doc, tmp_path):
+    registry, _ = scripted_registry(reader={"Answer": answer_with(found=False, text="")})
+    turn = session(doc, tmp_path, registry).ask("论文用了多少块 GPU？")
+    assert not turn.found and turn.answer.startswith("论文中未找到") and "3.2" in turn.answer
+    assert turn.citations == []
+
+
+def test_offline_answers_are_labelled_excerpts(doc, tmp_path):
+    s = session(doc, tmp_path)
+    turn = s.ask("Which datasets are used for Open-QA evaluation?")
+    assert turn.mode == "retrieval" and turn.found and "检索摘录" not in turn.answer and "excerpts" in turn.answer
+    assert turn.citations and all(verbatim(doc, c) for c in turn.citations)
+    zh = s.ask("这篇论文用了哪些数据集？")
+    assert "检索摘录" in zh.answer and zh.citations
+    missing = s.ask("What is the boiling point of liquid nitrogen in Kelvin?")
+    assert not missing.found and missing.answer.startswith("论文中未找到")
+
+
+def test_the_session_survives_a_model_error(doc, tmp_path):
+    def broken(messages, kwargs):
+        raise openai.APIConnectionError(request=None)
+
+    registry, _ = scripted_registry(reader={"tools": broken, "Answer": broken})
+    s = session(doc, tmp_path, registry)
+    turn = s.ask("How is the retriever trained?")
+    assert turn.mode == "error" and "模型调用失败" not in turn.answer and "model call failed" in turn.answer
+    assert s.ask("还能继续提问吗？").mode == "error"  # still answering, still explaining
+    assert len(s.turns()) == 2
+
+
+def test_empty_question_is_refused(doc, tmp_path):
+    with pytest.raises(ConfigError, match="empty"):
+        session(doc, tmp_path).ask("   ")
+
+
+def test_commands(doc, tmp_path):
+    s = session(doc, tmp_path)
+    assert s.read("3.2").section_id == "3.2"
+    assert s.find("masked language modeling").hits
+    with pytest.raises(ConfigError):
+        s.find("")
+    s.ask("How is the retriever pre-trained?")
+    saved = s.save(tmp_path / "notes.md").read_text(encoding="utf-8")
+    assert saved.startswith(f"# {doc.title}") and "## 1. Q：How is the retriever pre-trained?" in saved
+    assert re.search(r"- Section 3\.2, p\. \d+：“", saved)
+    report = s.report()
+    for heading in ("#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点", "#### 方法概述", "#### 实验说明", "#### 改进建议和未来研究方向"):
+        assert heading in report
+    assert "自检通过" in report or "自检未通过" in report
+
+
+def test_report_command_with_models_runs_the_self_check(doc, tmp_path):
+    registry, models = scripted_registry()
+    report = session(doc, tmp_path, registry).report()
+    assert "✅ 自检通过" in report and "推断：方法对检索质量较为敏感。" in report
+    assert models["writer"].kinds() == ["PaperAnalysis"] and models["critic"].kinds() == ["Critique"]
+
+
+def test_resume_by_session_keeps_the_memory(doc, tmp_path):
+    registry, _ = scripted_registry(reader={"Answer": answer_with(quotes=[("3.2", 4, QUOTE)])})
+    first = session(doc, tmp_path, registry, name="realm")
+    first.ask("How is the retriever trained?")
+    first.close()
+    registry2, models2 = scripted_registry(reader={"Answer": answer_with(quotes=[("3.2", 4, QUOTE)])})
+    again = session(doc, tmp_path, registry2, name="realm")
+    assert [t.question for t in again.turns()] == ["How is the retriever trained?"]
+    again.ask("And the encoder?")
+    prompt = text_of(models2["reader"].calls[0][1])
+    assert "Q: How is the retriever trained?" in prompt  # the earlier exchange is in the model's memory
+    assert len(again.turns()) == 2
+    assert InvestigateSession.stored_paper(tmp_path / "data", "realm")["arxiv_id"] == "2002.08909v1"
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+
+def cli(*args):
+    return CliRunner().invoke(app, ["investigate", *args])
+
+
+def test_ask_json_quotes_are_verbatim(doc, tmp_path):
+    result = cli("2002.08909v1", "--offline", "--ask", "How does REALM pre-train the retriever?", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"answer", "citations"}
+    assert data["citations"]
+    for c in data["citations"]:
+        assert set(c) == {"section_id", "page", "quote"}
+        section = doc.section(c["section_id"])
+        assert normalize_space(c["quote"]) in normalize_space(section.text())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["2999.99999", "--offline", "--ask", "q"], "no PDF in the offline directory"),
+        (["not-an-id", "--offline", "--ask", "q"], "not an arXiv id"),
+        (["2002.08909v1", "--offline", "--ask", ""], "the question is empty"),
+        (["--session", "never-started"], "no saved session named 'never-started'"),
+        ([], "give a paper"),
+        (["2002.08909v1", "--json"], "--json goes with --ask"),
+    ],
+)
+def test_bad_input_is_a_clear_message(tmp_path, args, message):
+    result = cli(*args)
+    assert result.exit_code != 0
+    assert message in str(result.exception)
+
+
+def test_broken_pdf_is_a_clear_message(tmp_path):
+    bad = tmp_path / "2002.08909v1.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    result = cli(str(bad), "--offline", "--ask", "q")
+    assert result.exit_code != 0 and "corrupt" in str(result.exception)
+
+
+def test_session_for_another_paper_is_refused(tmp_path):
+    assert cli("2002.08909v1", "--offline", "--session", "x", "--ask", "What is REALM?").exit_code == 0
+    other = cli("2007.01282v2", "--offline", "--session", "x", "--ask", "q")
+    assert other.exit_code != 0 and "session 'x' is about" in str(other.exception)
+    resumed = cli("--session", "x", "--offline", "--ask", "Which datasets?", "--json")
+    assert resumed.exit_code == 0 and json.loads(resumed.stdout)["citations"]
