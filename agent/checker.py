@@ -126,7 +126,7 @@ def finalize_paper(state: PaperState, runtime: Runtime[Context]) -> dict:
     ctx.events("paper", {"id": paper.versioned_id, "step": "written", "done": True})
     result = PaperResult(
         paper=paper, verdict=state["verdict"], status="written", title=paper.title, abstract=paper.abstract,
-        analysis=analysis, notes=state["notes"], check=state["check"], revisions=state.get("revisions", 0),
+        analysis=analysis, draft=state["analysis"], notes=state["notes"], check=state["check"], revisions=state.get("revisions", 0),
         unresolved=unresolved, reading=state["reading"], degraded=state.get("degraded", []),
     )
     return {"results": [result]}

@@ -131,7 +131,7 @@ class Profile(_Strict):
     @classmethod
     def _known_prompt_roles(cls, value: dict[str, str]) -> dict[str, str]:
         for role in value:
-            if role not in (*ROLES, "investigate"):
+            if role not in (*ROLES, "investigate", "keywords", "pairwise"):
                 raise ValueError(f"unknown role {role!r}")
         return value
 

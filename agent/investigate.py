@@ -58,6 +58,7 @@ class Turn(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     looked_at: list[str] = Field(default_factory=list)
     dropped_citations: int = 0
+    rejected: list[CitedQuote] = Field(default_factory=list)  # citations the paper does not bear out
 
 
 class InvestigateInput(TypedDict):
@@ -176,11 +177,11 @@ def compose_answer(state: InvestigateState, runtime: Runtime[InvestigateContext]
         text = (f"模型调用失败（{failed['error']}）。可以重试，或用 /find 直接检索原文。" if language == "zh"
                 else f"The model call failed ({failed['error']}). Try again, or use /find to search the paper.")
         return {"turns": [Turn(question=question, answer=text, found=False, verified=False, mode="error")], "degraded": [failed]}
-    citations, dropped = [], 0
+    citations, rejected = [], []
     for c in answer.citations:
         located = locate_quote(ctx.doc, c.section_id, c.page, c.quote)
         if located is None:
-            dropped += 1
+            rejected.append(c)
         elif located not in citations:
             citations.append(located)
     looked_at = list(dict.fromkeys([*answer.looked_at, *(c.section_id for c in citations)]))
@@ -188,10 +189,11 @@ def compose_answer(state: InvestigateState, runtime: Runtime[InvestigateContext]
         text = answer.answer if answer.answer.startswith(NOT_FOUND) else _not_found_text(language, looked_at, [])
         return {"turns": [Turn(question=question, answer=text, found=False, verified=True, mode="model", looked_at=looked_at)]}
     text = answer.answer
+    dropped = len(rejected)
     verified = bool(citations) and dropped == 0
     if not citations:
         text += "\n（注意：回答中的引用未能在论文中逐字核验，请谨慎参考。）" if language == "zh" else "\n(Note: none of the answer's quotes could be found in the paper.)"
     elif dropped:
         text += f"\n（{dropped} 条引用未能在论文中核验，已删除。）" if language == "zh" else f"\n({dropped} unverifiable quote(s) removed.)"
     return {"turns": [Turn(question=question, answer=text, found=True, verified=verified, mode="model",
-                           citations=citations, looked_at=looked_at, dropped_citations=dropped)]}
+                           citations=citations, looked_at=looked_at, dropped_citations=dropped, rejected=rejected)]}

@@ -29,6 +29,7 @@ ROLE_VARIABLES: dict[str, frozenset[str]] = {
     "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous"}),
     "critic": frozenset({"paper", "parts", "language"}),
     "investigate": frozenset({"paper", "question", "language", "history"}),
+    "pairwise": frozenset({"paper", "first", "second", "language"}),
 }
 
 

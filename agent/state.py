@@ -143,7 +143,8 @@ class PaperResult(BaseModel):
     status: Literal["written", "failed"]
     title: str = ""
     abstract: str = ""
-    analysis: PaperAnalysis | None = None
+    analysis: PaperAnalysis | None = None  # as reported: failing citations removed
+    draft: PaperAnalysis | None = None  # the writer's last draft, before anything was removed
     notes: list[Note] = Field(default_factory=list)
     check: CheckReport | None = None
     revisions: int = 0

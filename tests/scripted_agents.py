@@ -11,7 +11,9 @@ from tests.fake_models import ScriptedChatModel, text_of, tool_call
 
 _TAGGED = re.compile(r"\[§(?P<sec>[^,\]]+), p\.(?P<page>\d+)\](?: \[(?P<part>\w+)\])? (?P<quote>[^\n]+)")
 _PAPER_ID = re.compile(r"^### (\S+)$", re.M)
+# Notes as the writer prompts list them: the default layout, and the one-line layout of the concise variant.
 _NOTE = re.compile(r"^- (?P<id>E\d+) \[(?P<part>\w+)\] .*\n  quote: \"(?P<quote>.*)\"\n  marker: (?P<marker>.*)$", re.M)
+_NOTE_LINE = re.compile(r"^- (?P<id>E\d+) \[(?P<part>\w+)\] .*? \| \"(?P<quote>.*)\" \| (?P<marker>.*)$", re.M)
 
 
 def judge_handler(relevant: dict[str, tuple[float, bool, str]] | None = None, default=(8.0, True, "与关注主题直接相关。")):
@@ -57,7 +59,8 @@ def notes_from_evidence(messages, kwargs):
 
 def analysis_from_notes(messages, kwargs, mutate=None):
     """A Chinese analysis citing the notes listed in the writer's prompt, with their markers."""
-    notes = [m.groupdict() for m in _NOTE.finditer(text_of(messages))]
+    prompt = text_of(messages)
+    notes = [m.groupdict() for m in _NOTE.finditer(prompt)] or [m.groupdict() for m in _NOTE_LINE.finditer(prompt)]
     by_part = {}
     for n in notes:
         by_part.setdefault(n["part"], []).append(n)

@@ -1,0 +1,88 @@
+"""Versioned eval datasets in evals/datasets/: relevance sets and reading questions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from tools.errors import ConfigError
+from tools.feeds import PaperMeta
+
+DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+_VERSIONED = re.compile(r"-v(\d+)$")
+
+
+class RelevanceItem(BaseModel):
+    id: str  # versioned arXiv id
+    title: str
+    abstract: str
+    categories: list[str]
+    label: bool
+    why: str
+    trap: str | None = None
+    source: str = ""
+
+    def as_meta(self) -> PaperMeta:
+        base, _, version = self.id.rpartition("v")
+        return PaperMeta(arxiv_id=base, version=int(version), title=self.title, abstract=self.abstract,
+                         categories=self.categories, primary_category=self.categories[0] if self.categories else "", announce_type="new")
+
+
+class RelevanceDataset(BaseModel):
+    kind: str = "relevance"
+    name: str
+    version: int
+    profile: str
+    description: str = ""
+    items: list[RelevanceItem]
+
+
+class ReadingItem(BaseModel):
+    id: str
+    paper: str  # versioned arXiv id of a PDF in the sample directory
+    question: str
+    gold_sections: list[str]
+    facts: list[str | list[str]]
+
+    def fact_alternatives(self) -> list[list[str]]:
+        return [f if isinstance(f, list) else [f] for f in self.facts]
+
+
+class ReadingDataset(BaseModel):
+    kind: str = "reading"
+    name: str
+    version: int
+    description: str = ""
+    items: list[ReadingItem] = Field(min_length=1)
+
+    @property
+    def papers(self) -> list[str]:
+        return list(dict.fromkeys(i.paper for i in self.items))
+
+
+Dataset = RelevanceDataset | ReadingDataset
+
+
+def available_datasets() -> list[str]:
+    """Names without version: "reading", "relevance-vla", "relevance-sample"."""
+    return sorted({_VERSIONED.sub("", p.stem) for p in DATASETS_DIR.glob("*-v*.json") if _VERSIONED.search(p.stem)})
+
+
+def load_dataset(name: str) -> Dataset:
+    """The latest version of a dataset by name, or an exact file stem like "reading-v1"."""
+    candidates = [DATASETS_DIR / f"{name}.json"] if _VERSIONED.search(name) else sorted(
+        (p for p in DATASETS_DIR.glob(f"{name}-v*.json") if _VERSIONED.sub("", p.stem) == name),
+        key=lambda p: int(_VERSIONED.search(p.stem).group(1)),
+    )
+    candidates = [p for p in candidates if p.exists()]
+    if not candidates:
+        raise ConfigError(f"no dataset {name!r} (available: {', '.join(available_datasets())})")
+    path = candidates[-1]
+    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return ReadingDataset.model_validate(data) if data.get("name") == "reading" else RelevanceDataset.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"dataset {path.name}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None

@@ -1,0 +1,236 @@
+"""Run prompt variants on frozen inputs and score them with the metrics.
+
+Each variant sees the same inputs: the dataset's candidates, and papers parsed
+once into a shared cache. Model answers are cached by a hash of model and
+prompt, so a rerun costs no calls and gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from langchain_core.caches import BaseCache
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.runtime import Runtime
+
+from agent.config import Profile, load_profile
+from agent.context import Context
+from agent.investigate import InvestigateContext
+from agent.judge import judge_relevance
+from agent.llm import LLMRegistry
+from agent.prompts import ROLE_VARIABLES, PromptLibrary
+from agent.report import paper_entry, render_paper_markdown, section_titles
+from agent.state import RelevanceVerdict
+from evals import metrics
+from evals.datasets import ReadingDataset, RelevanceDataset
+from graphs.investigate import build_investigate_graph
+from graphs.paper import build_paper_graph
+from tools.feeds import PaperMeta
+from tools.ledger import Ledger
+from tools.paper_cache import PaperCache
+from tools.paper_model import Citation
+from tools.sources import OfflineSource
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO / "samples" / "offline"
+LOWER_IS_BETTER = {"input_tokens", "output_tokens", "seconds", "cost"}
+# Aggregates that are not an average of per-item values are paired on this item metric.
+PAIRED_ON = {"precision": "correct", "recall": "correct", "f1": "correct", "accuracy": "correct"}
+
+
+@dataclass
+class ItemResult:
+    item_id: str
+    metrics: dict[str, float]
+    output: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    cost: float = 0.0
+
+
+@dataclass
+class VariantResult:
+    variant: str
+    dataset: str
+    items: list[ItemResult]
+    summary: dict[str, float] = field(default_factory=dict)
+    reports: dict[str, str] = field(default_factory=dict)  # paper id -> analysis markdown (for pairwise judging)
+
+
+@dataclass
+class EvalSetup:
+    """What a harness run needs; `make_registry` is called once per variant and must share `cache`."""
+
+    make_registry: Callable[[], LLMRegistry]
+    roles: list[str]
+    data_dir: Path
+    sample_dir: Path = SAMPLE_DIR
+    cache: BaseCache | None = None
+    price_in: float = 0.0  # per million tokens
+    price_out: float = 0.0
+    profile: Profile | None = None  # models and reading settings; the dataset's profile gives the topics
+
+    def prompts(self, variant: str) -> PromptLibrary:
+        library = PromptLibrary({role: variant for role in self.roles if role in ROLE_VARIABLES})
+        library.validate()
+        return library
+
+
+def _usage_totals(registry: LLMRegistry) -> tuple[int, int]:
+    usage = registry.usage.by_role().values()
+    return sum(u.input_tokens for u in usage), sum(u.output_tokens for u in usage)
+
+
+def _measured(registry: LLMRegistry, fn):
+    before = _usage_totals(registry)
+    started = time.perf_counter()
+    value = fn()
+    after = _usage_totals(registry)
+    return value, after[0] - before[0], after[1] - before[1], time.perf_counter() - started
+
+
+def _summarise(result: VariantResult, setup: EvalSetup) -> None:
+    keys = sorted({k for item in result.items for k in item.metrics})
+    for k in keys:
+        values = [i.metrics[k] for i in result.items if k in i.metrics]
+        result.summary[k] = sum(values) / len(values)
+    for item in result.items:
+        item.cost = metrics.cost(item.input_tokens, item.output_tokens, setup.price_in, setup.price_out)
+    n = len(result.items) or 1
+    inp = sum(i.input_tokens for i in result.items)
+    out = sum(i.output_tokens for i in result.items)
+    result.summary["input_tokens"] = inp / n
+    result.summary["output_tokens"] = out / n
+    result.summary["seconds"] = sum(i.seconds for i in result.items) / n
+    result.summary["cost"] = metrics.cost(inp, out, setup.price_in, setup.price_out) / n
+
+
+# --- relevance -------------------------------------------------------------------------------------
+
+
+def run_relevance(dataset: RelevanceDataset, variant: str, setup: EvalSetup) -> VariantResult:
+    topics = load_profile(REPO / dataset.profile)
+    profile = topics.model_copy(update={"max_papers": 10_000, "data_dir": setup.data_dir})
+    registry = setup.make_registry()
+    ledger = Ledger(":memory:")
+    candidates = [item.as_meta() for item in dataset.items]
+    ledger.observe(profile.name, candidates, date.today())
+    ctx = Context(profile=profile, llm=registry, source=None, ledger=ledger, papers=PaperCache(None), prompts=setup.prompts(variant))
+    out, inp, outp, seconds = _measured(registry, lambda: judge_relevance({"candidates": candidates}, Runtime(context=ctx)))
+    ledger.close()
+    verdicts: dict[str, RelevanceVerdict] = {v.arxiv_id: v for v in out["verdicts"]}
+    n = len(dataset.items)
+    items = []
+    for item in dataset.items:
+        v = verdicts[item.id]
+        items.append(ItemResult(
+            item.id, {"correct": float(v.relevant == item.label)}, output=f"{'relevant' if v.relevant else 'excluded'} ({v.score:g}): {v.reason}",
+            input_tokens=inp // n, output_tokens=outp // n, seconds=seconds / n,
+        ))
+    result = VariantResult(variant, dataset.name, items)
+    _summarise(result, setup)
+    p, r, f1 = metrics.precision_recall_f1({i: v.relevant for i, v in verdicts.items()}, {i.id: i.label for i in dataset.items})
+    result.summary.update(precision=p, recall=r, f1=f1, accuracy=result.summary.pop("correct"))
+    return result
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def _paper_meta(pid: str) -> PaperMeta:
+    base, _, version = pid.rpartition("v")
+    return PaperMeta(arxiv_id=base, version=int(version), title=pid)
+
+
+def draft_citations(paper) -> list[Citation]:
+    """The citations of the writer's draft; an evidence id that names no note counts as a broken citation."""
+    notes = {n.id: n for n in paper.notes}
+    out = []
+    for _, item in paper.draft.cited_texts():
+        for e in item.evidence:
+            out.append(notes[e].citation if e in notes else Citation(section_id=f"missing:{e}", page=1, quote=""))
+    return out
+
+
+def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> VariantResult:
+    profile = (setup.profile or load_profile(REPO / "profiles" / "sample.toml")).model_copy(update={"data_dir": setup.data_dir})
+    registry = setup.make_registry()
+    prompts = setup.prompts(variant)
+    source = OfflineSource(setup.sample_dir)
+    papers = PaperCache(setup.data_dir / "papers")  # parsed once, shared by every variant
+    ledger = Ledger(":memory:")
+    metas = [_paper_meta(pid) for pid in dataset.papers]
+    ledger.observe(profile.name, metas, date.today())
+    ctx = Context(profile=profile, llm=registry, source=source, ledger=ledger, papers=papers, prompts=prompts)
+    result = VariantResult(variant, dataset.name, [])
+    paper_graph = build_paper_graph()
+    for meta in metas:
+        doc = ctx.load_paper(meta)
+        verdict = RelevanceVerdict(arxiv_id=meta.versioned_id, score=10, relevant=True, reason="eval", stage="llm")
+        out, inp, outp, seconds = _measured(registry, lambda meta=meta, verdict=verdict: paper_graph.invoke({"paper": meta, "verdict": verdict}, context=ctx))
+        paper = out["results"][0]
+        if paper.status != "written":
+            result.items.append(ItemResult(f"report:{meta.versioned_id}", {"self_check_passed": 0.0}, output=paper.failure or ""))
+            continue
+        entry = paper_entry(paper, section_titles(doc))
+        markdown = render_paper_markdown(entry, profile.language)
+        result.reports[meta.versioned_id] = markdown
+        citations = draft_citations(paper)
+        texts = " ".join(c.text for _, c in paper.draft.cited_texts())
+        result.items.append(ItemResult(
+            f"report:{meta.versioned_id}",
+            {
+                "citation_validity": metrics.citation_validity(citations, doc),
+                "quote_grounding": metrics.quote_grounding(citations, doc),
+                "marker_validity": metrics.marker_validity(texts, doc),
+                "structure": metrics.structure_compliance(markdown),
+                "chinese_ratio": metrics.chinese_share(texts, [n.citation.quote for n in paper.notes]),
+                "self_check_passed": float(not paper.unresolved),
+                # Passed the self-check without a revision: the writer got it right the first time.
+                "clean_first_draft": float(paper.revisions == 0 and not paper.unresolved),
+            },
+            output=markdown[:400], input_tokens=inp, output_tokens=outp, seconds=seconds,
+        ))
+    investigate = build_investigate_graph(InMemorySaver())
+    for item in dataset.items:
+        doc = ctx.load_paper(_paper_meta(item.paper))
+        ictx = InvestigateContext(llm=registry, prompts=prompts, doc=doc, reader=profile.reader)
+        config = {"configurable": {"thread_id": f"eval:{variant}:{item.id}"}}
+        state = {"question": item.question, "paper": {"source": str(doc.source), "arxiv_id": item.paper, "title": doc.title}}
+        out, inp, outp, seconds = _measured(registry, lambda state=state, config=config, ictx=ictx: investigate.invoke(state, config, context=ictx))
+        turn = out["turns"][-1]
+        answer_text = turn.answer + " " + " ".join(c.quote for c in turn.citations)
+        # Score what the model cited, including the quotes the session rejected.
+        raw = turn.citations + [Citation(section_id=c.section_id, page=max(1, c.page), quote=c.quote) for c in turn.rejected]
+        result.items.append(ItemResult(
+            f"question:{item.id}",
+            {
+                "fact_recall": metrics.fact_recall(answer_text, item.fact_alternatives()),
+                "section_recall": metrics.section_recall(turn.citations, item.gold_sections),
+                "answer_grounding": metrics.quote_grounding(raw, doc) if raw else float(not turn.found),
+            },
+            output=turn.answer[:300], input_tokens=inp, output_tokens=outp, seconds=seconds,
+        ))
+    ledger.close()
+    _summarise(result, setup)
+    return result
+
+
+def freeze_inputs(dataset, setup: EvalSetup) -> None:
+    """Parse every paper once before any variant runs: the same input for all, and no variant pays for parsing."""
+    if isinstance(dataset, ReadingDataset):
+        source, papers = OfflineSource(setup.sample_dir), PaperCache(setup.data_dir / "papers")
+        for pid in dataset.papers:
+            meta = _paper_meta(pid)
+            papers.load(source.fetch_pdf(meta.id), meta.versioned_id)
+
+
+def run_variant(dataset, variant: str, setup: EvalSetup) -> VariantResult:
+    if isinstance(dataset, RelevanceDataset):
+        return run_relevance(dataset, variant, setup)
+    return run_reading(dataset, variant, setup)

@@ -1,0 +1,148 @@
+"""The harness ranks variants correctly when fake models answer differently per variant, and reruns are free."""
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.llm import LLMRegistry
+from evals.datasets import load_dataset
+from evals.harness import EvalSetup
+from evals.llm_cache import SQLiteLLMCache
+from evals.run import run_eval
+from tests.fake_models import ScriptedChatModel, text_of
+from tests.scripted_agents import analysis_from_notes, judge_handler, scripted_registry
+from tools.pdf_parse import parse_pdf
+from tools.reader_tools import PaperIndex
+
+
+def registry_factory(handlers: dict, cache):
+    """Fresh registries (own usage counts) over the same scripted models' answers and one cache."""
+
+    def make():
+        models = {role: ScriptedChatModel(handlers=h, cache=cache) for role, h in handlers.items()}
+        return LLMRegistry(models=models)
+
+    return make
+
+
+def base_handlers():
+    _, models = scripted_registry()
+    return {role: dict(m.handlers) for role, m in models.items()}
+
+
+def gold_judge(dataset):
+    gold = {i.id: i.label for i in dataset.items}
+
+    def answer(messages, kwargs):
+        strict = "Be strict" in text_of(messages)
+        ids = re.findall(r"^### (\S+)$", text_of(messages), re.M)
+        # The strict variant knows the answer; the default one turns everything down.
+        return judge_handler({i: (9.0, True, "相关") if (strict and gold[i]) else (1.0, False, "无关") for i in ids})(messages, kwargs)
+
+    return answer
+
+
+def test_relevance_variants_are_ranked(tmp_path):
+    dataset = load_dataset("relevance-vla")
+    handlers = base_handlers()
+    handlers["judge"]["VerdictBatch"] = gold_judge(dataset)
+    cache = SQLiteLLMCache(tmp_path / "cache.sqlite")
+    setup = EvalSetup(make_registry=registry_factory(handlers, cache), roles=["judge"], data_dir=tmp_path / "eval", cache=cache)
+    [c] = run_eval(["relevance-vla"], ("default", "strict"), setup)
+    rows = {r.metric: r for r in c.rows}
+    assert rows["recall"].b > rows["recall"].a == 0.0
+    assert rows["f1"].better == "strict" and rows["f1"].diff > 0
+    assert rows["f1"].wins_b >= 4 and rows["f1"].wins_a == 0  # paired on per-item correctness
+    assert "2510.15446v1" in {d["item"] for d in c.disagreements}
+    first_misses = cache.misses
+    assert first_misses > 0
+
+    # Same inputs, same prompts: every answer comes from the cache, and the numbers do not move.
+    [again] = run_eval(["relevance-vla"], ("default", "strict"), setup)
+    assert cache.misses == first_misses
+    assert [(r.metric, r.a, r.b) for r in again.rows if r.metric not in ("seconds", "cost")] == [
+        (r.metric, r.a, r.b) for r in c.rows if r.metric not in ("seconds", "cost")
+    ]
+
+
+def answer_from_gold(messages, kwargs):
+    """Investigate answers: the concise variant finds the facts in the gold sections; the default one gives up."""
+    system = text_of(messages)
+    if "two sentences at most" not in system:
+        return {"found": False, "answer": "", "citations": [], "looked_at": []}
+    q = re.search(r"Question: (.*)", system).group(1)
+    item = next(i for i in load_dataset("reading").items if i.question == q)
+    doc = parse_pdf(f"samples/offline/{item.paper}.pdf") if False else _DOCS[item.paper]
+    section = doc.section(item.gold_sections[0])
+    hit = PaperIndex(doc).search(" ".join(a[0] for a in item.fact_alternatives()), k=10).hits
+    hit = next((h for h in hit if h.section_id == section.id), None)
+    citations = [{"section_id": hit.section_id, "page": hit.page, "quote": hit.citation.quote}] if hit else []
+    facts = "; ".join(a[0] for a in item.fact_alternatives())
+    return {"found": True, "answer": f"答案：{facts}", "citations": citations, "looked_at": [section.id]}
+
+
+_DOCS = {}
+
+
+def bad_writer(messages, kwargs):
+    prompt = text_of(messages)
+    if "skim it in a minute" in prompt:  # the concise variant writes valid citations
+        return analysis_from_notes(messages, kwargs)
+
+    def invent(analysis):
+        analysis["method"]["evidence"].append("E404")
+        analysis["experiments"]["text"] += "（见第77节, 第2页）"
+        return analysis
+
+    return analysis_from_notes(messages, kwargs, mutate=invent)
+
+
+@pytest.mark.slow
+def test_reading_variants_are_ranked_with_significance(tmp_path):
+    from tests.conftest import SAMPLE_DIR
+
+    for pid in load_dataset("reading").papers:
+        _DOCS[pid] = parse_pdf(SAMPLE_DIR / f"{pid}.pdf")
+    handlers = base_handlers()
+    handlers["reader"]["Answer"] = answer_from_gold
+    handlers["writer"]["PaperAnalysis"] = bad_writer
+    cache = SQLiteLLMCache(tmp_path / "cache.sqlite")
+    setup = EvalSetup(make_registry=registry_factory(handlers, cache), roles=["writer", "investigate"], data_dir=tmp_path / "eval", cache=cache)
+    [c] = run_eval(["reading"], ("default", "concise"), setup)
+    rows = {r.metric: r for r in c.rows}
+    assert rows["fact_recall"].better == "concise" and rows["fact_recall"].significant
+    assert rows["fact_recall"].wins_b == 13 and rows["fact_recall"].wins_a == 0
+    assert rows["section_recall"].better == "concise"
+    assert rows["citation_validity"].better == "concise" and rows["citation_validity"].a < 1.0
+    assert rows["clean_first_draft"].better == "concise" and rows["clean_first_draft"].a == 0.0
+    assert rows["marker_validity"].a < rows["marker_validity"].b == 1.0
+    assert c.disagreements and c.disagreements[0]["gap"] > 0
+
+
+def test_eval_cli_runs_offline_and_writes_results(tmp_path):
+    out = tmp_path / "results"
+    profile = tmp_path / "p.toml"
+    profile.write_text(f'categories = ["cs.CL"]\nkeywords = ["rag"]\ndata_dir = "{tmp_path / "data"}"\n')
+    result = CliRunner().invoke(app, ["eval", "--variants", "default,strict", "--roles", "judge", "--dataset", "relevance-sample", "--offline", "--out", str(out), "-p", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert "relevance-sample: default vs strict" in result.output and "f1" in result.output
+    md = next(out.glob("*-default-vs-strict.md")).read_text(encoding="utf-8")
+    assert "| f1 |" in md
+    assert next(out.glob("*-default-vs-strict.json")).exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--variants", "default"], "exactly two names"),
+        (["--variants", "default,default", "--roles", "judge"], "two different variant names"),
+        (["--variants", "default,nope", "--roles", "judge"], "prompt variant 'nope' for judge not found"),
+        (["--variants", "default,strict", "--roles", "judge,cook"], "unknown role 'cook'"),
+        (["--variants", "default,strict", "--roles", "judge", "--dataset", "imaginary"], "no dataset 'imaginary'"),
+    ],
+)
+def test_eval_cli_bad_arguments(tmp_path, args, message):
+    result = CliRunner().invoke(app, ["eval", *args, "--offline", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and message in str(result.exception)
