@@ -114,7 +114,7 @@ def finalize_paper(state: PaperState, runtime: Runtime[Context]) -> dict:
         ctx.events("paper", {"id": paper.versioned_id, "step": "failed", "done": True})
         result = PaperResult(
             paper=paper, verdict=state["verdict"], status="failed", title=paper.title, abstract=paper.abstract,
-            failure=state["failure"], degraded=state.get("degraded", []),
+            failure=state["failure"], degraded=state.get("degraded", []), pdf_fetched=state.get("pdf_fetched", False),
         )
         return {"results": [result]}
     doc = ctx.load_paper(paper)

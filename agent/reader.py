@@ -128,9 +128,13 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
     paper = state["paper"]
     ctx.events("paper", {"id": paper.versioned_id, "step": "reading"})
     try:
+        ctx.source.fetch_pdf(paper.id)
+    except MonitorError as exc:
+        return {"failure": f"无法获取 PDF：{exc}"}
+    try:
         doc = ctx.load_paper(paper)
     except MonitorError as exc:
-        return {"failure": f"无法读取 PDF：{exc}"}
+        return {"failure": f"无法解析 PDF：{exc}", "pdf_fetched": True}
     stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()))
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
     if ctx.llm.is_offline("reader"):

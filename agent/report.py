@@ -129,6 +129,7 @@ def compose_report(state: MonitorState, runtime: Runtime[Context]) -> dict:
             "candidates": len(state.get("candidates", [])),
             "judged": len(state.get("verdicts", [])),
             "relevant": len(state.get("selected", [])),
+            "pdfs_fetched": sum(1 for r in results if r.pdf_fetched),
             "reported": len(written),
             "excluded": len(state.get("excluded", [])),
             "updates": len(state.get("updates", [])),

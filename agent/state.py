@@ -150,6 +150,7 @@ class PaperResult(BaseModel):
     revisions: int = 0
     unresolved: list[Finding] = Field(default_factory=list)
     failure: str | None = None
+    pdf_fetched: bool = True
     reading: ReadingStats = Field(default_factory=ReadingStats)
     degraded: list[dict] = Field(default_factory=list)  # model calls that failed and fell back
 
@@ -189,6 +190,7 @@ class PaperState(PaperInput, total=False):
     check: CheckReport
     revisions: int
     failure: str
+    pdf_fetched: bool  # with a failure: the PDF arrived but could not be parsed
     degraded: Annotated[list[dict], operator.add]
     results: list[PaperResult]
 

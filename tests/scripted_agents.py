@@ -90,7 +90,8 @@ def scripted_registry(**overrides) -> tuple[LLMRegistry, dict[str, ScriptedChatM
     """Four scripted role models; override any role's handlers by keyword (judge=..., reader=...)."""
     handlers = {
         "judge": {"VerdictBatch": judge_handler(), "KeywordExpansion": lambda m, k: {"keywords": []}},
-        "reader": {"tools": reader_turns(), "NotesDraft": notes_from_evidence},
+        "reader": {"tools": reader_turns(), "NotesDraft": notes_from_evidence,
+                   "Answer": lambda m, k: {"found": False, "answer": "", "citations": [], "looked_at": []}},
         "writer": {"PaperAnalysis": analysis_from_notes},
         "critic": {"Critique": no_critique},
     }

@@ -146,3 +146,49 @@ def test_eval_cli_runs_offline_and_writes_results(tmp_path):
 def test_eval_cli_bad_arguments(tmp_path, args, message):
     result = CliRunner().invoke(app, ["eval", *args, "--offline", "--out", str(tmp_path)])
     assert result.exit_code != 0 and message in str(result.exception)
+
+
+def vague_writer(messages, kwargs):
+    """The default variant pads every part with an empty phrase; the concise one does not."""
+    if "skim it in a minute" in text_of(messages):
+        return analysis_from_notes(messages, kwargs)
+
+    def pad(analysis):
+        for part in ("summary", "motivation", "method", "experiments"):
+            analysis[part]["text"] += "总之意义重大。"
+        return analysis
+
+    return analysis_from_notes(messages, kwargs, mutate=pad)
+
+
+def prefers_no_padding(messages, kwargs):
+    prompt = text_of(messages)
+    first, second = prompt.split("## Second analysis", 1)
+    first_bad, second_bad = first.count("意义重大"), second.count("意义重大")
+    if first_bad == second_bad:
+        return {"winner": "tie", "reason": "相同"}
+    return {"winner": "first" if first_bad < second_bad else "second", "reason": "引用更可靠"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("judge, expect_wins", [(prefers_no_padding, True), (lambda m, k: {"winner": "first", "reason": "位置偏好"}, False)])
+def test_pairwise_judge_in_both_orders(tmp_path, judge, expect_wins):
+    from tests.conftest import SAMPLE_DIR
+
+    for pid in load_dataset("reading").papers:
+        _DOCS[pid] = parse_pdf(SAMPLE_DIR / f"{pid}.pdf")
+    handlers = base_handlers()
+    handlers["writer"]["PaperAnalysis"] = vague_writer
+    handlers["critic"]["PairwiseVerdict"] = judge
+    cache = SQLiteLLMCache(tmp_path / "cache.sqlite")
+    setup = EvalSetup(make_registry=registry_factory(handlers, cache), roles=["writer"], data_dir=tmp_path / "eval", cache=cache)
+    [c] = run_eval(["reading"], ("default", "concise"), setup, pairwise=True)
+    pw = c.pairwise
+    papers = len(load_dataset("reading").papers)
+    assert len(pw["items"]) == papers
+    if expect_wins:
+        # The concise variant's reports carry no empty phrases: preferred in both orders, every time.
+        assert pw["wins_b"] == papers and pw["wins_a"] == 0 and pw["p_value"] < 0.05
+    else:
+        # A judge that always picks whatever is shown first never counts as a preference.
+        assert pw["wins_a"] == pw["wins_b"] == 0 and pw["ties"] == papers and pw["p_value"] == 1.0

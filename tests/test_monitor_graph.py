@@ -184,6 +184,7 @@ def test_a_broken_pdf_is_reported_and_the_rest_go_on(profile, tmp_path):
     assert [f["arxiv_id"] for f in report["failures"]] == ["2002.08909v1"]
     assert "corrupt PDF" in report["failures"][0]["reason"]
     assert len(report["papers"]) == 5
+    assert report["counts"]["pdfs_fetched"] == 6  # it arrived; it would not parse
     assert "附录 C：未能读取的论文" in outcome.paths["md"].read_text(encoding="utf-8")
 
 
