@@ -61,6 +61,9 @@ def test_offline_run_writes_three_consistent_files(profile):
     for heading in ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点", "#### 方法概述", "#### 实验说明", "#### 改进建议和未来研究方向"):
         assert md.count(f"\n{heading}\n") == 6, heading
     assert not re.search(r"^[ \t]+#", md, re.M)
+    for block in md.split("#### 核心贡献与创新点")[1:]:
+        numbers = re.findall(r"^(\d+)\. ", block.split("####")[0], re.M)
+        assert numbers == [str(i) for i in range(1, len(numbers) + 1)]
     assert "Announce Type" not in md and "arXiv:2002.08909v1" not in md
     # Every marker in the Markdown names a real section of its paper.
     for paper in report["papers"]:

@@ -134,17 +134,14 @@ def _order_blocks(blocks: list[dict], width: float) -> list[dict]:
     mid = width / 2
     slack = 0.04 * width
     left, right, full = [], [], []
+    size = {"left": 0, "right": 0, "full": 0}
     for b in blocks:
         x0, _, x1, _ = b["bbox"]
-        if x1 <= mid + slack:
-            left.append(b)
-        elif x0 >= mid - slack:
-            right.append(b)
-        else:
-            full.append(b)
-    chars = lambda bs: sum(len(s["text"]) for b in bs for ln in b["lines"] for s in ln["spans"])  # noqa: E731
-    total = chars(blocks) or 1
-    if chars(left) < 0.15 * total or chars(right) < 0.15 * total:
+        side = "left" if x1 <= mid + slack else "right" if x0 >= mid - slack else "full"
+        (left if side == "left" else right if side == "right" else full).append(b)
+        size[side] += sum(len(s["text"]) for ln in b["lines"] for s in ln["spans"])
+    total = sum(size.values()) or 1
+    if size["left"] < 0.15 * total or size["right"] < 0.15 * total:
         return sorted(blocks, key=lambda b: (round(b["bbox"][1], 1), b["bbox"][0]))
     full.sort(key=lambda b: b["bbox"][1])
     bands: list[list[dict]] = [[] for _ in range(len(full) + 1)]
