@@ -97,19 +97,16 @@ class KeywordMatcher:
         result = LexicalResult()
         folded_title, folded_abstract = _fold(title), _fold(abstract)
         seen: set[tuple[str, bool]] = set()
-        for term, form, pattern in self._phrases:
-            for text, in_title in ((folded_title, True), (folded_abstract, False)):
+        # Phrases match folded text (case, hyphens); acronyms match the text as written.
+        searches = [(p, (folded_title, folded_abstract)) for p in self._phrases] + [(a, (title, abstract)) for a in self._acronyms]
+        for (term, form, pattern), texts in searches:
+            for text, in_title in zip(texts, (True, False), strict=True):
                 n = len(pattern.findall(text))
                 if n and (term, in_title) not in seen:
                     seen.add((term, in_title))
                     result.hits.append(KeywordHit(term, form, in_title, n))
-        for term, form, pattern in self._acronyms:
-            for text, in_title in ((title, True), (abstract, False)):
-                n = len(pattern.findall(text))
-                if n and (term, in_title) not in seen:
-                    seen.add((term, in_title))
-                    result.hits.append(KeywordHit(term, form, in_title, n))
-            if not result.hits:
+        if not result.hits:
+            for _, form, _ in self._acronyms:
                 result.near_misses += _near_misses(form, f"{title} {abstract}")
         for name, pattern in self._negative:
             if pattern.search(folded_title) or pattern.search(folded_abstract):

@@ -23,7 +23,8 @@ def md_escape(text: str) -> str:
     """Text from feeds and papers, safe inside Markdown: no accidental emphasis, links, HTML or headings."""
     text = " ".join(str(text).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"^([#>+\-]|\d+\.)(\s)", r"\\\1\2", text)
+    text = re.sub(r"^(\d+)\.(\s)", r"\1\\.\2", text)  # "1. " would start a list
+    return re.sub(r"^([#>+\-])(\s)", r"\\\1\2", text)
 
 
 def _citation(note: Note, doc_titles: dict[str, str]) -> dict:

@@ -55,3 +55,9 @@ def closed_conversation(messages: list) -> list:
     if messages and isinstance(messages[-1], AIMessage) and messages[-1].tool_calls:
         return messages[:-1]
     return list(messages)
+
+
+def wants_tools(state: dict) -> bool:
+    """The loop goes on: the model's last turn called tools and no budget or limit stopped it."""
+    last = state["messages"][-1] if state.get("messages") else None
+    return isinstance(last, AIMessage) and bool(last.tool_calls) and not state["reading"].stop_reason

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
@@ -18,6 +17,7 @@ from agent.investigate import (
     investigate_tools,
     start_question,
 )
+from agent.tool_loop import wants_tools
 
 
 def route_question(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> Literal["investigate_step", "__end__"]:
@@ -26,9 +26,7 @@ def route_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
 
 
 def route_step(state: InvestigateState) -> Literal["investigate_tools", "compose_answer"]:
-    last = state["messages"][-1] if state.get("messages") else None
-    wants_tools = isinstance(last, AIMessage) and bool(last.tool_calls)
-    return "investigate_tools" if wants_tools and not state["reading"].stop_reason else "compose_answer"
+    return "investigate_tools" if wants_tools(state) else "compose_answer"
 
 
 def route_tools(state: InvestigateState) -> Literal["investigate_step", "compose_answer"]:

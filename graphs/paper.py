@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
@@ -12,6 +11,7 @@ from agent.checker import check_analysis, finalize_paper
 from agent.context import Context, context_of
 from agent.reader import prepare_reading, reader_step, run_reader_tools, take_notes
 from agent.state import PaperInput, PaperOutput, PaperState
+from agent.tool_loop import wants_tools
 from agent.writer import write_analysis
 
 
@@ -23,9 +23,7 @@ def route_after_prepare(state: PaperState) -> Literal["reader_step", "write_anal
 
 
 def route_reader(state: PaperState) -> Literal["run_reader_tools", "take_notes"]:
-    last = state["messages"][-1] if state.get("messages") else None
-    wants_tools = isinstance(last, AIMessage) and bool(last.tool_calls)
-    return "run_reader_tools" if wants_tools and not state["reading"].stop_reason else "take_notes"
+    return "run_reader_tools" if wants_tools(state) else "take_notes"
 
 
 def route_after_tools(state: PaperState) -> Literal["reader_step", "take_notes"]:

@@ -74,7 +74,7 @@ def answer_from_gold(messages, kwargs):
         return {"found": False, "answer": "", "citations": [], "looked_at": []}
     q = re.search(r"Question: (.*)", system).group(1)
     item = next(i for i in load_dataset("reading").items if i.question == q)
-    doc = parse_pdf(f"samples/offline/{item.paper}.pdf") if False else _DOCS[item.paper]
+    doc = _DOCS[item.paper]
     section = doc.section(item.gold_sections[0])
     hit = PaperIndex(doc).search(" ".join(a[0] for a in item.fact_alternatives()), k=10).hits
     hit = next((h for h in hit if h.section_id == section.id), None)
@@ -99,17 +99,23 @@ def bad_writer(messages, kwargs):
     return analysis_from_notes(messages, kwargs, mutate=invent)
 
 
-@pytest.mark.slow
-def test_reading_variants_are_ranked_with_significance(tmp_path):
+def reading_setup(tmp_path, roles: list[str], **answers) -> EvalSetup:
+    """Scripted models for the reading dataset; `answers` maps "role.kind" to a handler."""
     from tests.conftest import SAMPLE_DIR
 
     for pid in load_dataset("reading").papers:
-        _DOCS[pid] = parse_pdf(SAMPLE_DIR / f"{pid}.pdf")
+        _DOCS.setdefault(pid, parse_pdf(SAMPLE_DIR / f"{pid}.pdf"))
     handlers = base_handlers()
-    handlers["reader"]["Answer"] = answer_from_gold
-    handlers["writer"]["PaperAnalysis"] = bad_writer
+    for key, handler in answers.items():
+        role, kind = key.split("__")
+        handlers[role][kind] = handler
     cache = SQLiteLLMCache(tmp_path / "cache.sqlite")
-    setup = EvalSetup(make_registry=registry_factory(handlers, cache), roles=["writer", "investigate"], data_dir=tmp_path / "eval", cache=cache)
+    return EvalSetup(make_registry=registry_factory(handlers, cache), roles=roles, data_dir=tmp_path / "eval", cache=cache)
+
+
+@pytest.mark.slow
+def test_reading_variants_are_ranked_with_significance(tmp_path):
+    setup = reading_setup(tmp_path, ["writer", "investigate"], reader__Answer=answer_from_gold, writer__PaperAnalysis=bad_writer)
     [c] = run_eval(["reading"], ("default", "concise"), setup)
     rows = {r.metric: r for r in c.rows}
     assert rows["fact_recall"].better == "concise" and rows["fact_recall"].significant
@@ -173,15 +179,7 @@ def prefers_no_padding(messages, kwargs):
 @pytest.mark.slow
 @pytest.mark.parametrize("judge, expect_wins", [(prefers_no_padding, True), (lambda m, k: {"winner": "first", "reason": "位置偏好"}, False)])
 def test_pairwise_judge_in_both_orders(tmp_path, judge, expect_wins):
-    from tests.conftest import SAMPLE_DIR
-
-    for pid in load_dataset("reading").papers:
-        _DOCS[pid] = parse_pdf(SAMPLE_DIR / f"{pid}.pdf")
-    handlers = base_handlers()
-    handlers["writer"]["PaperAnalysis"] = vague_writer
-    handlers["critic"]["PairwiseVerdict"] = judge
-    cache = SQLiteLLMCache(tmp_path / "cache.sqlite")
-    setup = EvalSetup(make_registry=registry_factory(handlers, cache), roles=["writer"], data_dir=tmp_path / "eval", cache=cache)
+    setup = reading_setup(tmp_path, ["writer"], writer__PaperAnalysis=vague_writer, critic__PairwiseVerdict=judge)
     [c] = run_eval(["reading"], ("default", "concise"), setup, pairwise=True)
     pw = c.pairwise
     papers = len(load_dataset("reading").papers)

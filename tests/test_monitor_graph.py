@@ -229,3 +229,18 @@ def test_mixed_mode_and_model_errors_degrade_per_paper(profile):
     paper = run(profile.model_copy(update={"max_papers": 1}), registry).report["papers"][0]
     assert "model error" in paper["reading"]["stop_reason"]
     assert paper["citations"]  # retrieved evidence stood in
+
+
+def test_a_malformed_feed_is_a_clear_error_and_nothing_is_recorded(profile, tmp_path):
+    from tools.errors import FeedParseError
+    from tools.ledger import Ledger
+
+    day = tmp_path / "day"
+    shutil.copytree(SAMPLE_DIR, day)
+    (day / "rss_cs.RO_2026-11-20.xml").write_text("<rss><channel><item><title>cut off", encoding="utf-8")
+    with pytest.raises(FeedParseError, match=r"rss_cs\.RO_2026-11-20\.xml: malformed XML"):
+        run(profile, offline_registry("test"), source=OfflineSource(day))
+    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    assert ledger.state(profile.name, "2002.08909") is None and ledger.run(profile.name, DAY) is None
+    ledger.close()
+    assert not (profile.output_dir / profile.name).exists()

@@ -13,7 +13,7 @@ from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
 from agent.config import ROLES, environment, resolve_models
 from agent.llm import build_registry
 from evals.compare import to_markdown, write_results
-from evals.harness import REPO, EvalSetup
+from evals.harness import REPO, SAMPLE_DIR, EvalSetup
 from evals.llm_cache import SQLiteLLMCache
 from evals.run import default_datasets, run_eval
 from tools.errors import ConfigError
@@ -33,6 +33,7 @@ def eval_command(
     profile: Path = PROFILE_OPTION,
     offline: bool = OFFLINE_OPTION,
     pairwise: bool = typer.Option(False, "--pairwise", help="Also ask the critic model which analysis is better, in both orders (sign test)."),
+    offline_dir: Path | None = typer.Option(None, "--offline-dir", help="Directory with the PDFs the reading dataset refers to (default: the bundled sample day)."),
     out: Path = typer.Option(REPO / "evals" / "results", "--out", help="Where the Markdown and JSON results go."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not reuse cached model answers (they are cached by model and prompt)."),
     price_in: float = typer.Option(0.0, "--price-in", help="Price per million input tokens, for the cost column."),
@@ -55,7 +56,7 @@ def eval_command(
         return build_registry(models, offline=offline or setup.registry.fully_offline, cache=cache)
 
     harness = EvalSetup(make_registry=make_registry, roles=role_list, data_dir=prof.data_dir / "eval", cache=cache,
-                        price_in=price_in, price_out=price_out, profile=prof)
+                        price_in=price_in, price_out=price_out, profile=prof, sample_dir=offline_dir or SAMPLE_DIR)
     names = _split(dataset) or default_datasets(role_list)
     if make_registry().fully_offline:
         err_console.print("[yellow]offline:[/] no model is used, so prompt variants cannot differ; the table shows the offline baseline.")

@@ -1,0 +1,51 @@
+"""Text from feeds and papers cannot break the Markdown or inject HTML."""
+
+from agent.report import md_escape, render_html, render_markdown
+
+EVIL = "<script>alert(1)</script> *bold* [link](http://x) # heading"
+
+
+def report_with(title: str) -> dict:
+    paper = {
+        "arxiv_id": "2501.00001v1", "title": title, "authors": ["A <b>B</b>"], "categories": ["cs.CL"], "primary_category": "cs.CL",
+        "announce_type": "new", "abs_url": "https://arxiv.org/abs/2501.00001v1", "pdf_url": "https://arxiv.org/pdf/2501.00001v1",
+        "abstract": title, "comment": None, "journal_ref": None, "doi": None,
+        "relevance": {"score": 7.0, "relevant": True, "matched_topics": ["x"], "reason": title, "stage": "llm"},
+        "analysis": {
+            **{k: {"text": title, "citations": []} for k in ("summary", "motivation", "method", "experiments")},
+            "contributions": [{"text": title, "citations": []}],
+            "future": {"author_limitations": [], "inferred_limitations": [title], "suggestions": []},
+        },
+        "citations": [{"section_id": "3.1", "page": 4, "quote": title, "section_title": "Method"}],
+        "self_check": {"passed": True, "revisions": 0, "critic_used": False, "unresolved": []},
+        "reading": {},
+    }
+    return {
+        "date": "2026-11-20", "generated_at": None,
+        "profile": {"name": "p", "categories": ["cs.CL"], "keywords": [{"term": "rag", "synonyms": [], "acronyms": []}], "relevance_threshold": 5, "language": "zh"},
+        "mode": {"offline": False, "offline_roles": [], "reason": None, "reason_zh": None, "models": {"judge": "m"}, "backfill": False},
+        "counts": {"announced": 1, "candidates": 1, "judged": 1, "relevant": 1, "pdfs_fetched": 1, "reported": 1, "excluded": 0, "updates": 0,
+                   "failures": 0, "already_reported": 0, "not_followed": 0, "by_category": {}},
+        "papers": [paper], "excluded": [{"arxiv_id": "x", "title": title, "score": 0, "stage": "lexical", "reason": title}],
+        "updates": [], "failures": [], "skipped": {},
+        "run": {"prompts": {"judge": {"variant": "default", "sha256": "abc"}}, "usage": {}, "sources": [], "degraded": []},
+    }
+
+
+def test_html_is_escaped():
+    html = render_html(report_with(EVIL))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>B</b>" not in html
+
+
+def test_markdown_is_escaped():
+    md = render_markdown(report_with(EVIL))
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert "\\*bold\\*" in md and "\\[link\\]" in md
+    assert "\n# heading" not in md
+
+
+def test_md_escape_neutralises_line_starts():
+    assert md_escape("# not a heading") == "\\# not a heading"
+    assert md_escape("1. not a list") == "1\\. not a list"
+    assert md_escape("two\nlines") == "two lines"
