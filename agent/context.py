@@ -19,6 +19,7 @@ from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument
+from tools.reader_tools import PaperIndex
 from tools.sources import PaperSource
 
 Events = Callable[[str, dict], None]
@@ -46,20 +47,27 @@ class Context:
     _docs: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def load_paper(self, meta: PaperMeta) -> PaperDocument:
-        """The parsed paper (fetching the PDF once); a few stay in memory for the nodes that follow."""
+    def _entry(self, meta: PaperMeta, pdf: Path | None = None) -> tuple[PaperDocument, PaperIndex]:
         key = meta.versioned_id
         with self._lock:
             if key in self._docs:
                 self._docs.move_to_end(key)
                 return self._docs[key]
-        pdf = self.source.fetch_pdf(meta.id)
-        doc = self.papers.load(pdf, key)
+        doc = self.papers.load(pdf or self.source.fetch_pdf(meta.id), key)
+        entry = (doc, PaperIndex(doc))
         with self._lock:
-            self._docs[key] = doc
+            self._docs[key] = entry
             while len(self._docs) > 16:
                 self._docs.popitem(last=False)
-        return doc
+        return entry
+
+    def load_paper(self, meta: PaperMeta, pdf: Path | None = None) -> PaperDocument:
+        """The parsed paper (fetching the PDF once); a few stay in memory for the nodes that follow."""
+        return self._entry(meta, pdf)[0]
+
+    def paper_index(self, meta: PaperMeta) -> PaperIndex:
+        """The paper's search index, built once per paper and shared by its tool turns."""
+        return self._entry(meta)[1]
 
     @property
     def language(self) -> str:

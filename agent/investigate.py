@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Literal
 
 from langchain_core.messages import HumanMessage, RemoveMessage, SystemMessage
@@ -80,7 +81,7 @@ class InvestigateContext:
     doc: PaperDocument
     reader: ReaderSettings = field(default_factory=ReaderSettings)
 
-    @property
+    @cached_property
     def index(self) -> PaperIndex:
         return PaperIndex(self.doc)
 

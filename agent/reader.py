@@ -83,9 +83,9 @@ def _hinted_sections(doc: PaperDocument, part: str) -> set[str]:
     return chosen
 
 
-def retrieval_notes(doc: PaperDocument, per_part: int = NOTES_PER_PART) -> list[Note]:
+def retrieval_notes(doc: PaperDocument, per_part: int = NOTES_PER_PART, index: PaperIndex | None = None) -> list[Note]:
     """For each part, the best paragraphs by BM25 (nudged towards fitting sections), quoted by sentence."""
-    index = PaperIndex(doc)
+    index = index or PaperIndex(doc)
     notes: list[Note] = []
     used: set[str] = set()
 
@@ -128,22 +128,22 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
     paper = state["paper"]
     ctx.events("paper", {"id": paper.versioned_id, "step": "reading"})
     try:
-        ctx.source.fetch_pdf(paper.id)
+        pdf = ctx.source.fetch_pdf(paper.id)
     except MonitorError as exc:
         return {"failure": f"无法获取 PDF：{exc}"}
     try:
-        doc = ctx.load_paper(paper)
+        doc = ctx.load_paper(paper, pdf)
     except MonitorError as exc:
         return {"failure": f"无法解析 PDF：{exc}", "pdf_fetched": True}
     stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()))
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
     if ctx.llm.is_offline("reader"):
-        notes = retrieval_notes(doc)
+        notes = retrieval_notes(doc, index=ctx.paper_index(paper))
         stats.tokens_read = sum(count_tokens(n.citation.quote) for n in notes)
         stats.stop_reason = "offline retrieval"
         return {"notes": notes, "reading": stats}
-    index = PaperIndex(doc)
-    seed = retrieval_notes(doc, per_part=1)
+    index = ctx.paper_index(paper)
+    seed = retrieval_notes(doc, per_part=1, index=index)
     seed_text = "\n".join(f"- {cite_tag(n.citation)} [{n.part}] {n.citation.quote}" for n in seed)
     listing = render_listing(index.list_sections())
     opening = f"{listing}\n\nFirst evidence found by search (verify and extend it):\n{seed_text}"
@@ -159,14 +159,14 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
 def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
     """One turn of the model: it calls section tools or says it has read enough."""
     ctx = context_of(runtime)
-    index = PaperIndex(ctx.load_paper(state["paper"]))
+    index = ctx.paper_index(state["paper"])
     return model_turn(ctx.llm, "reader", index, state["messages"], state["reading"], state["paper"].versioned_id)
 
 
 def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
     """Run the tool calls of the last model turn within the paper's token budget."""
     ctx = context_of(runtime)
-    index = PaperIndex(ctx.load_paper(state["paper"]))
+    index = ctx.paper_index(state["paper"])
     replies, stats = run_tool_calls(index, state["messages"][-1], state["reading"], ctx.profile.reader)
     ctx.events("paper", {"id": state["paper"].versioned_id, "step": f"read {stats.tool_calls} tool calls"})
     return {"messages": replies, "reading": stats}
@@ -186,7 +186,7 @@ def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
     draft, failed = call_structured(ctx.llm, "reader", NotesDraft, messages, paper=state["paper"].versioned_id)
     if failed:
         stats.stop_reason = f"{stats.stop_reason}; notes from retrieval (model error)".strip("; ")
-        return {"notes": retrieval_notes(doc), "reading": stats, "degraded": [failed]}
+        return {"notes": retrieval_notes(doc, index=ctx.paper_index(state["paper"])), "reading": stats, "degraded": [failed]}
     notes: list[Note] = []
     for item in draft.notes:
         citation = locate_quote(doc, item.section_id, item.page, item.quote)
@@ -196,6 +196,6 @@ def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
         notes.append(Note(id=f"E{len(notes) + 1}", part=item.part, text=item.claim, citation=citation))
     if not notes:
         # A model that could not quote the paper still gets a grounded draft to write from.
-        notes = retrieval_notes(doc)
+        notes = retrieval_notes(doc, index=ctx.paper_index(state["paper"]))
         stats.stop_reason = f"{stats.stop_reason}; no verifiable notes, retrieval used".strip("; ")
     return {"notes": notes, "reading": stats}

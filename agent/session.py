@@ -26,7 +26,7 @@ from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.paper_cache import PaperCache, atomic_write_text
 from tools.paper_model import PaperDocument
-from tools.reader_tools import PaperIndex, SearchResult, SectionText
+from tools.reader_tools import SearchResult, SectionText
 
 
 class _OnePaperSource:
@@ -72,7 +72,7 @@ class InvestigateSession:
             self.thread = f"investigate:{uuid.uuid4().hex}"
         self.graph = build_investigate_graph(self.checkpointer)
         self.ctx = InvestigateContext(llm=registry, prompts=prompts, doc=doc, reader=profile.reader)
-        self.index = PaperIndex(doc)
+        self.index = self.ctx.index
 
     @property
     def config(self) -> dict:
