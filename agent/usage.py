@@ -69,9 +69,6 @@ class UsageRecorder:
         with self._lock:
             return {role: RoleUsage(**asdict(u)) for role, u in self._by_role.items()}
 
-    def total_calls(self) -> int:
-        return sum(u.calls for u in self.by_role().values())
-
     def as_dict(self) -> dict[str, dict[str, Any]]:
         return {role: {**asdict(u), "seconds": round(u.seconds, 3)} for role, u in self.by_role().items()}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError
 from tools.feeds import PaperMeta
 
@@ -26,8 +27,8 @@ class RelevanceItem(BaseModel):
     source: str = ""
 
     def as_meta(self) -> PaperMeta:
-        base, _, version = self.id.rpartition("v")
-        return PaperMeta(arxiv_id=base, version=int(version), title=self.title, abstract=self.abstract,
+        pid = parse_arxiv_id(self.id)
+        return PaperMeta(arxiv_id=pid.base, version=pid.version or 1, title=self.title, abstract=self.abstract,
                          categories=self.categories, primary_category=self.categories[0] if self.categories else "", announce_type="new")
 
 

@@ -29,6 +29,7 @@ from evals import metrics
 from evals.datasets import ReadingDataset, RelevanceDataset
 from graphs.investigate import build_investigate_graph
 from graphs.paper import build_paper_graph
+from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.paper_cache import PaperCache
@@ -143,8 +144,8 @@ def run_relevance(dataset: RelevanceDataset, variant: str, setup: EvalSetup) -> 
 
 
 def _paper_meta(pid: str) -> PaperMeta:
-    base, _, version = pid.rpartition("v")
-    return PaperMeta(arxiv_id=base, version=int(version), title=pid)
+    parsed = parse_arxiv_id(pid)
+    return PaperMeta(arxiv_id=parsed.base, version=parsed.version or 1, title=pid)
 
 
 def draft_citations(paper) -> list[Citation]:

@@ -58,6 +58,3 @@ def parse_arxiv_id(text: str) -> ArxivId:
         raise ConfigError(f"not an arXiv id: {text!r} (versions start at v1)")
     return ArxivId(base, version)
 
-
-def looks_like_arxiv_id(text: str) -> bool:
-    return bool(_ID.match(text.strip()))

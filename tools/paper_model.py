@@ -83,9 +83,6 @@ class PaperDocument(BaseModel):
         """The sections that are headings of the paper (front matter excluded)."""
         return [s for s in self.sections if s.kind != "front"]
 
-    def children(self, section_id: str) -> list[Section]:
-        return [s for s in self.sections if s.parent_id == section_id]
-
     def paragraphs(self, *, include_references: bool = False) -> Iterator[tuple[Section, Paragraph]]:
         """Paragraphs in reading order; references and footnotes only when asked for."""
         for s in self.sections:

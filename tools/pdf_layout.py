@@ -8,7 +8,6 @@ and inside a band the left column is read before the right one.
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -217,6 +216,3 @@ def extract_layout(doc: pymupdf.Document) -> DocumentLayout:
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     return DocumentLayout(pages=pages, body_size=body, raw_text=raw_text)
 
-
-def median_size(lines: list[Line]) -> float:
-    return statistics.median(ln.size for ln in lines) if lines else 0.0

@@ -35,10 +35,6 @@ class DayAnnouncements(BaseModel):
     sources: list[str] = Field(default_factory=list)
     backfill: bool = False
 
-    @property
-    def no_announcement(self) -> bool:
-        return not self.entries
-
     def count_by_type(self) -> dict[str, int]:
         c = Counter(e.announce_type or "unknown" for e in self.entries)
         return {t: c.get(t, 0) for t in ANNOUNCE_TYPES}
@@ -46,7 +42,7 @@ class DayAnnouncements(BaseModel):
 
 def type_in_category(entry: PaperMeta, category: str) -> str:
     """How the category's own listing shows the paper: primary papers are new, others cross-listed."""
-    primary = entry.primary_category in (category,) or entry.primary_category.split(".")[0] == category
+    primary = category in (entry.primary_category, entry.primary_category.split(".")[0])
     if entry.version == 1:
         return "new" if primary else "cross"
     return "replace" if primary else "replace-cross"

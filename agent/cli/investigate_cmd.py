@@ -14,7 +14,7 @@ from rich.markdown import Markdown
 from agent.cli.app import app, err_console, out_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
 from agent.cli.run_cmd import OFFLINE_DIR_OPTION
-from agent.investigate import Turn
+from agent.investigate import Turn, question_language
 from agent.prompts import PromptLibrary
 from agent.session import InvestigateSession, PaperRef
 from agent.sources_factory import make_source
@@ -60,7 +60,7 @@ def _print_turn(console: Console, s: InvestigateSession, turn: Turn) -> None:
     style = {"retrieval": "cyan", "model": "green", "error": "red"}[turn.mode]
     console.print(f"[{style}]{turn.answer}[/]", highlight=False)
     if turn.citations:
-        zh = any("\u4e00" <= ch <= "\u9fff" for ch in turn.question)
+        zh = question_language(turn.question) == "zh"
         labels = []
         for i, c in enumerate(turn.citations, 1):
             section = s.doc.section(c.section_id)
