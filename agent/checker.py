@@ -14,7 +14,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
-from agent.context import Context, context_of
+from agent.context import GraphContext, context_of
 from agent.state import PART_TITLES, CheckReport, CitedText, Finding, Note, PaperAnalysis, PaperResult, PaperState, bounded
 from agent.structured import call_structured
 from agent.validators import citation_exists, find_markers, quote_in_section, validate_analysis
@@ -44,7 +44,7 @@ def _part_name(part: str) -> str:
 
 
 def critic_findings(
-    analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, runtime: Runtime[Context], paper_id: str
+    analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, runtime: Runtime[GraphContext], paper_id: str
 ) -> tuple[list[Finding], dict | None]:
     ctx = context_of(runtime)
     by_id = {n.id: n for n in notes}
@@ -61,7 +61,7 @@ def critic_findings(
     return [Finding(part=_part_name(c.part), code="unsupported", message=f"{c.claim} — {c.reason}") for c in claims], None
 
 
-def check_analysis(state: PaperState, runtime: Runtime[Context]) -> dict:
+def check_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     paper = state["paper"]
     doc = ctx.load_paper(paper)
@@ -107,7 +107,7 @@ def repair_analysis(analysis: PaperAnalysis, notes: list[Note], doc: PaperDocume
     )
 
 
-def finalize_paper(state: PaperState, runtime: Runtime[Context]) -> dict:
+def finalize_paper(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     paper = state["paper"]
     if state.get("failure"):

@@ -15,10 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from agent.roles import MODEL_ROLES, PROMPT_ROLES
 from tools.arxiv_categories import is_valid_category
 from tools.errors import ConfigError
 
-ROLES: tuple[str, ...] = ("judge", "reader", "writer", "critic")
 ENV_PREFIX = "ARXIV_MONITOR_"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -123,16 +123,16 @@ class Profile(_Strict):
     @classmethod
     def _known_roles(cls, value: dict[str, ModelSettings]) -> dict[str, ModelSettings]:
         for role in value:
-            if role != "default" and role not in ROLES:
-                raise ValueError(f"unknown role {role!r} (roles: default, {', '.join(ROLES)})")
+            if role != "default" and role not in MODEL_ROLES:
+                raise ValueError(f"unknown role {role!r} (roles: default, {', '.join(MODEL_ROLES)})")
         return value
 
     @field_validator("prompts")
     @classmethod
     def _known_prompt_roles(cls, value: dict[str, str]) -> dict[str, str]:
         for role in value:
-            if role not in (*ROLES, "investigate", "keywords", "pairwise"):
-                raise ValueError(f"unknown role {role!r}")
+            if role not in PROMPT_ROLES:
+                raise ValueError(f"unknown role {role!r} (roles: {', '.join(PROMPT_ROLES)})")
         return value
 
     def prompt_variant(self, role: str) -> str:
@@ -263,7 +263,7 @@ def resolve_models(
     overrides = overrides or {}
     default = profile.models.get("default", ModelSettings())
     resolved: dict[str, ResolvedModel] = {}
-    for role in ROLES:
+    for role in MODEL_ROLES:
         pick = _picker(role, {**overrides.get("default", {}), **overrides.get(role, {})}, profile.models.get(role, ModelSettings()), default, env)
 
         key_env = pick("api_key_env")

@@ -1,20 +1,30 @@
-"""What every node needs at run time: models, sources, storage, prompts and the clock.
+"""What a graph run is given, and what its nodes work with.
 
-It reaches nodes through LangGraph's `context_schema`, so tests hand in fakes.
+`RunSettings` is the graph's declared `context_schema`: plain, serialisable
+settings that LangGraph Server and Studio build from a request (a profile path,
+offline switches, a model name, prompt variants), as in LangChain's react-agent
+template. `Context` holds the live objects built from them: model clients,
+paper source, ledger, caches, prompts and the clock. A process that runs a graph
+itself (the CLI, tests, the eval harness) passes a `Context` directly, so tests
+hand in fakes; a server passes settings and `context_of` builds (and caches) the
+live objects.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from agent.config import Profile
-from agent.llm import LLMRegistry
+from agent.config import Profile, environment, load_profile, resolve_models
+from agent.llm import LLMRegistry, build_registry
 from agent.prompts import PromptLibrary
+from agent.sources_factory import REPO_ROOT, make_source
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.paper_cache import PaperCache
@@ -23,14 +33,35 @@ from tools.reader_tools import PaperIndex
 from tools.sources import PaperSource
 
 Events = Callable[[str, dict], None]
+DEFAULT_PROFILE = REPO_ROOT / "profiles" / "sample.toml"
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _ignore(kind: str, data: dict) -> None:
+def ignore_events(kind: str, data: dict) -> None:
     pass
+
+
+@dataclass
+class RunSettings:
+    """The settings a client may send with a run; everything has a default.
+
+    profile: path of a TOML profile (default: $ARXIV_MONITOR_PROFILE, else the sample profile).
+    offline: use no model and no network. offline_dir: replay this recorded day
+    (default: $ARXIV_MONITOR_OFFLINE_DIR; offline without one replays the bundled sample day).
+    model: one model name for every role. prompts: prompt variant per role.
+    """
+
+    profile: str = ""
+    offline: bool = False
+    offline_dir: str = ""
+    model: str = ""
+    prompts: dict[str, str] = field(default_factory=dict)
+
+    def key(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
 
 
 @dataclass
@@ -42,7 +73,7 @@ class Context:
     papers: PaperCache
     prompts: PromptLibrary
     now: Callable[[], datetime] = _utcnow
-    events: Events = _ignore  # progress reports: ("paper", {...}), ("stage", {...})
+    events: Events = ignore_events  # progress reports: ("paper", {...}), ("stage", {...})
     cache_dir: Path | None = None  # keyword expansions
     _docs: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -74,11 +105,64 @@ class Context:
         return self.profile.language
 
 
-def context_of(runtime) -> Context:
-    """The run's Context; when a client (LangGraph Studio, `langgraph dev`) sends none, the environment's default."""
-    ctx = runtime.context
-    if isinstance(ctx, Context):
-        return ctx
-    from agent.studio import default_context  # built lazily: it opens files and databases
+# What a node may find in `runtime.context`: live objects in-process, plain settings from a server.
+GraphContext = Context | RunSettings
 
-    return default_context(ctx if isinstance(ctx, dict) else {})
+
+def resolved_settings(settings: RunSettings) -> RunSettings:
+    """Defaults filled in from the environment, so equal runs share one key."""
+    return replace(
+        settings,
+        profile=settings.profile or os.environ.get("ARXIV_MONITOR_PROFILE") or str(DEFAULT_PROFILE),
+        offline_dir=settings.offline_dir or os.environ.get("ARXIV_MONITOR_OFFLINE_DIR") or "",
+    )
+
+
+def build_context(settings: RunSettings) -> Context:
+    """The live objects for a run described by plain settings."""
+    settings = resolved_settings(settings)
+    profile = load_profile(Path(settings.profile))
+    if settings.prompts:
+        profile = profile.model_copy(update={"prompts": {**profile.prompts, **settings.prompts}})
+    overrides = {"default": {"model": settings.model}} if settings.model else None
+    registry = build_registry(resolve_models(profile, environment(), overrides), offline=settings.offline)
+    source = make_source(
+        offline=registry.fully_offline, offline_dir=Path(settings.offline_dir) if settings.offline_dir else None,
+        data_dir=profile.data_dir, today=date.today(),
+    )
+    prompts = PromptLibrary(profile.prompts)
+    prompts.validate()
+    return Context(
+        profile=profile, llm=registry, source=source, ledger=Ledger(profile.data_dir / "ledger.sqlite"),
+        papers=PaperCache(profile.data_dir / "papers"), prompts=prompts, cache_dir=profile.data_dir / "cache",
+    )
+
+
+_built: dict[str, Context] = {}
+_built_lock = threading.Lock()
+
+
+def context_from_settings(settings: RunSettings | dict | None) -> Context:
+    """Live objects for these settings, built once per process and reused by later runs."""
+    if isinstance(settings, dict):
+        settings = RunSettings(**settings)
+    settings = resolved_settings(settings or RunSettings())
+    key = settings.key()
+    with _built_lock:
+        if key not in _built:
+            _built[key] = build_context(settings)
+        return _built[key]
+
+
+def forget_built_contexts() -> None:
+    """Drop cached live contexts (tests switch profiles between runs)."""
+    with _built_lock:
+        for ctx in _built.values():
+            ctx.ledger.close()
+        _built.clear()
+
+
+def context_of(runtime) -> Context:
+    """The run's live Context: as passed in-process, or built from the settings a server sent."""
+    ctx = runtime.context
+    return ctx if isinstance(ctx, Context) else context_from_settings(ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Literal
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from agent.config import ReaderSettings
+from agent.context import context_from_settings
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.reader import locate_quote
@@ -31,6 +33,7 @@ from agent.validators import citation_label
 from tools.paper_model import Citation, PaperDocument
 from tools.reader_tools import PaperIndex, render_listing
 from tools.search_index import term_groups, tokenize
+from tools.sources import resolve_paper_arg
 
 NOT_FOUND = "论文中未找到"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -86,14 +89,25 @@ class InvestigateContext:
         return PaperIndex(self.doc)
 
 
+_sessions: dict[tuple[str, str], InvestigateContext] = {}
+_sessions_lock = threading.Lock()
+
+
 def investigate_context_of(runtime: Runtime, state: dict) -> InvestigateContext:
-    """The session's context; LangGraph Studio sends none, so the paper named in the input is opened."""
+    """The session's live context: as passed in-process, or, from a server's plain settings, the paper named in the input."""
     ctx = runtime.context
     if isinstance(ctx, InvestigateContext):
         return ctx
-    from agent.studio import default_investigate_context
-
-    return default_investigate_context(state["paper"])
+    base = context_from_settings(ctx)
+    paper = state["paper"]
+    name = str(paper.get("source") or paper.get("arxiv_id") or "")
+    key = (id(base), name)
+    with _sessions_lock:
+        if key not in _sessions:
+            pdf, pid = resolve_paper_arg(name, base.source)
+            doc = base.papers.load(pdf, str(pid) if pid and pid.versioned else None)
+            _sessions[key] = InvestigateContext(llm=base.llm, prompts=base.prompts, doc=doc, reader=base.profile.reader)
+        return _sessions[key]
 
 
 def question_language(question: str) -> str:
@@ -145,11 +159,12 @@ def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
         return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question)]}
     history = [{"question": t.question, "answer": t.answer} for t in state.get("turns", [])[-HISTORY_TURNS:]]
     system = ctx.prompts.render(
-        "investigate", paper={"title": ctx.doc.title, "arxiv_id": state["paper"].get("arxiv_id"), "abstract": ctx.doc.abstract},
+        "investigate", phase="system", paper={"title": ctx.doc.title, "arxiv_id": state["paper"].get("arxiv_id"), "abstract": ctx.doc.abstract},
         question=question, language=question_language(question), history=history,
     )
     listing = render_listing(ctx.index.list_sections())
-    return {"messages": [*reset, SystemMessage(system), HumanMessage(f"{listing}\n\nQuestion: {question}")], "reading": ReadingStats()}
+    opening = ctx.prompts.render("investigate", phase="opening", listing=listing, question=question)
+    return {"messages": [*reset, SystemMessage(system), HumanMessage(opening)], "reading": ReadingStats()}
 
 
 def investigate_step(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
@@ -168,10 +183,7 @@ def compose_answer(state: InvestigateState, runtime: Runtime[InvestigateContext]
     ctx = investigate_context_of(runtime, state)
     question = state["question"].strip()
     language = question_language(question)
-    instruction = (
-        "Answer the question now from what you read. Give found=false when the paper does not contain the answer. "
-        "Each citation: section_id and page exactly as tagged, and a quote copied word for word."
-    )
+    instruction = ctx.prompts.render("investigate", phase="answer")
     messages = closed_conversation(state["messages"]) + [HumanMessage(instruction)]
     answer, failed = call_structured(ctx.llm, "reader", Answer, messages, paper=state["paper"].get("arxiv_id"))
     if failed:

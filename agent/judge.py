@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field, field_validator
 
 from agent.config import Keyword
-from agent.context import Context, context_of
+from agent.context import GraphContext, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
@@ -49,7 +49,7 @@ def lexical_verdict(paper: PaperMeta, lex: LexicalResult, threshold: float) -> R
 
 
 def _model_verdicts(
-    batch: list[tuple[PaperMeta, LexicalResult]], keywords: list[Keyword], runtime: Runtime[Context], degraded: list[dict]
+    batch: list[tuple[PaperMeta, LexicalResult]], keywords: list[Keyword], runtime: Runtime[GraphContext], degraded: list[dict]
 ) -> dict[str, ModelVerdict]:
     ctx = context_of(runtime)
     profile = ctx.profile
@@ -70,7 +70,7 @@ def _model_verdicts(
     return {v.arxiv_id.strip(): v for v in result.verdicts}
 
 
-def judge_relevance(state: MonitorState, runtime: Runtime[Context]) -> dict:
+def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     profile = ctx.profile
     keywords = state.get("keywords") or profile.keywords

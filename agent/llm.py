@@ -16,7 +16,8 @@ from langchain_core.caches import BaseCache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 
-from agent.config import ROLES, ResolvedModel
+from agent.config import ResolvedModel
+from agent.roles import MODEL_ROLES as ROLES
 from agent.usage import UsageRecorder
 
 log = logging.getLogger(__name__)

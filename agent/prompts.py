@@ -16,6 +16,7 @@ import jinja2
 from jinja2 import meta
 
 import prompts as prompts_package
+from agent.roles import PROMPT_ROLES
 from tools.errors import ConfigError
 
 PROMPTS_DIR = Path(prompts_package.__file__).resolve().parent
@@ -25,12 +26,15 @@ SUFFIX = ".md.j2"
 ROLE_VARIABLES: dict[str, frozenset[str]] = {
     "judge": frozenset({"profile", "papers", "threshold", "language"}),
     "keywords": frozenset({"profile"}),
-    "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language"}),
+    "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language", "listing", "evidence"}),
     "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous"}),
     "critic": frozenset({"paper", "parts", "language"}),
-    "investigate": frozenset({"paper", "question", "language", "history"}),
+    "investigate": frozenset({"phase", "paper", "question", "language", "history", "listing"}),
     "pairwise": frozenset({"paper", "first", "second", "language"}),
 }
+
+
+assert set(ROLE_VARIABLES) == set(PROMPT_ROLES), "every prompt role has a variable contract"
 
 
 def available_variants(role: str, directory: Path = PROMPTS_DIR) -> list[str]:

@@ -14,7 +14,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from agent.context import Context, context_of
+from agent.context import GraphContext, context_of
 from agent.state import PART_KEYS, PART_QUERIES, PART_TITLES, Note, PaperState, PartKey, ReadingStats, bounded
 from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
@@ -122,7 +122,7 @@ def retrieval_notes(doc: PaperDocument, per_part: int = NOTES_PER_PART, index: P
 # --- nodes ------------------------------------------------------------------------------------
 
 
-def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
+def prepare_reading(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     """Fetch and parse the PDF; offline, read it right away; with a model, seed the conversation."""
     ctx = context_of(runtime)
     paper = state["paper"]
@@ -144,9 +144,11 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
         return {"notes": notes, "reading": stats}
     index = ctx.paper_index(paper)
     seed = retrieval_notes(doc, per_part=1, index=index)
-    seed_text = "\n".join(f"- {cite_tag(n.citation)} [{n.part}] {n.citation.quote}" for n in seed)
     listing = render_listing(index.list_sections())
-    opening = f"{listing}\n\nFirst evidence found by search (verify and extend it):\n{seed_text}"
+    opening = ctx.prompts.render(
+        "reader", phase="opening", listing=listing,
+        evidence=[{"tag": cite_tag(n.citation), "part": n.part, "quote": n.citation.quote} for n in seed],
+    )
     stats.tokens_read = count_tokens(opening)
     system = ctx.prompts.render(
         "reader", phase="explore", paper={"title": doc.title, "arxiv_id": paper.versioned_id, "abstract": doc.abstract},
@@ -156,14 +158,14 @@ def prepare_reading(state: PaperState, runtime: Runtime[Context]) -> dict:
     return {"messages": [SystemMessage(system), HumanMessage(opening)], "reading": stats}
 
 
-def reader_step(state: PaperState, runtime: Runtime[Context]) -> dict:
+def reader_step(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     """One turn of the model: it calls section tools or says it has read enough."""
     ctx = context_of(runtime)
     index = ctx.paper_index(state["paper"])
     return model_turn(ctx.llm, "reader", index, state["messages"], state["reading"], state["paper"].versioned_id)
 
 
-def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
+def run_reader_tools(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     """Run the tool calls of the last model turn within the paper's token budget."""
     ctx = context_of(runtime)
     index = ctx.paper_index(state["paper"])
@@ -172,7 +174,7 @@ def run_reader_tools(state: PaperState, runtime: Runtime[Context]) -> dict:
     return {"messages": replies, "reading": stats}
 
 
-def take_notes(state: PaperState, runtime: Runtime[Context]) -> dict:
+def take_notes(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     """Ask the model for cited notes, keep only those whose quote is really in the paper."""
     ctx = context_of(runtime)
     doc = ctx.load_paper(state["paper"])

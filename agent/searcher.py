@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, ValidationError
 
 from agent.config import Keyword
-from agent.context import Context, context_of
+from agent.context import GraphContext, context_of
 from agent.state import MonitorState, bounded
 from agent.structured import call_structured
 from tools.errors import SourceError
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9-]{1,9}s?")
 
 
-def _with_fresh_comments(entries: list[PaperMeta], runtime: Runtime[Context]) -> list[PaperMeta]:
+def _with_fresh_comments(entries: list[PaperMeta], runtime: Runtime[GraphContext]) -> list[PaperMeta]:
     """New versions of reported papers: fetch their comments ("accepted at ...") for the update entry."""
     ctx = context_of(runtime)
     pending = []
@@ -47,7 +47,7 @@ def _with_fresh_comments(entries: list[PaperMeta], runtime: Runtime[Context]) ->
     return [enriched.get(e.versioned_id, e) for e in entries]
 
 
-def search_papers(state: MonitorState, runtime: Runtime[Context]) -> dict:
+def search_papers(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     profile = ctx.profile
     wanted = date.fromisoformat(state["day"]) if state.get("day") else None
@@ -83,7 +83,7 @@ class KeywordExpansion(BaseModel):
     keywords: list[ExpandedKeyword] = bounded(max_items=20, default_factory=list, description="the profile's keywords, each with added synonyms and acronyms")
 
 
-def _expansion_path(runtime: Runtime[Context]):
+def _expansion_path(runtime: Runtime[GraphContext]):
     ctx = context_of(runtime)
     if ctx.cache_dir is None:
         return None
@@ -109,7 +109,7 @@ def merge_expansion(original: list[Keyword], expansion: list[ExpandedKeyword]) -
     return merged
 
 
-def expand_keywords(state: MonitorState, runtime: Runtime[Context]) -> dict:
+def expand_keywords(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
     """Once per profile (cached on disk), let the judge's model add synonyms and acronyms."""
     ctx = context_of(runtime)
     if ctx.llm.is_offline("judge") or not state.get("candidates"):

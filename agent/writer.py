@@ -12,7 +12,7 @@ import logging
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
-from agent.context import Context, context_of
+from agent.context import GraphContext, context_of
 from agent.state import PART_TITLES, CitedText, FuturePart, Note, PaperAnalysis, PaperState
 from agent.structured import call_structured
 from agent.validators import citation_label
@@ -85,7 +85,7 @@ def notes_for_prompt(notes: list[Note], doc: PaperDocument, language: str) -> li
     ]
 
 
-def write_analysis(state: PaperState, runtime: Runtime[Context]) -> dict:
+def write_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     paper = state["paper"]
     doc = ctx.load_paper(paper)

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from agent.config import Keyword, load_profile
-from agent.runner import run_monitor
-from tests.scripted_agents import scripted_registry
+from agent.run.monitor_run import run_monitor
+from evals.scripted_agents import scripted_registry
 from tools.paper_cache import PaperCache
 from tools.sources import OfflineSource
 

@@ -12,6 +12,7 @@ from tools.paper_cache import atomic_write_text
 
 ALPHA = 0.05
 RESOURCE_TOLERANCE = 0.05
+LATENCY_NOISE = 0.05  # seconds: scheduler jitter, not a faster prompt
 
 
 @dataclass
@@ -61,6 +62,8 @@ def _paired(a: VariantResult, b: VariantResult, key: str) -> tuple[int, int]:
             continue
         if key in LOWER_IS_BETTER and abs(va - vb) <= RESOURCE_TOLERANCE * max(abs(va), abs(vb)):
             continue  # a few percent of latency or tokens is noise, not a difference
+        if key == "seconds" and abs(va - vb) < LATENCY_NOISE:
+            continue
         if sign * (vb - va) > 0:
             wins_b += 1
         else:
@@ -76,7 +79,8 @@ def compare(a: VariantResult, b: VariantResult, top: int = 5) -> Comparison:
         p = sign_test(wins_b, wins_a)
         diff = vb - va
         good = -diff if metric in LOWER_IS_BETTER else diff
-        better = (b.variant if good > 0 else a.variant) if abs(diff) > 1e-9 else ""
+        # A difference the sign test cannot tell from chance names no winner.
+        better = (b.variant if good > 0 else a.variant) if abs(diff) > 1e-9 and p < ALPHA else ""
         rows.append(MetricRow(metric, va, vb, diff, wins_b, wins_a, p, better))
     b_items = {i.item_id: i for i in b.items}
     spread = []

@@ -14,24 +14,22 @@ from datetime import date
 from pathlib import Path
 
 from langchain_core.caches import BaseCache
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.runtime import Runtime
 
 from agent.config import Profile, load_profile
-from agent.context import Context
 from agent.investigate import InvestigateContext
 from agent.judge import judge_relevance
 from agent.llm import LLMRegistry
 from agent.prompts import ROLE_VARIABLES, PromptLibrary
-from agent.report import paper_entry, render_paper_markdown, section_titles
+from agent.render import render_paper_markdown
+from agent.report import paper_entry, section_titles
+from agent.run.investigate_session import answer_once
+from agent.run.paper_run import one_paper_context, run_paper
 from agent.state import RelevanceVerdict
 from evals import metrics
 from evals.datasets import ReadingDataset, RelevanceDataset
-from graphs.investigate import build_investigate_graph
-from graphs.paper import build_paper_graph
 from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
-from tools.ledger import Ledger
 from tools.paper_cache import PaperCache
 from tools.paper_model import Citation
 from tools.sources import OfflineSource
@@ -118,12 +116,11 @@ def run_relevance(dataset: RelevanceDataset, variant: str, setup: EvalSetup) -> 
     topics = load_profile(REPO / dataset.profile)
     profile = topics.model_copy(update={"max_papers": 10_000, "data_dir": setup.data_dir})
     registry = setup.make_registry()
-    ledger = Ledger(":memory:")
     candidates = [item.as_meta() for item in dataset.items]
-    ledger.observe(profile.name, candidates, date.today())
-    ctx = Context(profile=profile, llm=registry, source=None, ledger=ledger, papers=PaperCache(None), prompts=setup.prompts(variant))
+    ctx = one_paper_context(profile, registry, setup.prompts(variant), source=None, papers=PaperCache(None))
+    ctx.ledger.observe(profile.name, candidates, date.today())
     out, inp, outp, seconds = _measured(registry, lambda: judge_relevance({"candidates": candidates}, Runtime(context=ctx)))
-    ledger.close()
+    ctx.ledger.close()
     verdicts: dict[str, RelevanceVerdict] = {v.arxiv_id: v for v in out["verdicts"]}
     n = len(dataset.items)
     items = []
@@ -164,17 +161,13 @@ def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> Vari
     prompts = setup.prompts(variant)
     source = OfflineSource(setup.sample_dir)
     papers = PaperCache(setup.data_dir / "papers")  # parsed once, shared by every variant
-    ledger = Ledger(":memory:")
     metas = [_paper_meta(pid) for pid in dataset.papers]
-    ledger.observe(profile.name, metas, date.today())
-    ctx = Context(profile=profile, llm=registry, source=source, ledger=ledger, papers=papers, prompts=prompts)
+    ctx = one_paper_context(profile, registry, prompts, source=source, papers=papers)
     result = VariantResult(variant, dataset.name, [])
-    paper_graph = build_paper_graph()
     for meta in metas:
         doc = ctx.load_paper(meta)
         verdict = RelevanceVerdict(arxiv_id=meta.versioned_id, score=10, relevant=True, reason="eval", stage="llm")
-        out, inp, outp, seconds = _measured(registry, lambda meta=meta, verdict=verdict: paper_graph.invoke({"paper": meta, "verdict": verdict}, context=ctx))
-        paper = out["results"][0]
+        paper, inp, outp, seconds = _measured(registry, lambda meta=meta, verdict=verdict: run_paper(ctx, meta, verdict))
         if paper.status != "written":
             result.items.append(ItemResult(f"report:{meta.versioned_id}", {"self_check_passed": 0.0}, output=paper.failure or ""))
             continue
@@ -197,14 +190,11 @@ def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> Vari
             },
             output=markdown[:400], input_tokens=inp, output_tokens=outp, seconds=seconds,
         ))
-    investigate = build_investigate_graph(InMemorySaver())
     for item in dataset.items:
         doc = ctx.load_paper(_paper_meta(item.paper))
         ictx = InvestigateContext(llm=registry, prompts=prompts, doc=doc, reader=profile.reader)
-        config = {"configurable": {"thread_id": f"eval:{variant}:{item.id}"}}
-        state = {"question": item.question, "paper": {"source": str(doc.source), "arxiv_id": item.paper, "title": doc.title}}
-        out, inp, outp, seconds = _measured(registry, lambda state=state, config=config, ictx=ictx: investigate.invoke(state, config, context=ictx))
-        turn = out["turns"][-1]
+        paper_ref = {"source": str(doc.source), "arxiv_id": item.paper, "title": doc.title}
+        turn, inp, outp, seconds = _measured(registry, lambda item=item, ictx=ictx, paper_ref=paper_ref: answer_once(ictx, item.question, paper_ref))
         answer_text = turn.answer + " " + " ".join(c.quote for c in turn.citations)
         # Score what the model cited, including the quotes the session rejected.
         raw = turn.citations + [Citation(section_id=c.section_id, page=max(1, c.page), quote=c.quote) for c in turn.rejected]
@@ -217,7 +207,7 @@ def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> Vari
             },
             output=turn.answer[:300], input_tokens=inp, output_tokens=outp, seconds=seconds,
         ))
-    ledger.close()
+    ctx.ledger.close()
     _summarise(result, setup)
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from agent.context import Context
+from agent.context import RunSettings
 from agent.judge import judge_relevance
 from agent.report import compose_report
 from agent.searcher import expand_keywords, search_papers
@@ -21,7 +21,7 @@ def fan_out_papers(state: MonitorState) -> list[Send] | str:
 
 
 def build_monitor_graph(checkpointer=None):
-    g = StateGraph(MonitorState, context_schema=Context, input_schema=MonitorInput)
+    g = StateGraph(MonitorState, context_schema=RunSettings, input_schema=MonitorInput)
     g.add_node("search_papers", search_papers)
     g.add_node("expand_keywords", expand_keywords)
     g.add_node("judge_relevance", judge_relevance)
@@ -35,6 +35,3 @@ def build_monitor_graph(checkpointer=None):
     g.add_edge("compose_report", END)
     return g.compile(checkpointer=checkpointer, name="monitor")
 
-
-# For `langgraph dev` / LangGraph Studio (see langgraph.json).
-graph = build_monitor_graph()

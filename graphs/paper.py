@@ -8,11 +8,11 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.checker import check_analysis, finalize_paper
-from agent.context import Context, context_of
+from agent.context import GraphContext, RunSettings, context_of
 from agent.reader import prepare_reading, reader_step, run_reader_tools, take_notes
 from agent.state import PaperInput, PaperOutput, PaperState
-from agent.tool_loop import wants_tools
 from agent.writer import write_analysis
+from graphs.tool_loop import add_tool_loop
 
 
 def route_after_prepare(state: PaperState) -> Literal["reader_step", "write_analysis", "finalize_paper"]:
@@ -22,15 +22,7 @@ def route_after_prepare(state: PaperState) -> Literal["reader_step", "write_anal
     return "write_analysis" if state.get("notes") is not None else "reader_step"
 
 
-def route_reader(state: PaperState) -> Literal["run_reader_tools", "take_notes"]:
-    return "run_reader_tools" if wants_tools(state) else "take_notes"
-
-
-def route_after_tools(state: PaperState) -> Literal["reader_step", "take_notes"]:
-    return "take_notes" if state["reading"].stop_reason else "reader_step"
-
-
-def route_after_check(state: PaperState, runtime: Runtime[Context]) -> Literal["write_analysis", "finalize_paper"]:
+def route_after_check(state: PaperState, runtime: Runtime[GraphContext]) -> Literal["write_analysis", "finalize_paper"]:
     """Back to the writer with the findings, at most `max_revisions` times; a template writer cannot improve."""
     ctx = context_of(runtime)
     if state["check"].passed or ctx.llm.is_offline("writer"):
@@ -39,18 +31,15 @@ def route_after_check(state: PaperState, runtime: Runtime[Context]) -> Literal["
 
 
 def build_paper_graph():
-    g = StateGraph(PaperState, context_schema=Context, input_schema=PaperInput, output_schema=PaperOutput)
+    g = StateGraph(PaperState, context_schema=RunSettings, input_schema=PaperInput, output_schema=PaperOutput)
     g.add_node("prepare_reading", prepare_reading)
-    g.add_node("reader_step", reader_step)
-    g.add_node("run_reader_tools", run_reader_tools)
+    add_tool_loop(g, step=("reader_step", reader_step), tools=("run_reader_tools", run_reader_tools), done="take_notes")
     g.add_node("take_notes", take_notes)
     g.add_node("write_analysis", write_analysis)
     g.add_node("check_analysis", check_analysis)
     g.add_node("finalize_paper", finalize_paper)
     g.add_edge(START, "prepare_reading")
     g.add_conditional_edges("prepare_reading", route_after_prepare)
-    g.add_conditional_edges("reader_step", route_reader)
-    g.add_conditional_edges("run_reader_tools", route_after_tools)
     g.add_edge("take_notes", "write_analysis")
     g.add_edge("write_analysis", "check_analysis")
     g.add_conditional_edges("check_analysis", route_after_check)

@@ -1,6 +1,7 @@
 import pytest
 
-from agent.config import ROLES, load_profile, mask_secret, parse_profile, read_dotenv, resolve_models
+from agent.config import load_profile, mask_secret, parse_profile, read_dotenv, resolve_models
+from agent.roles import MODEL_ROLES as ROLES
 from tests.conftest import MINIMAL_PROFILE, REPO
 from tools.errors import ConfigError
 

@@ -9,10 +9,10 @@ from agent.cli import app
 from agent.config import parse_profile
 from agent.llm import offline_registry
 from agent.prompts import PromptLibrary
-from agent.session import InvestigateSession, PaperRef
+from agent.run.investigate_session import InvestigateSession, PaperRef
+from evals.fake_models import text_of
+from evals.scripted_agents import reader_turns, scripted_registry
 from tests.conftest import SAMPLE_DIR
-from tests.fake_models import text_of
-from tests.scripted_agents import reader_turns, scripted_registry
 from tools.errors import ConfigError
 from tools.paper_model import normalize_space
 from tools.pdf_parse import parse_pdf

@@ -8,8 +8,8 @@ from agent.config import load_profile
 from agent.context import Context
 from agent.prompts import PromptLibrary
 from agent.searcher import expand_keywords
+from evals.scripted_agents import scripted_registry
 from tests.conftest import REPO
-from tests.scripted_agents import scripted_registry
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.paper_cache import PaperCache

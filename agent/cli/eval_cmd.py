@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,15 +11,14 @@ from rich.table import Table
 
 from agent.cli.app import app, err_console, out_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
-from agent.config import ROLES, environment, resolve_models
+from agent.config import environment, resolve_models
 from agent.llm import build_registry
+from agent.roles import EVALUATED_ROLES as EVAL_ROLES
 from evals.compare import to_markdown, write_results
 from evals.harness import REPO, SAMPLE_DIR, EvalSetup
 from evals.llm_cache import SQLiteLLMCache
-from evals.run import default_datasets, run_eval
+from evals.run import default_datasets, run_eval, variant_pairs
 from tools.errors import ConfigError
-
-EVAL_ROLES = (*ROLES, "investigate")
 
 
 def _split(value: str | None) -> list[str]:
@@ -27,8 +27,8 @@ def _split(value: str | None) -> list[str]:
 
 @app.command("eval")
 def eval_command(
-    variants: str = typer.Option(..., "--variants", help="Two prompt variants to compare, A,B (e.g. default,concise)."),
-    roles: str = typer.Option("judge,writer", "--roles", help=f"Roles whose prompt is switched between A and B: {', '.join(EVAL_ROLES)}."),
+    variants: str | None = typer.Option(None, "--variants", help="Two prompt variants to compare, A,B (e.g. default,concise), on the roles that have both. Default: default against every other variant, role by role."),
+    roles: str | None = typer.Option(None, "--roles", help=f"Roles whose prompt is switched between A and B (default: all of {', '.join(EVAL_ROLES)})."),
     dataset: str | None = typer.Option(None, "--dataset", help="Datasets, comma-separated (relevance-sample, relevance-vla, reading); default: those the roles need."),
     profile: Path = PROFILE_OPTION,
     offline: bool = OFFLINE_OPTION,
@@ -39,11 +39,14 @@ def eval_command(
     price_in: float = typer.Option(0.0, "--price-in", help="Price per million input tokens, for the cost column."),
     price_out: float = typer.Option(0.0, "--price-out", help="Price per million output tokens."),
 ) -> None:
-    """Run variants A and B on the same frozen inputs and print which is better, metric by metric, with significance."""
+    """Run prompt variants on the same frozen inputs and print which is better, metric by metric, with significance.
+
+    With no options: every role's default prompt against each of its other variants, offline when no model is configured.
+    """
     pair = _split(variants)
-    if len(pair) != 2:
+    if variants is not None and len(pair) != 2:
         raise ConfigError("--variants takes exactly two names, e.g. --variants default,concise")
-    role_list = _split(roles)
+    role_list = _split(roles) or list(EVAL_ROLES)
     unknown = [r for r in role_list if r not in EVAL_ROLES]
     if unknown:
         raise ConfigError(f"--roles: unknown role {unknown[0]!r} (roles: {', '.join(EVAL_ROLES)})")
@@ -57,10 +60,14 @@ def eval_command(
 
     harness = EvalSetup(make_registry=make_registry, roles=role_list, data_dir=prof.data_dir / "eval", cache=cache,
                         price_in=price_in, price_out=price_out, profile=prof, sample_dir=offline_dir or SAMPLE_DIR)
-    names = _split(dataset) or default_datasets(role_list)
+    pairs = variant_pairs(role_list, (pair[0], pair[1]) if pair else None)
     if make_registry().fully_offline:
-        err_console.print("[yellow]offline:[/] no model is used, so prompt variants cannot differ; the table shows the offline baseline.")
-    comparisons = run_eval(names, (pair[0], pair[1]), harness, pairwise=pairwise, progress=lambda m: err_console.print(f"• {m}"))
+        err_console.print("[yellow]offline:[/] no model is used, so prompt variants cannot differ; the tables show the offline baseline.")
+    comparisons = []
+    for vp in pairs:
+        names = _split(dataset) or default_datasets(vp.roles)
+        err_console.print(f"[bold]{', '.join(vp.roles)}[/]: {vp.a} vs {vp.b} on {', '.join(names)}")
+        comparisons += run_eval(names, (vp.a, vp.b), replace(harness, roles=vp.roles), pairwise=pairwise, progress=lambda m: err_console.print(f"• {m}"))
     for c in comparisons:
         c.cache = {"hits": cache.hits, "misses": cache.misses} if cache else None
         table = Table(title=f"{c.dataset}: {c.a} vs {c.b}", box=None)
@@ -70,7 +77,7 @@ def eval_command(
             table.add_row(r.metric, f"{r.a:.3f}", f"{r.b:.3f}", f"{r.diff:+.3f}", f"{r.p_value:.3f}{' *' if r.significant else ''}", r.better or "–")
         out_console.print(table)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    md, js = write_results(comparisons, out, f"{stamp}-{pair[0]}-vs-{pair[1]}")
+    md, js = write_results(comparisons, out, f"{stamp}-{pair[0]}-vs-{pair[1]}" if pair else f"{stamp}-all-variants")
     if cache:
         err_console.print(f"model answers from cache: {cache.hits}, new calls: {cache.misses}")
         cache.close()

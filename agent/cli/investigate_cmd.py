@@ -16,7 +16,7 @@ from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
 from agent.cli.run_cmd import OFFLINE_DIR_OPTION
 from agent.investigate import Turn, question_language
 from agent.prompts import PromptLibrary
-from agent.session import InvestigateSession, PaperRef
+from agent.run.investigate_session import InvestigateSession, PaperRef
 from agent.sources_factory import make_source
 from agent.validators import section_location
 from tools.errors import ConfigError, MonitorError

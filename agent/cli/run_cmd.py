@@ -11,7 +11,7 @@ from agent.cli.app import app, err_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
 from agent.cli.progress import ConsoleProgress, usage_table
 from agent.prompts import PromptLibrary
-from agent.runner import run_monitor
+from agent.run.monitor_run import run_monitor
 from agent.sources_factory import make_source
 from tools.errors import ConfigError
 

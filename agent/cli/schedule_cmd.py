@@ -11,8 +11,8 @@ from agent.cli.app import app, err_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
 from agent.cli.run_cmd import OFFLINE_DIR_OPTION
 from agent.prompts import PromptLibrary
-from agent.runner import run_monitor
-from agent.scheduler import Scheduler, parse_at, parse_days
+from agent.run.monitor_run import run_monitor
+from agent.run.scheduler import Scheduler, parse_at, parse_days
 from agent.sources_factory import make_source
 
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from agent.checkpoints import open_checkpointer
 from agent.config import Profile
-from agent.context import Context, Events, _ignore
+from agent.context import Context, Events, ignore_events
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.report import write_report_files
+from agent.render import write_report_files
+from agent.run.checkpoints import open_checkpointer
 from graphs.monitor import build_monitor_graph
 from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
@@ -78,7 +78,7 @@ def run_monitor(
     out_dir: Path | None = None,
     prompts: PromptLibrary | None = None,
     fresh: bool = False,
-    events: Events = _ignore,
+    events: Events = ignore_events,
     now=None,
 ) -> RunOutcome:
     started = time.perf_counter()

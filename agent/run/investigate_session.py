@@ -4,47 +4,37 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from functools import cache
 from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.checkpoints import open_checkpointer
 from agent.config import Profile
-from agent.context import Context
 from agent.investigate import InvestigateContext, Turn, question_language
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.report import paper_entry, render_paper_markdown, section_titles
-from agent.state import RelevanceVerdict
+from agent.render import render_paper_markdown
+from agent.report import paper_entry, section_titles
+from agent.run.checkpoints import open_checkpointer
+from agent.run.paper_run import OnePaperSource, one_paper_context, run_paper
 from agent.validators import section_location
 from graphs.investigate import build_investigate_graph
-from graphs.paper import build_paper_graph
-from tools.arxiv_ids import ArxivId, parse_arxiv_id
+from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, PaperError
 from tools.feeds import PaperMeta
-from tools.ledger import Ledger
 from tools.paper_cache import PaperCache, atomic_write_text
 from tools.paper_model import PaperDocument
 from tools.reader_tools import SearchResult, SectionText
 
 
-class _OnePaperSource:
-    """The session's paper, for the per-paper subgraph behind /report."""
+@cache
+def _stateless_graph():
+    return build_investigate_graph()
 
-    offline = True
 
-    def __init__(self, pdf: Path):
-        self.pdf = pdf
-
-    def announcements(self, categories, day=None):
-        raise PaperError("a session reads one paper; there are no announcements")
-
-    def lookup(self, ids):
-        return {}
-
-    def fetch_pdf(self, paper: ArxivId) -> Path:
-        return self.pdf
+def answer_once(ctx: InvestigateContext, question: str, paper: dict) -> Turn:
+    """One question, no conversation kept (the eval harness asks each question fresh)."""
+    return _stateless_graph().invoke({"question": question, "paper": paper}, context=ctx)["turns"][-1]
 
 
 @dataclass
@@ -116,15 +106,12 @@ class InvestigateSession:
         else:
             base, version = f"local-{Path(self.ref.source).stem}", 1
         meta = PaperMeta(arxiv_id=base, version=version, title=self.doc.title, abstract=self.doc.abstract)
-        verdict = RelevanceVerdict(arxiv_id=meta.versioned_id, score=10, relevant=True, reason="用户在会话中指定研究的论文", stage="llm")
-        ledger = Ledger(":memory:")
-        ledger.observe(self.profile.name, [meta], date.today())
-        ctx = Context(profile=self.profile, llm=self.registry, source=_OnePaperSource(Path(self.ref.source)), ledger=ledger,
-                      papers=PaperCache(self.data_dir / "papers"), prompts=self.prompts)
+        ctx = one_paper_context(self.profile, self.registry, self.prompts, source=OnePaperSource(Path(self.ref.source)),
+                                papers=PaperCache(self.data_dir / "papers"))
         try:
-            result = build_paper_graph().invoke({"paper": meta, "verdict": verdict}, context=ctx)["results"][0]
+            result = run_paper(ctx, meta)
         finally:
-            ledger.close()
+            ctx.ledger.close()
         if result.status == "failed":
             raise PaperError(result.failure or "the paper could not be read")
         return render_paper_markdown(paper_entry(result, section_titles(self.doc)), self.profile.language)
