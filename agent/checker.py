@@ -1,64 +1,30 @@
 """Self-check of a written analysis, and what happens to what still fails.
 
 Deterministic validators run always; an LLM critic, when the critic role has a
-model, flags claims the cited evidence does not support. Failures go back to
-the writer (at most `max_revisions` times); what still fails is removed (bad
-citations) or marked in the report (everything else), never silently kept.
+model, judges whether each claim's cited sentences support it (agent/support_check.py).
+Failures go back to the writer (at most `max_revisions` times); what still fails
+is removed (bad citations, unsupported claims) or marked in the report
+(everything else), never silently kept.
 """
 
 from __future__ import annotations
 
 import logging
 
-from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
 
 from agent.context import GraphContext, context_of
-from agent.state import PART_TITLES, CheckReport, CitedText, Finding, Note, PaperAnalysis, PaperResult, PaperState, bounded
-from agent.structured import call_structured
-from agent.validators import citation_exists, find_markers, quote_in_section, validate_analysis
+from agent.state import CheckReport, CitedText, ClaimVerdict, Note, PaperAnalysis, PaperResult, PaperState
+from agent.support_check import remove_unsupported, review_support, support_findings
+from agent.validators import cited_evidence_holds, find_markers, validate_analysis
 from agent.writer import note_label
 from tools.paper_model import PaperDocument
 
 log = logging.getLogger(__name__)
 
 
-class UnsupportedClaim(BaseModel):
-    part: str = bounded(max_length=20, description="summary, motivation, contributions, method, experiments or future")
-    claim: str = bounded(max_length=200, description="the sentence that its evidence does not support")
-    reason: str = bounded(max_length=200)
-
-
-class Critique(BaseModel):
-    unsupported: list[UnsupportedClaim] = bounded(max_items=6, default_factory=list)
-
-
-def _part_name(part: str) -> str:
-    """The critic's part names, mapped to the schema's (a model may answer with a title)."""
-    key = part.strip().lower()
-    for name, titles in ((k, {k, PART_TITLES["zh"][k], PART_TITLES["en"][k].lower()}) for k in PART_TITLES["zh"]):
-        if key in titles:
-            return name
-    return "future" if key.startswith("future") else key or "summary"
-
-
-def critic_findings(
-    analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, runtime: Runtime[GraphContext], paper_id: str
-) -> tuple[list[Finding], dict | None]:
-    ctx = context_of(runtime)
-    by_id = {n.id: n for n in notes}
-    parts = [
-        {"part": part, "title": PART_TITLES[ctx.language][part], "text": item.text,
-         "evidence": [by_id[e].citation.quote for e in item.evidence if e in by_id]}
-        for part, item in analysis.cited_texts()
-    ]
-    prompt = ctx.prompts.render("critic", paper={"title": doc.title, "arxiv_id": paper_id}, parts=parts, language=ctx.language)
-    critique, failed = call_structured(ctx.llm, "critic", Critique, [HumanMessage(prompt)], paper=paper_id)
-    if failed:
-        return [], failed
-    claims = critique.unsupported
-    return [Finding(part=_part_name(c.part), code="unsupported", message=f"{c.claim} — {c.reason}") for c in claims], None
+def removed_parts(verdicts: list[ClaimVerdict]) -> set[str]:
+    return {v.part for v in verdicts if v.removed}
 
 
 def check_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
@@ -67,13 +33,13 @@ def check_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     doc = ctx.load_paper(paper)
     findings = validate_analysis(state["analysis"], state["notes"], doc, language=ctx.language, settings=ctx.profile.writer)
     critic_used = not ctx.llm.is_offline("critic")
-    degraded = []
+    degraded, verdicts = [], []
     if critic_used:
-        more, failed = critic_findings(state["analysis"], state["notes"], doc, runtime, paper.versioned_id)
-        findings += more
+        verdicts, failed = review_support(ctx, state["analysis"], state["notes"], doc, paper.versioned_id)
+        findings += support_findings(verdicts, state["analysis"])
         degraded += [failed] if failed else []
     ctx.events("paper", {"id": paper.versioned_id, "step": f"self-check: {len(findings)} finding(s)"})
-    return {"check": CheckReport(findings=findings, critic_used=critic_used), "degraded": degraded}
+    return {"check": CheckReport(findings=findings, critic_used=critic_used and not degraded, verdicts=verdicts), "degraded": degraded}
 
 
 # --- what still fails ------------------------------------------------------------------------
@@ -81,7 +47,7 @@ def check_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
 
 def _repair(item: CitedText, notes: dict[str, Note], doc: PaperDocument, language: str) -> CitedText:
     """Drop evidence that fails, drop markers nothing backs, add markers for evidence not shown."""
-    good = [e for e in item.evidence if e in notes and citation_exists(notes[e].citation, doc) and quote_in_section(notes[e].citation, doc)]
+    good = [e for e in item.evidence if e in notes and cited_evidence_holds(notes[e].citation, doc)]
     cited = {(notes[e].citation.section_id, notes[e].citation.page) for e in good}
     text = item.text
     for marker in find_markers(text, doc, language):
@@ -119,14 +85,16 @@ def finalize_paper(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         return {"results": [result]}
     doc = ctx.load_paper(paper)
     analysis = repair_analysis(state["analysis"], state["notes"], doc, ctx.language)
+    # Claims the critic still finds unsupported after the last revision are taken out, and the JSON says which.
+    analysis, verdicts = remove_unsupported(analysis, state["check"].verdicts, ctx.language)
+    check = state["check"].model_copy(update={"verdicts": verdicts})
     unresolved = validate_analysis(analysis, state["notes"], doc, language=ctx.language, settings=ctx.profile.writer)
-    # Critic findings cannot be repaired mechanically: they stay, marked, if the last check had them.
-    unresolved += [f for f in state["check"].findings if f.code == "unsupported"]
+    unresolved = [f for f in unresolved if not (f.code == "missing_evidence" and f.part in removed_parts(verdicts))]
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "written")
     ctx.events("paper", {"id": paper.versioned_id, "step": "written", "done": True})
     result = PaperResult(
         paper=paper, verdict=state["verdict"], status="written", title=paper.title, abstract=paper.abstract,
-        analysis=analysis, draft=state["analysis"], notes=state["notes"], check=state["check"], revisions=state.get("revisions", 0),
-        unresolved=unresolved, reading=state["reading"], degraded=state.get("degraded", []),
+        analysis=analysis, draft=state["analysis"], notes=state["notes"], check=check, revisions=state.get("revisions", 0),
+        unresolved=unresolved, reading=state["reading"], degraded=state.get("degraded", []), writer_mode=state.get("writer_mode", "model"),
     )
     return {"results": [result]}

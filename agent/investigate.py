@@ -25,11 +25,12 @@ from agent.config import ReaderSettings
 from agent.context import context_from_settings
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.reader import locate_quote
+from agent.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
 from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.validators import citation_label
+from tools.evidence import locate_evidence, sentence_citation
 from tools.paper_model import Citation, PaperDocument
 from tools.reader_tools import PaperIndex, render_listing
 from tools.search_index import term_groups, tokenize
@@ -126,25 +127,44 @@ def _not_found_text(language: str, looked_at: list[str], terms: list[str]) -> st
 MIN_COVERAGE = 0.5  # share of the question's terms the best paragraph must contain
 
 
-def retrieval_turn(doc: PaperDocument, question: str) -> Turn:
-    """The best matching paragraphs, quoted with citations, or 论文中未找到."""
+def _excerpt_turn(doc: PaperDocument, question: str, citations: list[Citation], looked_at: list[str]) -> Turn:
     language = question_language(question)
+    head = ("以下是论文中与问题最相关的原文句子（检索摘录，未经模型总结）：" if language == "zh"
+            else "The sentences of the paper that best answer the question (excerpts, not a summary):")
+    lines = [head]
+    for i, c in enumerate(citations, 1):
+        section = doc.section(c.section_id)
+        lines.append(f"{i}. “{c.quote}”{citation_label(section, c.page, language)}")
+    return Turn(question=question, answer="\n".join(lines), found=True, verified=True, mode="retrieval",
+                citations=citations, looked_at=looked_at)
+
+
+def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None = None) -> Turn:
+    """Whole sentences that answer the question, or 论文中未找到.
+
+    The question is routed by type first: a generic one ("What problem does this
+    paper address?") is answered by the sentences whose role answers it, from the
+    sections such answers stand in; a specific one is searched there first.
+    """
+    language = question_language(question)
+    route = route_question(question)
+    if route.generic:
+        picks = typed_evidence(doc, route)
+        if picks:
+            citations = [sentence_citation(c.section, c.para, [c.sentence]) for c in picks]
+            return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
+    index = index or PaperIndex(doc)
     groups = term_groups(question)
     terms = [min(g) for g in groups]
-    hits = PaperIndex(doc).search(question, k=3).hits
+    hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
+    hits = hits or index.search(question, k=3).hits
     looked_at = list(dict.fromkeys(h.section_id for h in hits))
     if not hits or not groups:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
     best_terms = set(tokenize(hits[0].text))
     if sum(1 for g in groups if g & best_terms) / len(groups) < MIN_COVERAGE:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
-    head = "以下是论文中与问题最相关的原文段落（检索摘录，未经模型总结）：" if language == "zh" else "The passages of the paper that best match the question (excerpts, not a summary):"
-    lines = [head]
-    for i, h in enumerate(hits, 1):
-        section = doc.section(h.section_id)
-        lines.append(f"{i}. “{h.citation.quote}”{citation_label(section, h.page, language)}")
-    return Turn(question=question, answer="\n".join(lines), found=True, verified=True, mode="retrieval",
-                citations=[h.citation for h in hits], looked_at=looked_at)
+    return _excerpt_turn(doc, question, [h.citation for h in hits], looked_at)
 
 
 # --- nodes ------------------------------------------------------------------------------------------
@@ -156,7 +176,7 @@ def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
     question = state["question"].strip()
     reset = [RemoveMessage(id=REMOVE_ALL_MESSAGES)]
     if ctx.llm.is_offline("reader"):
-        return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question)]}
+        return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question, ctx.index)]}
     history = [{"question": t.question, "answer": t.answer} for t in state.get("turns", [])[-HISTORY_TURNS:]]
     system = ctx.prompts.render(
         "investigate", phase="system", paper={"title": ctx.doc.title, "arxiv_id": state["paper"].get("arxiv_id"), "abstract": ctx.doc.abstract},
@@ -192,7 +212,7 @@ def compose_answer(state: InvestigateState, runtime: Runtime[InvestigateContext]
         return {"turns": [Turn(question=question, answer=text, found=False, verified=False, mode="error")], "degraded": [failed]}
     citations, rejected = [], []
     for c in answer.citations:
-        located = locate_quote(ctx.doc, c.section_id, c.page, c.quote)
+        located = locate_evidence(ctx.doc, c.section_id, c.quote)
         if located is None:
             rejected.append(c)
         elif located not in citations:

@@ -28,7 +28,7 @@ ROLE_VARIABLES: dict[str, frozenset[str]] = {
     "keywords": frozenset({"profile"}),
     "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language", "listing", "evidence"}),
     "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous"}),
-    "critic": frozenset({"paper", "parts", "language"}),
+    "critic": frozenset({"paper", "claims", "language"}),
     "investigate": frozenset({"phase", "paper", "question", "language", "history", "listing"}),
     "pairwise": frozenset({"paper", "first", "second", "language"}),
 }

@@ -10,6 +10,7 @@ import jinja2
 
 from agent.state import PART_KEYS, PART_TITLES
 from agent.validators import location
+from agent.writer import caption_name
 from tools.paper_cache import atomic_write_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -45,7 +46,38 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["cite_label"] = cite_label
+    env.filters["caption_name"] = lambda label, zh=True: caption_name(label, "zh" if zh else "en")
+    env.globals["check_badge"] = check_badge
+    env.globals["verdict_names"] = VERDICT_NAMES_ZH
     return env
+
+
+VERDICT_NAMES_ZH = {"supported": "支持", "partial": "部分支持", "unsupported": "不支持"}
+
+
+def check_badge(sc: dict, excerpts: bool, zh: bool = True) -> str:
+    """What the self-check verified, in numbers: never a green badge for what was not checked."""
+    quotes = f"{sc['quotes_verified']}/{sc['quotes_total']}"
+    if sc["critic_used"]:
+        claims = len(sc["claims"]) - sc["claims_removed"]
+        if zh:
+            text = f"自检：引文逐字核验 {quotes}（均为整句正文）；内容支持（模型核验）{sc['claims_supported']}/{claims}"
+            text += f"，部分支持 {sc['claims_partial']}" if sc["claims_partial"] else ""
+            text += f"；已删除 {sc['claims_removed']} 条未获原文支持的陈述" if sc["claims_removed"] else ""
+        else:
+            text = f"Self-check: quotes verified {quotes} (whole sentences of body text); claims supported (critic model) {sc['claims_supported']}/{claims}"
+            text += f", partly {sc['claims_partial']}" if sc["claims_partial"] else ""
+            text += f"; {sc['claims_removed']} unsupported claim(s) removed" if sc["claims_removed"] else ""
+    elif excerpts:
+        fit = f"{sc['role_fit']}/{sc['quotes_total']}"
+        text = (f"离线：引文逐字核验 {quotes}（均为整句正文）；句子作用与所在部分相符 {fit}；未做内容核验（没有模型）" if zh
+                else f"Offline: quotes verified {quotes} (whole sentences of body text); sentence role fits its part {fit}; no support check (no model)")
+    else:
+        text = (f"引文逐字核验 {quotes}（均为整句正文）；未做内容核验（评审角色没有可用的模型）" if zh
+                else f"Quotes verified {quotes}; no support check (the critic role had no working model)")
+    if sc["revisions"]:
+        text += f"（修订 {sc['revisions']} 次）" if zh else f" ({sc['revisions']} revision(s))"
+    return text
 
 
 def _labels(language: str) -> dict:

@@ -7,10 +7,13 @@ from pathlib import Path
 from langgraph.runtime import Runtime
 
 from agent.context import GraphContext, context_of
+from agent.evidence_reader import PART_ROLES, evidence_roles
 from agent.roles import MODEL_ROLES
 from agent.state import CitedText, MonitorState, Note, PaperResult
+from agent.validators import cited_evidence_holds
+from tools.paper_model import PaperDocument
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _citation(note: Note, doc_titles: dict[str, str]) -> dict:
@@ -21,7 +24,40 @@ def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str]) -> d
     return {"text": item.text, "citations": [_citation(notes[e], titles) for e in item.evidence if e in notes]}
 
 
-def paper_entry(r: PaperResult, titles: dict[str, str]) -> dict:
+def fits_part(note: Note, roles: dict[str, str]) -> bool:
+    """The quoted sentences do what the note's part is about (a summary quotes the abstract; a caption backs results)."""
+    c = note.citation
+    if note.part == "summary":
+        return c.section_id == "abstract"
+    if c.kind == "caption":
+        return note.part == "experiments"
+    return all(roles.get(i) == PART_ROLES[note.part] for i in c.sentence_ids) and bool(c.sentence_ids)
+
+
+def self_check_entry(r: PaperResult, doc: PaperDocument, used: list[Note]) -> dict:
+    """What the self-check verified, counted, so the report can say exactly that."""
+    check = r.check
+    verdicts = check.verdicts if check else []
+    roles = evidence_roles(doc)
+    judged = [v for v in verdicts if not v.removed]
+    return {
+        "passed": not r.unresolved,
+        "revisions": r.revisions,
+        "critic_used": bool(check and check.critic_used),
+        "unresolved": [f.model_dump() for f in r.unresolved],
+        "quotes_total": len(used),
+        "quotes_verified": sum(1 for n in used if cited_evidence_holds(n.citation, doc)),
+        "role_fit": sum(1 for n in used if fits_part(n, roles)),
+        "claims": [v.model_dump() for v in verdicts],
+        "claims_supported": sum(1 for v in judged if v.verdict == "supported"),
+        "claims_partial": sum(1 for v in judged if v.verdict == "partial"),
+        "claims_removed": sum(1 for v in verdicts if v.removed),
+        "support_rate": round(sum(1 for v in verdicts if v.verdict == "supported") / len(verdicts), 3) if verdicts else None,
+    }
+
+
+def paper_entry(r: PaperResult, doc: PaperDocument) -> dict:
+    titles = section_titles(doc)
     p = r.paper
     entry = {
         "arxiv_id": p.versioned_id,
@@ -53,18 +89,14 @@ def paper_entry(r: PaperResult, titles: dict[str, str]) -> dict:
             "suggestions": a.future.suggestions,
         },
     }
-    used = []
+    used: list[Note] = []
     for _, item in a.cited_texts():
         for e in item.evidence:
-            if e in notes and _citation(notes[e], titles) not in used:
-                used.append(_citation(notes[e], titles))
-    entry["citations"] = used
-    entry["self_check"] = {
-        "passed": not r.unresolved,
-        "revisions": r.revisions,
-        "critic_used": bool(r.check and r.check.critic_used),
-        "unresolved": [f.model_dump() for f in r.unresolved],
-    }
+            if e in notes and notes[e] not in used:
+                used.append(notes[e])
+    entry["citations"] = [_citation(n, titles) for n in used]
+    entry["self_check"] = self_check_entry(r, doc, used)
+    entry["writer_mode"] = r.writer_mode
     entry["reading"] = r.reading.model_dump()
     return entry
 
@@ -124,7 +156,7 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
             "already_reported": len(skipped.get("already_reported", [])),
             "not_followed": len(skipped.get("not_followed", [])),
         },
-        "papers": [paper_entry(r, section_titles(ctx.load_paper(r.paper))) for r in written],
+        "papers": [paper_entry(r, ctx.load_paper(r.paper)) for r in written],
         "excluded": [
             {"arxiv_id": e.paper.versioned_id, "title": e.paper.title, "score": e.verdict.score, "stage": e.verdict.stage, "reason": e.verdict.reason}
             for e in state.get("excluded", [])

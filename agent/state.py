@@ -116,13 +116,27 @@ class PaperAnalysis(BaseModel):
 
 class Finding(BaseModel):
     part: str
-    code: Literal["structure", "missing_evidence", "bad_citation", "quote_not_found", "number_not_in_paper", "not_chinese", "length", "unsupported"]
+    code: Literal[
+        "structure", "missing_evidence", "bad_citation", "quote_not_found", "not_evidence", "number_not_in_paper", "not_chinese", "length",
+        "unsupported",
+    ]
     message: str
+
+
+class ClaimVerdict(BaseModel):
+    """The critic's verdict on one claim of the analysis against the evidence it cites."""
+
+    claim: str  # "C3": the third cited text of the analysis, in PaperAnalysis.cited_texts() order
+    part: str = ""
+    verdict: Literal["supported", "partial", "unsupported"]
+    reason: str = ""
+    removed: bool = False  # still unsupported after the last revision, so taken out of the report
 
 
 class CheckReport(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     critic_used: bool = False
+    verdicts: list[ClaimVerdict] = Field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -153,6 +167,7 @@ class PaperResult(BaseModel):
     pdf_fetched: bool = True
     reading: ReadingStats = Field(default_factory=ReadingStats)
     degraded: list[dict] = Field(default_factory=list)  # model calls that failed and fell back
+    writer_mode: Literal["model", "excerpts"] = "model"  # excerpts: quoted sentences under the headings, no model prose
 
 
 # --- graph state ------------------------------------------------------------------------------
@@ -189,6 +204,7 @@ class PaperState(PaperInput, total=False):
     analysis: PaperAnalysis
     check: CheckReport
     revisions: int
+    writer_mode: Literal["model", "excerpts"]
     failure: str
     pdf_fetched: bool  # with a failure: the PDF arrived but could not be parsed
     degraded: Annotated[list[dict], operator.add]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from agent.config import WriterSettings
 from agent.state import CitedText, Finding, Note, PaperAnalysis
+from tools.evidence import citation_is_evidence
 from tools.paper_model import Citation, PaperDocument, Section, normalize_space
 
 # (见第3.1节, 第4页) / (见摘要, 第1页) / (见“Conclusion”部分, 第9页), full- or half-width.
@@ -81,6 +82,11 @@ def citation_exists(citation: Citation, doc: PaperDocument) -> bool:
     return section is not None and section.page_start <= citation.page <= section.page_end
 
 
+def cited_evidence_holds(citation: Citation, doc: PaperDocument) -> bool:
+    """The section and page exist, and the quote is the whole, quotable sentences it names."""
+    return citation_exists(citation, doc) and quote_in_section(citation, doc) and citation_is_evidence(citation, doc)
+
+
 def _number_forms(token: str) -> set[str]:
     plain = token.replace(",", "")
     forms = {token, plain}
@@ -138,6 +144,8 @@ def _check_cited(
             findings.append(Finding(part=part, code="bad_citation", message=f"{ev}: section {note.citation.section_id} p.{note.citation.page} does not exist"))
         elif not quote_in_section(note.citation, doc):
             findings.append(Finding(part=part, code="quote_not_found", message=f"{ev}: quote not found in section {note.citation.section_id}"))
+        elif not citation_is_evidence(note.citation, doc):
+            findings.append(Finding(part=part, code="not_evidence", message=f"{ev}: the quote is not whole sentences of body text"))
     for marker in find_markers(item.text, doc, language):
         if marker.section is None:
             findings.append(Finding(part=part, code="bad_citation", message=f"{marker.text} cites a section the paper does not have"))

@@ -28,7 +28,7 @@ _FRAMES = {
         "method": "方法要点（原文摘录）：",
         "experiments": "实验与结果（原文摘录）：",
         "future": "作者提到的局限或后续工作：",
-        "none": "未在论文中检索到与此部分对应的段落。",
+        "none": "离线模式未找到作用与此部分相符的原文句子，故不摘录（不以无关句子充数）。",
         "no_suggestion": "离线模式不生成推断的局限与改进建议；联机运行时由模型给出并单独标注。",
     },
     "en": {
@@ -38,7 +38,7 @@ _FRAMES = {
         "method": "Method (quoted):",
         "experiments": "Experiments and results (quoted):",
         "future": "Limitations or future work the authors mention:",
-        "none": "No passage of the paper was found for this part.",
+        "none": "No sentence of the paper that does what this part is about was found offline, so none is quoted.",
         "no_suggestion": "Offline mode infers no limitations or suggestions; online runs add them, labelled.",
     },
 }
@@ -49,8 +49,24 @@ def note_label(note: Note, doc: PaperDocument, language: str) -> str:
     return citation_label(section, note.citation.page, language) if section else ""
 
 
+def caption_name(label: str | None, language: str) -> str:
+    """"Table 2" -> "表2" (zh); a caption is quoted as what it is."""
+    if not label:
+        return ""
+    kind, _, number = label.partition(" ")
+    if language == "zh":
+        return {"Figure": "图", "Table": "表", "Algorithm": "算法"}.get(kind, kind) + number
+    return label
+
+
 def _quoted(notes: list[Note], doc: PaperDocument, language: str) -> str:
-    return " ".join(f"“{n.citation.quote}”{note_label(n, doc, language)}" for n in notes)
+    parts = []
+    for n in notes:
+        head = ""
+        if n.citation.kind == "caption":
+            head = f"{caption_name(n.citation.label, language)}标题：" if language == "zh" else f"{n.citation.label} caption: "
+        parts.append(f"{head}“{n.citation.quote}”{note_label(n, doc, language)}")
+    return " ".join(parts)
 
 
 def template_analysis(notes: list[Note], doc: PaperDocument, language: str = "zh") -> PaperAnalysis:
@@ -93,7 +109,7 @@ def write_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     revisions = state.get("revisions", 0) + (1 if check is not None else 0)
     ctx.events("paper", {"id": paper.versioned_id, "step": "writing" if not revisions else f"revision {revisions}"})
     if ctx.llm.is_offline("writer"):
-        return {"analysis": template_analysis(state["notes"], doc, ctx.language), "revisions": revisions}
+        return {"analysis": template_analysis(state["notes"], doc, ctx.language), "revisions": revisions, "writer_mode": "excerpts"}
     prompt = ctx.prompts.render(
         "writer",
         paper={"title": doc.title, "arxiv_id": paper.versioned_id, "abstract": doc.abstract},
@@ -106,6 +122,7 @@ def write_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     analysis, failed = call_structured(ctx.llm, "writer", PaperAnalysis, [HumanMessage(prompt)], paper=paper.versioned_id)
     if failed:
         # Keep the previous draft, or quote the evidence: the report marks the fallback.
-        fallback = state.get("analysis") or template_analysis(state["notes"], doc, ctx.language)
-        return {"analysis": fallback, "revisions": revisions, "degraded": [failed]}
-    return {"analysis": analysis, "revisions": revisions}
+        if state.get("analysis") is not None:
+            return {"analysis": state["analysis"], "revisions": revisions, "degraded": [failed]}
+        return {"analysis": template_analysis(state["notes"], doc, ctx.language), "revisions": revisions, "degraded": [failed], "writer_mode": "excerpts"}
+    return {"analysis": analysis, "revisions": revisions, "writer_mode": "model"}

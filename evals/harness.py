@@ -22,7 +22,7 @@ from agent.judge import judge_relevance
 from agent.llm import LLMRegistry
 from agent.prompts import ROLE_VARIABLES, PromptLibrary
 from agent.render import render_paper_markdown
-from agent.report import paper_entry, section_titles
+from agent.report import paper_entry
 from agent.run.investigate_session import answer_once
 from agent.run.paper_run import one_paper_context, run_paper
 from agent.state import RelevanceVerdict
@@ -171,7 +171,7 @@ def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> Vari
         if paper.status != "written":
             result.items.append(ItemResult(f"report:{meta.versioned_id}", {"self_check_passed": 0.0}, output=paper.failure or ""))
             continue
-        entry = paper_entry(paper, section_titles(doc))
+        entry = paper_entry(paper, doc)
         markdown = render_paper_markdown(entry, profile.language)
         result.reports[meta.versioned_id] = markdown
         citations = draft_citations(paper)

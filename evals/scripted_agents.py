@@ -82,8 +82,25 @@ def analysis_from_notes(messages, kwargs, mutate=None):
     return mutate(analysis) if mutate else analysis
 
 
-def no_critique(messages, kwargs):
-    return {"unsupported": []}
+_CLAIM_ID = re.compile(r"^\[(C\d+)\] (\w+)", re.M)
+
+
+def claim_ids(messages) -> list[tuple[str, str]]:
+    """(claim id, part) for every claim the critic prompt lists."""
+    return _CLAIM_ID.findall(text_of(messages))
+
+
+def all_supported(messages, kwargs):
+    return {"verdicts": [{"claim": c, "verdict": "supported", "reason": "原文直接支持"} for c, _ in claim_ids(messages)]}
+
+
+def critic_verdicts(by_part: dict[str, str], default: str = "supported"):
+    """A critic that judges every claim of a part the same way: {"method": "unsupported"}."""
+
+    def answer(messages, kwargs):
+        return {"verdicts": [{"claim": c, "verdict": by_part.get(part, default), "reason": "脚本化评审"} for c, part in claim_ids(messages)]}
+
+    return answer
 
 
 def scripted_registry(**overrides) -> tuple[LLMRegistry, dict[str, ScriptedChatModel]]:
@@ -93,7 +110,7 @@ def scripted_registry(**overrides) -> tuple[LLMRegistry, dict[str, ScriptedChatM
         "reader": {"tools": reader_turns(), "NotesDraft": notes_from_evidence,
                    "Answer": lambda m, k: {"found": False, "answer": "", "citations": [], "looked_at": []}},
         "writer": {"PaperAnalysis": analysis_from_notes},
-        "critic": {"Critique": no_critique},
+        "critic": {"SupportReview": all_supported},
     }
     for role, h in overrides.items():
         handlers[role] = {**handlers[role], **h}

@@ -125,14 +125,14 @@ def test_commands(doc, tmp_path):
     report = s.report()
     for heading in ("#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点", "#### 方法概述", "#### 实验说明", "#### 改进建议和未来研究方向"):
         assert heading in report
-    assert "自检通过" in report or "自检未通过" in report
+    assert "离线：引文逐字核验" in report and "未做内容核验" in report
 
 
 def test_report_command_with_models_runs_the_self_check(doc, tmp_path):
     registry, models = scripted_registry()
     report = session(doc, tmp_path, registry).report()
-    assert "✅ 自检通过" in report and "推断：方法对检索质量较为敏感。" in report
-    assert models["writer"].kinds() == ["PaperAnalysis"] and models["critic"].kinds() == ["Critique"]
+    assert "✅ 自检：引文逐字核验" in report and "内容支持（模型核验）6/6" in report and "推断：方法对检索质量较为敏感。" in report
+    assert models["writer"].kinds() == ["PaperAnalysis"] and models["critic"].kinds() == ["SupportReview"]
 
 
 def test_resume_by_session_keeps_the_memory(doc, tmp_path):
@@ -164,7 +164,7 @@ def test_ask_json_quotes_are_verbatim(doc, tmp_path):
     assert set(data) == {"answer", "citations"}
     assert data["citations"]
     for c in data["citations"]:
-        assert set(c) == {"section_id", "page", "quote"}
+        assert set(c) == {"section_id", "page", "quote", "sentence_ids", "kind", "label"} and c["sentence_ids"]
         section = doc.section(c["section_id"])
         assert normalize_space(c["quote"]) in normalize_space(section.text())
 

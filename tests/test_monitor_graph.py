@@ -9,7 +9,8 @@ from agent.config import load_profile
 from agent.llm import offline_registry
 from agent.run.monitor_run import run_monitor
 from agent.validators import CITATION_MARK
-from evals.scripted_agents import analysis_from_notes, judge_handler, reader_turns, scripted_registry
+from evals.fake_models import text_of
+from evals.scripted_agents import analysis_from_notes, critic_verdicts, judge_handler, reader_turns, scripted_registry
 from tests.conftest import REPO, SAMPLE_DIR
 from tools.paper_model import normalize_space
 from tools.pdf_parse import parse_pdf
@@ -58,8 +59,12 @@ def test_offline_run_writes_three_consistent_files(profile):
     assert report["mode"]["offline"] is True
     assert "离线模式：本报告未使用任何语言模型" in md and "离线模式：本报告未使用任何语言模型" in html
     # Same structure for every paper, headings never indented into code blocks.
-    for heading in ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点", "#### 方法概述", "#### 实验说明", "#### 改进建议和未来研究方向"):
+    # Offline, the analysis headings say they hold quoted excerpts.
+    for heading in ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要（原文摘录）", "#### 研究动机（原文摘录）", "#### 核心贡献与创新点（原文摘录）",
+                    "#### 方法概述（原文摘录）", "#### 实验说明（原文摘录）", "#### 改进建议和未来研究方向"):
         assert md.count(f"\n{heading}\n") == 6, heading
+    # The badge says what was checked and what was not.
+    assert md.count("> ✅ 离线：引文逐字核验") == 6 and "未做内容核验（没有模型）" in md and "自检通过" not in md
     assert not re.search(r"^[ \t]+#", md, re.M)
     for block in md.split("#### 核心贡献与创新点")[1:]:
         numbers = re.findall(r"^(\d+)\. ", block.split("####")[0], re.M)
@@ -148,7 +153,9 @@ def test_writer_revises_after_a_failed_check(profile):
     paper = outcome.report["papers"][0]
     assert len(drafts) == 2
     assert "failed the self-check" in drafts[1] and "E99 does not exist" in drafts[1]
-    assert paper["self_check"] == {"passed": True, "revisions": 1, "critic_used": True, "unresolved": []}
+    check = paper["self_check"]
+    assert (check["passed"], check["revisions"], check["critic_used"], check["unresolved"]) == (True, 1, True, [])
+    assert check["claims_supported"] == len(check["claims"]) and check["support_rate"] == 1.0
 
 
 def test_what_still_fails_after_revisions_is_removed_or_marked(profile):
@@ -170,12 +177,23 @@ def test_what_still_fails_after_revisions_is_removed_or_marked(profile):
     assert "自检未通过的内容" in md and "97.31415" in md
 
 
-def test_critic_findings_are_marked(profile):
-    critic = {"Critique": lambda m, k: {"unsupported": [{"part": "method", "claim": "方法部分……", "reason": "证据未提及该结论"}]}}
-    registry, _ = scripted_registry(critic=critic)
-    paper = run(profile.model_copy(update={"max_papers": 1}), registry).report["papers"][0]
-    assert paper["self_check"]["revisions"] == profile.writer.max_revisions
-    assert [f["code"] for f in paper["self_check"]["unresolved"]] == ["unsupported"]
+def test_an_unsupported_claim_is_revised_then_removed(profile):
+    """The critic judges the method claim unsupported every time: the writer revises it, then it is taken out."""
+    registry, models = scripted_registry(critic={"SupportReview": critic_verdicts({"method": "unsupported", "experiments": "partial"})})
+    outcome = run(profile.model_copy(update={"max_papers": 1}), registry)
+    paper = outcome.report["papers"][0]
+    check = paper["self_check"]
+    writer_prompts = [text_of(m) for k, m in models["writer"].calls if k == "PaperAnalysis"]
+    assert len(writer_prompts) == 1 + profile.writer.max_revisions
+    assert "unsupported" in writer_prompts[1] and "C4" in writer_prompts[1]  # the finding reaches the writer
+    verdicts = {v["claim"]: v for v in check["claims"]}
+    assert verdicts["C4"]["part"] == "method" and verdicts["C4"]["verdict"] == "unsupported" and verdicts["C4"]["removed"]
+    assert verdicts["C5"]["verdict"] == "partial" and not verdicts["C5"]["removed"]
+    assert paper["analysis"]["method"]["text"].startswith("（该部分原有的陈述未得到所引原文的支持") and not paper["analysis"]["method"]["citations"]
+    assert check["claims_removed"] == 1 and check["support_rate"] == round(4 / 6, 3)
+    md = outcome.paths["md"].read_text(encoding="utf-8")
+    assert "内容支持（模型核验）4/5，部分支持 1；已删除 1 条未获原文支持的陈述" in md
+    assert "C4 [方法概述] 不支持（已删除）" in md
 
 
 def test_a_broken_pdf_is_reported_and_the_rest_go_on(profile, tmp_path):

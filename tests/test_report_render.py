@@ -16,8 +16,11 @@ def report_with(title: str) -> dict:
             "contributions": [{"text": title, "citations": []}],
             "future": {"author_limitations": [], "inferred_limitations": [title], "suggestions": []},
         },
-        "citations": [{"section_id": "3.1", "page": 4, "quote": title, "section_title": "Method"}],
-        "self_check": {"passed": True, "revisions": 0, "critic_used": False, "unresolved": []},
+        "citations": [{"section_id": "3.1", "page": 4, "quote": title, "section_title": "Method", "sentence_ids": ["S1"], "kind": "text", "label": None}],
+        "self_check": {"passed": True, "revisions": 0, "critic_used": True, "unresolved": [], "quotes_total": 1, "quotes_verified": 1, "role_fit": 1,
+                       "claims": [{"claim": "C1", "part": "summary", "verdict": "partial", "reason": title, "removed": False}],
+                       "claims_supported": 0, "claims_partial": 1, "claims_removed": 0, "support_rate": 0.0},
+        "writer_mode": "model",
         "reading": {},
     }
     return {

@@ -19,16 +19,28 @@ def normalize_space(text: str) -> str:
 
 
 class Citation(BaseModel):
-    """Where a piece of evidence stands: the paper's section id, the page (1-based) and the exact words."""
+    """Where a piece of evidence stands: the paper's section id, the page (1-based) and the exact words.
+
+    `sentence_ids` name the whole sentences the quote is made of (ids given at parse
+    time); `kind` is "caption" when the quote is a figure or table caption, with its label.
+    """
 
     section_id: str
     page: int = Field(ge=1)
     quote: str
+    sentence_ids: list[str] = Field(default_factory=list)
+    kind: Literal["text", "caption"] = "text"
+    label: str | None = None  # "Figure 3" / "Table 2" for captions
 
-    def label(self, language: str = "zh") -> str:
-        if language == "zh":
-            return f"见第{self.section_id}节, 第{self.page}页"
-        return f"see Section {self.section_id}, p. {self.page}"
+
+class Sentence(BaseModel):
+    """One sentence of a paragraph: a stable id (S1, S2, ... in reading order), its page, and whether it is quotable evidence."""
+
+    id: str
+    text: str
+    page: int = Field(ge=1)
+    evidence: bool = True
+    why_not: str | None = None  # when not evidence: "contents line", "starts mid-sentence", ...
 
 
 class Paragraph(BaseModel):
@@ -36,6 +48,16 @@ class Paragraph(BaseModel):
     page: int = Field(ge=1)
     kind: ParagraphKind = "text"
     label: str | None = None  # "Figure 3", "Table 2" for captions
+    # A paragraph continued on the next page or column: [offset in text, page] where each later page starts.
+    page_marks: list[tuple[int, int]] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list)
+
+    def page_at(self, offset: int) -> int:
+        page = self.page
+        for start, p in self.page_marks:
+            if offset >= start:
+                page = p
+        return page
 
 
 class Section(BaseModel):
@@ -92,6 +114,17 @@ class PaperDocument(BaseModel):
                 if p.kind == "footnote" and not include_references:
                     continue
                 yield s, p
+
+    def sentences(self) -> Iterator[tuple[Section, Paragraph, Sentence]]:
+        """Every sentence with an id, in reading order (references have none)."""
+        for s in self.sections:
+            for p in s.paragraphs:
+                for sent in p.sentences:
+                    yield s, p, sent
+
+    def evidence_sentences(self) -> Iterator[tuple[Section, Paragraph, Sentence]]:
+        """The sentences a report may quote: whole sentences of body text (captions only as captions)."""
+        return ((s, p, t) for s, p, t in self.sentences() if t.evidence)
 
     def captions(self) -> list[tuple[Section, Paragraph]]:
         return [(s, p) for s, p in self.paragraphs() if p.kind == "caption"]

@@ -9,11 +9,12 @@ import pymupdf
 
 from tools.errors import PaperError
 from tools.headings import Heading, detect_headings, headings_from_outline, slug
-from tools.paper_model import PaperDocument, Paragraph, Section
+from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
+from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -86,6 +87,7 @@ def parse_pdf(
         if not headings:
             headings, lines = detect_headings(layout)
         sections = build_sections(layout, headings, lines)
+        annotate_sentences(sections)
         title = _title(layout, doc.metadata or {})
         return PaperDocument(
             source=str(path),
@@ -254,7 +256,7 @@ def build_sections(layout: DocumentLayout, headings: list[Heading], lines: list[
 
 
 def _section(sid, title, level, parent, kind, numbered, content, body, *, used, page=None, heights=None) -> Section:
-    paragraphs = build_paragraphs(content, body, kind, heights)
+    paragraphs = stitch_paragraphs(build_paragraphs(content, body, kind, heights))
     page_start = page or (content[0].page + 1 if content else 1)
     page_end = max([page_start, *(ln.page + 1 for ln in content)])
     return Section(
@@ -280,3 +282,61 @@ def _split_abstract_from_front(sections: list[Section], used: set[str]) -> None:
         kind="abstract", synthetic=True, paragraphs=moved,
     )
     sections.insert(1, abstract)
+
+
+# --- paragraphs cut by a page or column end, and sentences ------------------------------
+
+_OPEN_END = re.compile(r"[.!?:][\"”’)\]]*\d{0,2}$")
+_CONNECTOR_END = re.compile(r"([,;(\-–—]|\b(and|or|of|the|a|an|to|in|on|for|with|by|as|that|from|is|are|we))$", re.I)
+
+
+def _continues_across(prev: Paragraph, nxt: Paragraph) -> bool:
+    """Is `nxt` the rest of `prev`, cut by a page or column end (or a figure set between)?"""
+    head = prev.text.rstrip()
+    if _OPEN_END.search(head) or len(head.split()) < 8:
+        return False
+    return nxt.text[:1].islower() or bool(_CONNECTOR_END.search(head))
+
+
+def stitch_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Join text paragraphs that a page or column end split mid-sentence; captions and footnotes between stay where they are."""
+    out: list[Paragraph] = []
+    last_text: Paragraph | None = None
+    for para in paragraphs:
+        if para.kind == "text" and last_text is not None and _continues_across(last_text, para):
+            offset = len(_join_lines(last_text.text, para.text)) - len(para.text)
+            last_text.text = _join_lines(last_text.text, para.text)
+            if para.page != last_text.page_at(offset):
+                last_text.page_marks.append((offset, para.page))
+            last_text.page_marks.extend((offset + o, p) for o, p in para.page_marks)
+            continue
+        out.append(para)
+        if para.kind == "text":
+            last_text = para
+        elif para.kind not in ("caption", "footnote"):
+            last_text = None
+    return out
+
+
+def _caption_units(text: str) -> list[tuple[int, str]]:
+    """A caption's sentences, its label ("Figure 1.") kept with the first one."""
+    pieces = list(split_with_offsets(text))
+    if len(pieces) > 1 and caption_label(pieces[0][1]) and len(pieces[0][1].split()) <= 3:
+        pieces = [(0, text[: pieces[1][0]] + pieces[1][1]), *pieces[2:]]
+    return pieces
+
+
+def annotate_sentences(sections: list[Section]) -> None:
+    """Give every sentence of text and captions a stable id (S1, S2, ... in reading order) and judge it as evidence."""
+    n = 0
+    for section in sections:
+        for para in section.paragraphs:
+            if para.kind == "reference":
+                continue
+            units = _caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text)
+            sentences = []
+            for offset, text in units:
+                n += 1
+                why = not_evidence_reason(text, section, para)
+                sentences.append(Sentence(id=f"S{n}", text=text, page=para.page_at(offset), evidence=why is None, why_not=why))
+            para.sentences = sentences

@@ -15,11 +15,10 @@ from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
 from tools.errors import PaperError
+from tools.evidence import MAX_QUOTE_SENTENCES, sentence_citation
 from tools.paper_model import Citation, PaperDocument, Section
-from tools.search_index import BM25, best_sentence, clip_verbatim
+from tools.search_index import BM25, tokenize
 from tools.tokens import count_tokens, truncate_to_tokens
-
-QUOTE_CHARS = 300
 
 
 class UnknownSection(PaperError):
@@ -104,6 +103,7 @@ class PaperIndex:
         return section
 
     def read_section(self, section_id: str, max_tokens: int = 1500) -> SectionText:
+        """A section's text within a token budget; its citations are whole quotable sentences of what was shown."""
         section = self.section(section_id)
         parts: list[str] = []
         citations: list[Citation] = []
@@ -117,11 +117,15 @@ class PaperIndex:
                     head, _ = truncate_to_tokens(p.text, remaining)
                     head = head[: head.rfind(" ")] if " " in head else head  # whole words only
                     parts.append(head + " …")
-                    citations.append(Citation(section_id=section.id, page=p.page, quote=clip_verbatim(head, QUOTE_CHARS)))
+                    shown = [t for t in p.sentences if t.evidence and t.text in head]
+                    if shown:
+                        citations.append(sentence_citation(section, p, shown[:1]))
                 truncated = True
                 break
             parts.append(p.text)
-            citations.append(Citation(section_id=section.id, page=p.page, quote=clip_verbatim(p.text, QUOTE_CHARS)))
+            quotable = [t for t in p.sentences if t.evidence]
+            if quotable:
+                citations.append(sentence_citation(section, p, quotable[:1]))
             used += cost
         text = "\n\n".join(parts)
         return SectionText(
@@ -129,30 +133,42 @@ class PaperIndex:
             tokens=count_tokens(text), citations=citations,
         )
 
-    def search(self, query: str, k: int = 5) -> SearchResult:
+    def search(self, query: str, k: int = 5, sections: set[str] | None = None) -> SearchResult:
+        """The best paragraphs for `query` (optionally only in `sections`), each cited by its best quotable sentence.
+
+        A paragraph with no quotable sentence (a table, a contents page, figure text) is not a hit.
+        """
+        k = max(1, min(k, 20))
+        terms = set(tokenize(query))
         hits = []
-        for hit in self._bm25.search(query, k=max(1, min(k, 20))):
+        for hit in self._bm25.search(query, k=len(self._entries)):
             section, para = self._entries[hit.index]
-            quote = best_sentence(para.text, query, QUOTE_CHARS)
+            if sections is not None and section.id not in sections:
+                continue
+            quotable = [t for t in para.sentences if t.evidence]
+            if not quotable:
+                continue
+            best = max(quotable, key=lambda t: (len(terms & set(tokenize(t.text))), -quotable.index(t)))
             hits.append(
                 Evidence(
-                    section_id=section.id, section_title=section.title, page=para.page, text=para.text,
-                    kind=para.kind, score=round(hit.score, 3),
-                    citation=Citation(section_id=section.id, page=para.page, quote=quote),
+                    section_id=section.id, section_title=section.title, page=best.page, text=para.text,
+                    kind=para.kind, score=round(hit.score, 3), citation=sentence_citation(section, para, [best]),
                 )
             )
+            if len(hits) >= k:
+                break
         return SearchResult(query=query, hits=hits)
 
     def caption(self, label: str) -> CaptionResult:
         wanted = normalize_caption_label(label)
         captions = self.doc.captions()
         for section, para in captions:
-            if para.label and para.label.lower() == wanted.lower():
+            if para.label and para.label.lower() == wanted.lower() and para.sentences:
                 return CaptionResult(
                     label=para.label,
                     evidence=Evidence(
                         section_id=section.id, section_title=section.title, page=para.page, text=para.text, kind="caption",
-                        citation=Citation(section_id=section.id, page=para.page, quote=clip_verbatim(para.text, QUOTE_CHARS)),
+                        citation=sentence_citation(section, para, para.sentences[:MAX_QUOTE_SENTENCES]),
                     ),
                     available=[],
                 )

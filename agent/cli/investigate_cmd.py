@@ -140,7 +140,7 @@ def investigate(
     paper: str | None = typer.Argument(None, help="A PDF file or arXiv id (e.g. 2002.08909v1). Optional when resuming with --session."),
     session: str | None = typer.Option(None, "--session", "-s", help="Name of a conversation to keep (and resume later with the same name)."),
     ask: str | None = typer.Option(None, "--ask", help="Ask one question, print the answer with its citations, and exit."),
-    as_json: bool = typer.Option(False, "--json", help='With --ask: print only {"answer", "citations": [{"section_id", "page", "quote"}]}.'),
+    as_json: bool = typer.Option(False, "--json", help='With --ask: print only {"answer", "citations": [{"section_id", "page", "quote", "sentence_ids", "kind", "label"}]}.'),
     profile: Path = PROFILE_OPTION,
     offline: bool = OFFLINE_OPTION,
     offline_dir: Path | None = OFFLINE_DIR_OPTION,

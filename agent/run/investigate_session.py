@@ -14,7 +14,7 @@ from agent.investigate import InvestigateContext, Turn, question_language
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import render_paper_markdown
-from agent.report import paper_entry, section_titles
+from agent.report import paper_entry
 from agent.run.checkpoints import open_checkpointer
 from agent.run.paper_run import OnePaperSource, one_paper_context, run_paper
 from agent.validators import section_location
@@ -114,7 +114,7 @@ class InvestigateSession:
             ctx.ledger.close()
         if result.status == "failed":
             raise PaperError(result.failure or "the paper could not be read")
-        return render_paper_markdown(paper_entry(result, section_titles(self.doc)), self.profile.language)
+        return render_paper_markdown(paper_entry(result, self.doc), self.profile.language)
 
     def conversation_markdown(self) -> str:
         lines = [f"# {self.doc.title}", ""]

@@ -1,0 +1,183 @@
+"""A deterministic rhetorical-role classifier for a paper's sentences.
+
+Without a model, the reader may only put a sentence under a heading that fits
+what the sentence does: "we propose / our contributions are" is a contribution,
+"however, existing methods ... remain challenging" is motivation, a comparison
+with numbers is a result, "limitation / future work / we leave" is a limitation.
+Cue phrases, the kind of section the sentence stands in and a few requirements
+(a contribution speaks of the authors' own work; a result states a number or a
+comparison; a limitation is not another paper's) decide. Roadmap sentences
+("In Section 3.2, we describe ...") and pointers ("Figure 2 shows an example.")
+are `other`: they fit no part.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Role = Literal["motivation", "contribution", "method", "result", "limitation", "other"]
+ROLES: tuple[str, ...] = ("motivation", "contribution", "method", "result", "limitation", "other")
+SectionType = Literal["abstract", "introduction", "related", "method", "experiments", "conclusion", "limitations", "appendix", "other"]
+
+_SECTION_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("limitations", ("limitation", "future work", "future direction", "broader impact", "threats to validity")),
+    ("conclusion", ("conclusion", "concluding", "summary and", "discussion", "outlook")),
+    ("related", ("related work", "background", "prior work", "previous work", "literature", "preliminar")),
+    ("introduction", ("introduction", "motivation", "overview")),
+    ("experiments", ("experiment", "evaluation", "result", "empirical", "benchmark", "ablation", "analysis", "study", "findings",
+                     "performance", "comparison", "user study", "case stud")),
+    ("method", ("method", "approach", "model", "framework", "architecture", "design", "system", "implementation", "algorithm",
+                "training", "formulation", "proposed", "technique", "pipeline", "learning", "retriev", "generat", "setup", "setting")),
+)
+
+
+def section_type(title: str, kind: str = "body", parent_title: str = "") -> SectionType:
+    """What a section is for, from its title (and its parent's: "4.2 Datasets" under "4 Experiments")."""
+    if kind == "abstract":
+        return "abstract"
+    if kind == "appendix":
+        return "appendix"
+    own, parent = _title_type(title), _title_type(parent_title)
+    # "4.2 Approaches compared" under "4 Experiments" is part of the experiments.
+    if parent in ("experiments", "related", "introduction", "conclusion", "limitations"):
+        return parent  # type: ignore[return-value]
+    return own if own != "other" else parent  # type: ignore[return-value]
+
+
+def _title_type(title: str) -> str:
+    low = title.lower()
+    for name, hints in _SECTION_TYPES:
+        if any(h in low for h in hints):
+            return name
+    return "other"
+
+
+def _compile(patterns: list[str]) -> list[re.Pattern]:
+    return [re.compile(p) for p in patterns]
+
+
+CUES: dict[str, list[re.Pattern]] = {
+    "contribution": _compile([
+        r"\bwe (propose|present|introduce|contribute|develop|design|release|open-source|make (the following|three|two|several) contributions)\b",
+        r"\b(this|our|the present) (paper|work|study|article|note) (proposes|presents|introduces|describes|contributes|develops|explores|investigates|studies|shows)\b",
+        r"\bour (main |key |primary |major )?contributions?\b", r"\bcontributions? (of this|are|include)\b",
+        r"\bto (the best of )?our knowledge\b", r"\bfor the first time\b", r"\bwe are the first\b", r"\bwe (explore|demonstrate|envision|argue|identify|study)\b",
+        r"\bour (key )?(insight|idea|approach|system|method|framework)\b.*\b(is|are)\b",
+        r"\bin this (paper|work|article), we\b", r"\bwe call\b", r"\bwe (term|dub|name)\b",
+    ]),
+    "motivation": _compile([
+        r"\bhowever\b", r"\bchalleng", r"\bdifficult", r"\bremains? (an? )?(open|unclear|unexplored|challenging|limited|unsolved)",
+        r"\b(is|are|remain|be) (limited|costly|expensive|slow|impractical|prohibitive|laborious|time-consuming)\b",
+        r"\black(s|ing)? (of|the)\b", r"\bbottleneck", r"\bsuffer", r"\bstruggle", r"\bnot straightforward\b", r"\bhard to\b",
+        r"\b(existing|prior|previous|current|conventional|traditional) (methods|approaches|work|systems|models|tools|techniques)\b",
+        r"\bunclear\b", r"\bopen (problem|question)", r"\b(crucial|critical|important|essential) (for|to|in)\b", r"\bproblem\b",
+        r"\bbecomes? (increasingly|more)\b", r"\bgrowing\b", r"\bha(ve|s) been shown to\b", r"\bprior works\b", r"\bnumerous\b",
+    ]),
+    "method": _compile([
+        r"\bwe (use|train|employ|adopt|apply|compute|define|model|formulate|parameteri[sz]e|encode|fine-?tune|pre-?train|optimi[sz]e|"
+        r"initiali[sz]e|sample|represent|implement|follow|treat|build|construct|combine|concatenate|feed|learn|leverage|extract|"
+        r"generate|retrieve|obtain|denote|refer|set|perform|instantiate|approximate|rely)\b",
+        r"\b(is|are) (computed|defined|trained|implemented|parameteri[sz]ed|optimi[sz]ed|obtained|given by|modeled|modelled|encoded|"
+        r"initiali[sz]ed|learned|fed|passed|concatenated|represented|generated|retrieved|selected|updated|used to)\b",
+        r"\bconsists? of\b", r"\btakes? as input\b", r"\bour (model|method|approach|system|framework|architecture|encoder|retriever|objective|design)\b",
+        r"\b(the|this) (model|encoder|decoder|retriever|generator|system|interface|module|component) (is|uses|takes|computes|produces|consists|learns|generates|retrieves|shows|displays)\b",
+    ]),
+    "result": _compile([
+        r"\boutperform", r"\bimprov(e|es|ed|ement|ements)\b", r"\bachiev", r"\b(higher|lower|better|worse|faster|slower|larger|smaller) than\b",
+        r"\bstate[- ]of[- ]the[- ]art\b", r"\bsignificant(ly)?\b", r"\b(results?|performance|experiments?|findings) (show|suggest|indicate|demonstrate|reveal)",
+        r"\bwe (find|found|observe|observed|see|note) that\b", r"\b(gain|drop|increase|decrease|reduction|improvement)s? (of|in)\b",
+        r"\bp ?[<=≤] ?0?\.\d", r"\bcompared (to|with)\b", r"\bbeats?\b", r"\bsurpass", r"\b(accuracy|f1|bleu|rouge|exact match|em score|recall|precision) of\b",
+        r"\bpreferred\b", r"\brated\b", r"\bon average\b", r"\b(suggests?|indicates?|shows?|reveals?) that\b", r"\bperforms? (best|better|worse|well)\b",
+        r"\b(excellent|strong|competitive|superior|comparable) (results|performance|accuracy)\b", r"\bwe (obtain|achieve|won)\b",
+        r"\bparticipants? (said|reported|rated|agreed|used|preferred|found|tended|responded|felt|liked|were (more|less|able|significantly))\b", r"\bstudy results\b", r"\bfinding\b",
+    ]),
+    "limitation": _compile([
+        r"\blimitations?\b", r"\bfuture work\b", r"\bin the future\b", r"\bwe leave\b", r"\bleft (for|to) future\b", r"\bwe plan to\b",
+        r"\bdrawbacks?\b", r"\bshortcomings?\b", r"\bcaveats?\b", r"\bfuture (research|directions?|studies|investigation)\b",
+        r"\b(does|do|did|can|could) not (handle|capture|address|scale|generali[sz]e|account|guarantee|support|model|cover)\b",
+        r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
+        r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
+        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
+        r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b", r"\bwill still\b",
+        r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
+    ]),
+}
+_ROADMAP = re.compile(
+    r"\b((then )?in sections? \d|in (the )?(next|following|this) section|the rest of (this|the) paper|(is|are) organi[sz]ed as follows|"
+    r"section \d+(\.\d+)* (describes|presents|discusses|introduces|details|reviews|concludes))"
+)
+_POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|section)\s*[A-Z]?\d+(\.\d+)?\s+(shows|illustrates|gives|lists|presents|depicts|summari[sz]es|contains)\s+(an?|the)\s+\w+(\s+\w+)?\.$")
+_OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article)|the proposed|present work)\b")
+_REFERENCE_NUMBER = re.compile(r"\b(figure|fig\.|table|tab\.|section|sec\.|eq\.|equation|appendix|algorithm|step|chapter)\s*\(?[A-Z]?\d+(\.\d+)*\)?|\[\d+(,\s*\d+)*\]|\(\d{4}[a-z]?\)|\b(19|20)\d\d\b")
+_NUMBER = re.compile(r"\d")
+_STRONG_RESULT = re.compile(r"\b(outperform\w*|significantly|state[- ]of[- ]the[- ]art|surpass\w*|beats?|better than|worse than|excellent|won|participants?|performs? best)\b")
+_OTHERS_WORK = re.compile(r"^\W*([A-Z][\w\-+]*\s+){0,4}(\(([A-Z][\w\-]+ (et al\.|and [A-Z]\w+),? )?\d{4}[a-z]?\)|\[\d+(,\s*\d+)*\]|et al\.)")
+_SCENARIO = re.compile(r"^(consider|imagine|suppose|for instance, imagine)\b")
+_ACTS = re.compile(r"\b(helps?|enables?|allows?|provides?|supports?|leverages?|connects?|augments?|surfaces?|lets?|makes?|uses?|combines?|learns?|detects?|generates?|retrieves?)\b")
+
+# How much a kind of section makes a role likely.
+SECTION_PRIORS: dict[str, dict[str, float]] = {
+    "abstract": {"motivation": 0.5, "contribution": 0.5, "result": 0.5},
+    "introduction": {"motivation": 0.7, "contribution": 0.5},
+    "related": {"motivation": -0.5, "contribution": -1.0, "method": -1.0, "result": -1.0, "limitation": -9.0},
+    "method": {"method": 1.2, "result": -0.5, "motivation": -0.5},
+    "experiments": {"result": 0.8, "method": 0.3, "motivation": -0.7},
+    "conclusion": {"limitation": 0.5, "contribution": 0.3, "motivation": -0.5},
+    "limitations": {"limitation": 1.2, "motivation": -0.5},
+    "appendix": {"method": 0.3, "result": 0.2},
+    "other": {},
+}
+
+
+def _names_own_work(sentence: str, names: tuple[str, ...]) -> bool:
+    """The sentence speaks of the paper's own system by name ("CiteSee connects ...")."""
+    return any(re.search(rf"(^|\W){re.escape(n)}(\W|$)", sentence) for n in names if len(n) >= 3)
+
+
+def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> dict[str, float]:
+    text = sentence.lower()
+    scores = {role: min(3.0, float(sum(1 for p in patterns if p.search(text)))) for role, patterns in CUES.items()}
+    named = _names_own_work(sentence, names)
+    if named and _ACTS.search(text) and where in ("abstract", "introduction", "conclusion"):
+        scores["contribution"] += 1.0  # "Paper Plain helps a reader ...": what the proposed system does
+    for role, prior in SECTION_PRIORS.get(where, {}).items():
+        if scores[role] > 0 or (role == "method" and where == "method"):
+            scores[role] += prior
+    own = bool(_OWN_WORK.search(text)) or named
+    numbers = bool(_NUMBER.search(_REFERENCE_NUMBER.sub(" ", text)))
+    if not own:
+        scores["contribution"] = 0.0
+    if where in ("abstract", "introduction", "related", "other") and not (numbers or _STRONG_RESULT.search(text)):
+        scores["result"] = 0.0
+    if where in ("related", "introduction") and not own:
+        scores["result"] = 0.0
+    if where in ("related",) or not (own or where in ("conclusion", "limitations")):
+        scores["limitation"] = 0.0
+    if where == "related" and not own:
+        scores["method"] = 0.0
+    return scores
+
+
+def sentence_role(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> Role:
+    """The part of an analysis a sentence may back, or "other".
+
+    `names`: what the paper calls its own system or method (e.g. "CiteSee"), so a
+    sentence about it counts as the authors' own work.
+    """
+    low = sentence.lower().strip()
+    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low):
+        return "other"
+    if _OTHERS_WORK.match(sentence) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
+        return "other"  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
+    scores = role_scores(sentence, where, names)
+    role, best = max(scores.items(), key=lambda kv: (kv[1], -ROLES.index(kv[0])))
+    return role if best >= 1.0 else "other"  # type: ignore[return-value]
+
+
+def own_names(title: str) -> tuple[str, ...]:
+    """What a paper calls its own system, from a title like "CiteSee: Augmenting Citations ..." ("CiteSee")."""
+    head, sep, _ = title.partition(":")
+    head = head.strip()
+    return (head,) if sep and 1 <= len(head.split()) <= 3 else ()
+
