@@ -15,7 +15,7 @@ import re
 
 from agent.state import Note
 from tools.evidence import sentence_citation
-from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
+from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
 from tools.rhetoric import own_names, role_scores, section_type, sentence_role
 
 # The rhetorical role each part of the analysis is made of, and the sections it is best taken from.
@@ -74,10 +74,13 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
     notes: list[Note] = []
     used: set[str] = set()
 
+    quoted: set[str] = set()  # a sentence printed twice (abstract and introduction) is one piece of evidence
+
     def add(part: str, section: Section, para: Paragraph, sentences: list[Sentence]) -> None:
         citation = sentence_citation(section, para, sentences)
         notes.append(Note(id=f"E{len(notes) + 1}", part=part, text=citation.quote, citation=citation))
         used.update(s.id for s in sentences)
+        quoted.update(normalize_space(s.text) for s in sentences)
 
     abstract = doc.section("abstract")
     if abstract is not None:
@@ -86,7 +89,8 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
             add("summary", abstract, para, [sent])
     candidates = classified_sentences(doc)
     for part, role in PART_ROLES.items():
-        fitting = sorted((c for c in candidates if c.role == role and c.sentence.id not in used), key=lambda c: _rank(part, c))
+        fitting = sorted((c for c in candidates if c.role == role and c.sentence.id not in used and normalize_space(c.sentence.text) not in quoted),
+                         key=lambda c: _rank(part, c))
         chosen = fitting[: per_part.get(part, 2)]
         for c in chosen:
             add(part, c.section, c.para, [c.sentence])

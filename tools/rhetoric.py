@@ -62,17 +62,16 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bwe (propose|present|introduce|contribute|develop|design|release|open-source|make (the following|three|two|several) contributions)\b",
         r"\b(this|our|the present) (paper|work|study|article|note) (proposes|presents|introduces|describes|contributes|develops|explores|investigates|studies|shows)\b",
         r"\bour (main |key |primary |major )?contributions?\b", r"\bcontributions? (of this|are|include)\b",
-        r"\bto (the best of )?our knowledge\b", r"\bfor the first time\b", r"\bwe are the first\b", r"\bwe (explore|demonstrate|envision|argue|identify|study)\b",
+        r"\bto (the best of )?our knowledge\b", r"\bfor the first time\b", r"\bwe are the first\b", r"\bwe (explore|envision|argue)\b",
         r"\bour (key )?(insight|idea|approach|system|method|framework)\b.*\b(is|are)\b",
-        r"\bin this (paper|work|article), we\b", r"\bwe call\b", r"\bwe (term|dub|name)\b",
+        r"\bin this (paper|work|article), we\b",
     ]),
     "motivation": _compile([
         r"\bhowever\b", r"\bchalleng", r"\bdifficult", r"\bremains? (an? )?(open|unclear|unexplored|challenging|limited|unsolved)",
         r"\b(is|are|remain|be) (limited|costly|expensive|slow|impractical|prohibitive|laborious|time-consuming)\b",
         r"\black(s|ing)? (of|the)\b", r"\bbottleneck", r"\bsuffer", r"\bstruggle", r"\bnot straightforward\b", r"\bhard to\b",
-        r"\b(existing|prior|previous|current|conventional|traditional) (methods|approaches|work|systems|models|tools|techniques)\b",
-        r"\bunclear\b", r"\bopen (problem|question)", r"\b(crucial|critical|important|essential) (for|to|in)\b", r"\bproblem\b",
-        r"\bbecomes? (increasingly|more)\b", r"\bgrowing\b", r"\bha(ve|s) been shown to\b", r"\bprior works\b", r"\bnumerous\b",
+        r"\bunclear\b", r"\bopen (problem|question)", r"\bproblem(atic)?\b", r"\b(gap|shortage|scarce|scarcity)\b", r"\b(fail|fails|failing) to\b",
+        r"\b(cannot|can not|unable to)\b", r"\b(inefficient|ineffective|insufficient|inadequate|error-prone|brittle)\b",
     ]),
     "method": _compile([
         r"\bwe (use|train|employ|adopt|apply|compute|define|model|formulate|parameteri[sz]e|encode|fine-?tune|pre-?train|optimi[sz]e|"
@@ -86,7 +85,7 @@ CUES: dict[str, list[re.Pattern]] = {
     "result": _compile([
         r"\boutperform", r"\bimprov(e|es|ed|ement|ements)\b", r"\bachiev", r"\b(higher|lower|better|worse|faster|slower|larger|smaller) than\b",
         r"\bstate[- ]of[- ]the[- ]art\b", r"\bsignificant(ly)?\b", r"\b(results?|performance|experiments?|findings) (show|suggest|indicate|demonstrate|reveal)",
-        r"\bwe (find|found|observe|observed|see|note) that\b", r"\b(gain|drop|increase|decrease|reduction|improvement)s? (of|in)\b",
+        r"\bwe (also )?(find|found|observe|observed|see|note)\b", r"\b(gain|drop|increase|decrease|reduction|improvement)s? (of|in)\b",
         r"\bp ?[<=≤] ?0?\.\d", r"\bcompared (to|with)\b", r"\bbeats?\b", r"\bsurpass", r"\b(accuracy|f1|bleu|rouge|exact match|em score|recall|precision) of\b",
         r"\bpreferred\b", r"\brated\b", r"\bon average\b", r"\b(suggests?|indicates?|shows?|reveals?) that\b", r"\bperforms? (best|better|worse|well)\b",
         r"\b(excellent|strong|competitive|superior|comparable) (results|performance|accuracy)\b", r"\bwe (obtain|achieve|won)\b",
@@ -98,21 +97,27 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\b(does|do|did|can|could) not (handle|capture|address|scale|generali[sz]e|account|guarantee|support|model|cover)\b",
         r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
         r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
-        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
+        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bone could\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
         r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b", r"\bwill still\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
     ]),
 }
 _ROADMAP = re.compile(
-    r"\b((then )?in sections? \d|in (the )?(next|following|this) section|the rest of (this|the) paper|(is|are) organi[sz]ed as follows|"
-    r"section \d+(\.\d+)* (describes|presents|discusses|introduces|details|reviews|concludes))"
+    r"\b((then |finally, )?in sections? ([\divx]+|[a-h]\b)|in (the )?(next|following|this) section|the rest of (this|the) paper|(is|are) organi[sz]ed as follows|"
+    r"section ([\divx]+|[a-h])(\.\d+)* (describes|presents|discusses|introduces|details|reviews|concludes))"
 )
 _POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|section)\s*[A-Z]?\d+(\.\d+)?\s+(shows|illustrates|gives|lists|presents|depicts|summari[sz]es|contains)\s+(an?|the)\s+\w+(\s+\w+)?\.$")
+_SHOWN_IN = re.compile(r"\b(see|in|shown in|depicted in|illustrated in|summari[sz]ed in|presented in|reported in|listed in|given in|details? (on|in))\s+"
+                       r"(the )?(figure|fig\.|table|tab\.|appendix|section|sec\.|algorithm|alg\.)\s*[A-Z]?\d*")
 _OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article)|the proposed|present work)\b")
 _REFERENCE_NUMBER = re.compile(r"\b(figure|fig\.|table|tab\.|section|sec\.|eq\.|equation|appendix|algorithm|step|chapter)\s*\(?[A-Z]?\d+(\.\d+)*\)?|\[\d+(,\s*\d+)*\]|\(\d{4}[a-z]?\)|\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\d")
 _STRONG_RESULT = re.compile(r"\b(outperform\w*|significantly|state[- ]of[- ]the[- ]art|surpass\w*|beats?|better than|worse than|excellent|won|participants?|performs? best)\b")
 _OTHERS_WORK = re.compile(r"^\W*([A-Z][\w\-+]*\s+){0,4}(\(([A-Z][\w\-]+ (et al\.|and [A-Z]\w+),? )?\d{4}[a-z]?\)|\[\d+(,\s*\d+)*\]|et al\.)")
+# Words of a technical description: a method section's sentence without them is framing, not method.
+_TECHNICAL = re.compile(r"\b(model|network|layer|encoder|decoder|retriev\w*|train\w*|loss|objective|input|output|parameter\w*|algorithm|"
+                        r"function|vector|embedding|matrix|index|token\w*|sampl\w*|comput\w*|estimat\w*|optimi[sz]\w*|gradient|"
+                        r"interface|module|component|feature|score|query|passages?|dataset|prompt\w*|\(\d+\))\b")
 _SCENARIO = re.compile(r"^(consider|imagine|suppose|for instance, imagine)\b")
 _ACTS = re.compile(r"\b(helps?|enables?|allows?|provides?|supports?|leverages?|connects?|augments?|surfaces?|lets?|makes?|uses?|combines?|learns?|detects?|generates?|retrieves?)\b")
 
@@ -139,12 +144,12 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
     text = sentence.lower()
     scores = {role: min(3.0, float(sum(1 for p in patterns if p.search(text)))) for role, patterns in CUES.items()}
     named = _names_own_work(sentence, names)
+    own = bool(_OWN_WORK.search(text)) or named
     if named and _ACTS.search(text) and where in ("abstract", "introduction", "conclusion"):
         scores["contribution"] += 1.0  # "Paper Plain helps a reader ...": what the proposed system does
     for role, prior in SECTION_PRIORS.get(where, {}).items():
-        if scores[role] > 0 or (role == "method" and where == "method"):
+        if scores[role] > 0 or (role == "method" and where == "method" and (own or _TECHNICAL.search(text))):
             scores[role] += prior
-    own = bool(_OWN_WORK.search(text)) or named
     numbers = bool(_NUMBER.search(_REFERENCE_NUMBER.sub(" ", text)))
     if not own:
         scores["contribution"] = 0.0
@@ -166,8 +171,10 @@ def sentence_role(sentence: str, where: SectionType, names: tuple[str, ...] = ()
     sentence about it counts as the authors' own work.
     """
     low = sentence.lower().strip()
-    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low):
+    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
         return "other"
+    if _SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _NUMBER.search(_REFERENCE_NUMBER.sub(" ", low))):
+        return "other"  # "An overview of the model is depicted in Figure 1.": where to look, not what it says
     if _OTHERS_WORK.match(sentence) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
         return "other"  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
     scores = role_scores(sentence, where, names)
