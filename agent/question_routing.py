@@ -70,6 +70,8 @@ def route_question(question: str) -> Route:
         if hits:
             found.append((min(hits), name))
     types = [name for _, name in sorted(found)]
+    if "evaluation" in types and "method" in types:
+        types.remove("method")  # "How is the method evaluated?" asks about the evaluation
     content = [g for g in term_groups(question) if not g & _TYPE_STEMS]
     return Route(types=types, generic=bool(types) and not content)
 
@@ -95,7 +97,8 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
         placed = [c for c in fitting if c.where in spec["sections"]]
         if not placed:
-            placed = [c for c in fitting if c.where not in ("introduction", "related")]
+            # No such section (a theory paper has no "Experiments"): the main role's sentences anywhere but the introduction.
+            placed = [c for c in fitting if c.role == spec["roles"][0] and c.where not in ("introduction", "related", "abstract")]
         placed.sort(key=lambda c: (spec["roles"].index(c.role), spec["sections"].index(c.where) if c.where in spec["sections"] else 9, -c.score, c.order))
         chosen += placed[:per_type]
     return chosen

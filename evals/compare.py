@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from evals.harness import LOWER_IS_BETTER, PAIRED_ON, VariantResult
+from evals.harness import LOWER_IS_BETTER, PAIRED_ON, RESOURCES, VariantResult
 from evals.metrics import sign_test
 from tools.paper_cache import atomic_write_text
 
@@ -56,11 +56,11 @@ def _paired(a: VariantResult, b: VariantResult, key: str) -> tuple[int, int]:
         ib = b_items.get(ia.item_id)
         if ib is None:
             continue
-        va = getattr(ia, key) if key in LOWER_IS_BETTER else ia.metrics.get(key)
-        vb = getattr(ib, key) if key in LOWER_IS_BETTER else ib.metrics.get(key)
+        va = getattr(ia, key) if key in RESOURCES else ia.metrics.get(key)
+        vb = getattr(ib, key) if key in RESOURCES else ib.metrics.get(key)
         if va is None or vb is None or abs(va - vb) < 1e-9:
             continue
-        if key in LOWER_IS_BETTER and abs(va - vb) <= RESOURCE_TOLERANCE * max(abs(va), abs(vb)):
+        if key in RESOURCES and abs(va - vb) <= RESOURCE_TOLERANCE * max(abs(va), abs(vb)):
             continue  # a few percent of latency or tokens is noise, not a difference
         if key == "seconds" and abs(va - vb) < LATENCY_NOISE:
             continue

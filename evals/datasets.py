@@ -64,7 +64,32 @@ class ReadingDataset(BaseModel):
         return list(dict.fromkeys(i.paper for i in self.items))
 
 
-Dataset = RelevanceDataset | ReadingDataset
+class SupportItem(BaseModel):
+    id: str
+    paper: str  # versioned arXiv id; the PDF is <pdf_dir>/<paper>.pdf
+    pdf_dir: str  # relative to the repository
+    section_id: str
+    text: str
+    role: str
+    body: bool  # quotable body text (a whole sentence of a section's prose)
+    why: str
+    source: str  # "random" (a sample of the paper's sentences) or "selected" (what the offline reader picked, labelled blind to the part)
+    split: str  # "dev", "diagnostic" or "heldout"
+
+
+class SupportDataset(BaseModel):
+    kind: str = "support"
+    name: str
+    version: int
+    description: str = ""
+    roles: list[str]
+    items: list[SupportItem] = Field(min_length=1)
+
+    def papers(self, split: str | None = None) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((i.paper, i.pdf_dir) for i in self.items if split is None or i.split == split))
+
+
+Dataset = RelevanceDataset | ReadingDataset | SupportDataset
 
 
 def available_datasets() -> list[str]:
@@ -84,6 +109,10 @@ def load_dataset(name: str) -> Dataset:
     path = candidates[-1]
     data = json.loads(path.read_text(encoding="utf-8"))
     try:
-        return ReadingDataset.model_validate(data) if data.get("name") == "reading" else RelevanceDataset.model_validate(data)
+        if data.get("name") == "reading":
+            return ReadingDataset.model_validate(data)
+        if data.get("kind") == "support":
+            return SupportDataset.model_validate(data)
+        return RelevanceDataset.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"dataset {path.name}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None

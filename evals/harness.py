@@ -27,7 +27,8 @@ from agent.run.investigate_session import answer_once
 from agent.run.paper_run import one_paper_context, run_paper
 from agent.state import RelevanceVerdict
 from evals import metrics
-from evals.datasets import ReadingDataset, RelevanceDataset
+from evals.datasets import ReadingDataset, RelevanceDataset, SupportDataset
+from evals.support_eval import score_split
 from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
 from tools.paper_cache import PaperCache
@@ -36,7 +37,8 @@ from tools.sources import OfflineSource
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "samples" / "offline"
-LOWER_IS_BETTER = {"input_tokens", "output_tokens", "seconds", "cost"}
+RESOURCES = {"input_tokens", "output_tokens", "seconds", "cost"}  # measured per item as attributes, not metrics
+LOWER_IS_BETTER = RESOURCES | {"evidence_misuse"}
 # Aggregates that are not an average of per-item values are paired on this item metric.
 PAIRED_ON = {"precision": "correct", "recall": "correct", "f1": "correct", "accuracy": "correct"}
 
@@ -176,6 +178,9 @@ def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> Vari
         result.reports[meta.versioned_id] = markdown
         citations = draft_citations(paper)
         texts = " ".join(c.text for _, c in paper.draft.cited_texts())
+        notes = {n.id: n for n in paper.notes}
+        cited = [(part, notes[e].citation) for part, item in paper.draft.cited_texts() for e in item.evidence if e in notes]
+        verdicts = paper.check.verdicts if paper.check else []
         result.items.append(ItemResult(
             f"report:{meta.versioned_id}",
             {
@@ -184,6 +189,9 @@ def run_reading(dataset: ReadingDataset, variant: str, setup: EvalSetup) -> Vari
                 "marker_validity": metrics.marker_validity(texts, doc),
                 "structure": metrics.structure_compliance(markdown),
                 "chinese_ratio": metrics.chinese_share(texts, [n.citation.quote for n in paper.notes]),
+                "whole_sentence_rate": metrics.whole_sentence_rate([c for _, c in cited], doc),
+                "evidence_misuse": metrics.evidence_misuse(cited, doc),
+                **({"claim_support_rate": sum(v.verdict == "supported" for v in verdicts) / len(verdicts)} if verdicts else {}),
                 "self_check_passed": float(not paper.unresolved),
                 # Passed the self-check without a revision: the writer got it right the first time.
                 "clean_first_draft": float(paper.revisions == 0 and not paper.unresolved),
@@ -221,7 +229,24 @@ def freeze_inputs(dataset, setup: EvalSetup) -> None:
             papers.load(source.fetch_pdf(meta.id), meta.versioned_id)
 
 
+def run_support(dataset: SupportDataset, variant: str, setup: EvalSetup) -> VariantResult:
+    """Evidence selection scored against labelled sentence roles (no model: the same for every variant)."""
+    papers = PaperCache(setup.data_dir / "papers")
+    result = VariantResult(variant, dataset.name, [])
+    for split in ("dev", "diagnostic", "heldout"):
+        scores = score_split(dataset, split, papers)
+        result.items += [ItemResult(f"{split}:selected:{k}", {f"selected_role_fit_{split}": 1.0}) for k in range(scores.selected_correct)]
+        result.items += [ItemResult(f"{split}:mistake:{m['paper']}:{m['text'][:40]}", {f"selected_role_fit_{split}": 0.0}, output=str(m))
+                         for m in scores.mistakes]
+        result.summary.update({f"classifier_precision_{split}": scores.classifier_precision,
+                               f"body_precision_{split}": scores.body_precision, f"body_recall_{split}": scores.body_recall})
+    _summarise(result, setup)
+    return result
+
+
 def run_variant(dataset, variant: str, setup: EvalSetup) -> VariantResult:
     if isinstance(dataset, RelevanceDataset):
         return run_relevance(dataset, variant, setup)
+    if isinstance(dataset, SupportDataset):
+        return run_support(dataset, variant, setup)
     return run_reading(dataset, variant, setup)

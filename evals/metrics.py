@@ -7,6 +7,7 @@ from math import comb
 
 from agent.validators import CITATION_MARK, chinese_ratio
 from agent.validators import quote_in_section as _quote_in_section
+from tools.evidence import citation_is_evidence
 from tools.paper_model import Citation, PaperDocument
 
 REQUIRED_HEADINGS = ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点",
@@ -98,3 +99,32 @@ def sign_test(wins: int, losses: int) -> float:
         return 1.0
     k = min(wins, losses)
     return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2**n)
+
+
+def whole_sentence_rate(citations: list[Citation], doc: PaperDocument) -> float:
+    """Share of quotes that are exactly whole, quotable sentences of body text (or a caption cited as one)."""
+    if not citations:
+        return 1.0
+    return sum(1 for c in citations if citation_is_evidence(c, doc)) / len(citations)
+
+
+def evidence_misuse(cited: list[tuple[str, Citation]], doc: PaperDocument) -> float:
+    """Share of (part, quote) pairs that quote what may never be evidence there.
+
+    The reference list, contents pages, the front matter, footnotes, table rows or
+    figure text, and a caption quoted for anything but the experiments.
+    """
+    if not cited:
+        return 0.0
+    sentences = {t.id: (s, p, t) for s, p, t in doc.sentences()}
+
+    def misused(part: str, c: Citation) -> bool:
+        found = [sentences.get(i) for i in c.sentence_ids]
+        if not found or any(f is None for f in found):
+            section = doc.section(c.section_id)
+            return section is None or section.kind in ("references", "front") or "...." in c.quote.replace(" ", "")
+        if any(not t.evidence for _, _, t in found):
+            return True
+        return any(p.kind == "caption" for _, p, _ in found) and part != "experiments"
+
+    return sum(1 for part, c in cited if misused(part, c)) / len(cited)

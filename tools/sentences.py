@@ -51,8 +51,8 @@ def split_with_offsets(text: str) -> Iterator[tuple[int, str]]:
         if m["note"] and text[m.start() - 1:m.start()].isdigit():
             continue  # "0.5 The": a decimal, not a footnote mark after a full stop
         piece = text[start:end]
-        if piece.count('"') % 2 or piece.count("“") > piece.count("”"):
-            continue  # inside a quotation: 'the partial decoding "The Sun. Also ..."'
+        if piece.count("“") > piece.count("”") and "”" in text[end:end + 80]:
+            continue  # inside a short quotation that closes soon: 'the decoding “The Sun. Also” ...'
         piece = text[start:m.end()].strip()
         if piece:
             yield start, piece
