@@ -183,7 +183,9 @@ def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
         question=question, language=question_language(question), history=history,
     )
     listing = render_listing(ctx.index.list_sections())
-    opening = ctx.prompts.render("investigate", phase="opening", listing=listing, question=question)
+    route = route_question(question)
+    suggested = [f"{s.id} {s.title}" for s in ctx.doc.sections if s.id in routed_sections(ctx.doc, route)][:8] if route.types else []
+    opening = ctx.prompts.render("investigate", phase="opening", listing=listing, question=question, suggested=suggested)
     return {"messages": [*reset, SystemMessage(system), HumanMessage(opening)], "reading": ReadingStats()}
 
 

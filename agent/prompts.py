@@ -29,7 +29,7 @@ ROLE_VARIABLES: dict[str, frozenset[str]] = {
     "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language", "listing", "evidence"}),
     "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous"}),
     "critic": frozenset({"paper", "claims", "language"}),
-    "investigate": frozenset({"phase", "paper", "question", "language", "history", "listing"}),
+    "investigate": frozenset({"phase", "paper", "question", "language", "history", "listing", "suggested"}),
     "pairwise": frozenset({"paper", "first", "second", "language"}),
 }
 

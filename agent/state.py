@@ -64,7 +64,7 @@ class RelevanceVerdict(BaseModel):
     relevant: bool
     matched_topics: list[str] = Field(default_factory=list)
     reason: str
-    stage: Literal["lexical", "llm", "limit"] = "lexical"
+    stage: Literal["lexical", "llm", "limit", "user"] = "lexical"  # user: a paper the user chose (investigate)
 
 
 class Excluded(BaseModel):

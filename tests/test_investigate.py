@@ -199,3 +199,25 @@ def test_session_for_another_paper_is_refused(tmp_path):
     assert other.exit_code != 0 and "session 'x' is about" in str(other.exception)
     resumed = cli("--session", "x", "--offline", "--ask", "Which datasets?", "--json")
     assert resumed.exit_code == 0 and json.loads(resumed.stdout)["citations"]
+
+
+def test_a_paper_parsed_before_opens_from_the_cache_offline(tmp_path):
+    """The second time, the arXiv id is enough: no PDF in the offline directory, no network."""
+    first = CliRunner().invoke(app, ["investigate", "2002.08909v1", "--offline", "--ask", "What problem does this paper address?", "--json"])
+    assert first.exit_code == 0, first.output
+    empty = tmp_path / "empty-day"
+    empty.mkdir()
+    again = CliRunner().invoke(app, ["investigate", "2002.08909", "--offline-dir", str(empty), "--ask", "How is the method evaluated?", "--json"])
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.output)
+    assert data["citations"] and {c["section_id"] for c in data["citations"]} <= {"4.3", "4.4", "4.5", "4.2", "4.1", "4"}
+
+
+def test_report_shows_the_paper_details_and_says_nothing_was_judged(doc, tmp_path):
+    ref = PaperRef(source=str(SAMPLE_DIR / "2002.08909v1.pdf"), arxiv_id="2002.08909v1", title=doc.title,
+                   authors=["Kelvin Guu", "Kenton Lee"], categories=["cs.CL", "cs.LG"])
+    s = InvestigateSession(doc, ref, profile=parse_profile({"name": "t", "categories": ["cs.CL"], "keywords": ["retrieval"], "data_dir": str(tmp_path)}),
+                           registry=offline_registry("test"), prompts=PromptLibrary(), session=None, data_dir=tmp_path)
+    report = s.report()
+    assert "Kelvin Guu, Kenton Lee" in report and "cs.CL, cs.LG（主分类 cs.CL）" in report
+    assert "用户指定" in report and "模型判断" not in report and "论文概要（原文摘录）" in report

@@ -1,6 +1,7 @@
 """The interactive session as a user meets it: a real terminal (pty), typed questions and commands."""
 
 import os
+import re
 import sys
 
 import pytest
@@ -37,8 +38,11 @@ def test_interactive_session_in_a_terminal(tmp_path):
 
     child.sendline("How does REALM pre-train the knowledge retriever?")
     child.expect("excerpts")
-    child.expect(r"\[1\] Section [\w.]+, p\. \d+")
     child.expect(PROMPT)
+    answer = " ".join(child.before.split())
+    assert re.search(r"\(see Section [\w.]+, p\. \d+\)", answer)
+    first_quote = re.search(r"“([^”]{30})", answer).group(1)
+    assert answer.count(first_quote) == 1  # each quote printed once
 
     child.sendline("/quotes")
     child.expect(r"\[1\] §[\w.]+ p\.\d+: “")

@@ -44,6 +44,24 @@ class PaperCache:
         safe = key.replace("/", "_")
         return self.directory / f"{safe}.parser{PARSER_VERSION}.json"
 
+    def cached(self, arxiv_id: str) -> PaperDocument | None:
+        """The parsed paper for this versioned id, or for an id without version its newest cached version; no PDF needed."""
+        if self.directory is None:
+            return None
+        if "v" in arxiv_id.rsplit(".", 1)[-1]:
+            paths = [self._path(arxiv_id)]
+        else:
+            suffix = f".parser{PARSER_VERSION}.json"
+            paths = sorted(self.directory.glob(f"{arxiv_id.replace('/', '_')}v*{suffix}"),
+                           key=lambda p: int(p.name.removesuffix(suffix).rsplit("v", 1)[1]))[-1:]
+        for path in paths:
+            if path is not None and path.exists():
+                try:
+                    return PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
+                except (ValidationError, ValueError):
+                    return None
+        return None
+
     def load(self, pdf: Path, arxiv_id: str | None = None) -> PaperDocument:
         """The parsed paper, from cache when this (id, version) was parsed before."""
         path = self._path(arxiv_id or file_key(pdf))

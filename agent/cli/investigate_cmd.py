@@ -19,10 +19,13 @@ from agent.prompts import PromptLibrary
 from agent.run.investigate_session import InvestigateSession, PaperRef
 from agent.sources_factory import make_source
 from agent.validators import section_location
+from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
+from tools.feeds import PaperMeta
 from tools.paper_cache import PaperCache
+from tools.paper_model import PaperDocument
 from tools.reader_tools import render_listing, render_search
-from tools.sources import resolve_paper_arg
+from tools.sources import PaperSource, resolve_paper_arg
 
 HELP = """命令 / commands:
   /sections        论文的章节树 (the section tree)
@@ -34,39 +37,73 @@ HELP = """命令 / commands:
   /help  /quit"""
 
 
+def _cached_paper(arg: str, data_dir: Path) -> tuple[PaperDocument, str] | None:
+    """A paper parsed before (by arXiv id, with or without version): no PDF, no network needed."""
+    if Path(arg).suffix.lower() == ".pdf" or Path(arg).exists():
+        return None
+    try:
+        pid = parse_arxiv_id(arg)
+    except ConfigError:
+        return None
+    doc = PaperCache(data_dir / "papers").cached(str(pid))
+    return (doc, doc.arxiv_id or str(pid)) if doc is not None else None
+
+
+def _metadata(source: PaperSource | None, arxiv_id: str | None) -> PaperMeta | None:
+    """Authors and categories from the feeds or the API, when the source has them; a session works without."""
+    if source is None or not arxiv_id:
+        return None
+    try:
+        return source.lookup([parse_arxiv_id(arxiv_id)]).get(arxiv_id)
+    except MonitorError:
+        return None
+
+
 def _open_session(paper: str | None, session: str | None, profile: Path, offline: bool, offline_dir: Path | None) -> InvestigateSession:
     setup = load_setup(profile, offline=offline or offline_dir is not None, required=False)
     data_dir = setup.profile.data_dir
     stored = InvestigateSession.stored_paper(data_dir, session) if session else None
+    source: PaperSource | None = None
     if paper is None:
         if session is None:
             raise ConfigError("give a paper (PDF path or arXiv id), or --session NAME to resume a conversation")
         if stored is None:
             raise ConfigError(f"no saved session named {session!r}; start it with a paper: investigate PAPER --session {session}")
         pdf, arxiv_id = Path(stored["source"]), stored.get("arxiv_id")
+        cached = _cached_paper(arxiv_id, data_dir) if arxiv_id else None
+        doc = cached[0] if cached else PaperCache(data_dir / "papers").load(pdf, arxiv_id)
+    elif (cached := _cached_paper(paper, data_dir)) is not None:
+        doc, arxiv_id = cached
+        pdf = Path(doc.source)
     else:
         source = make_source(offline=offline, offline_dir=offline_dir, data_dir=data_dir, today=date.today())
         pdf, pid = resolve_paper_arg(paper, source)
         arxiv_id = str(pid) if pid and pid.versioned else None
-    doc = PaperCache(data_dir / "papers").load(pdf, arxiv_id)
-    ref = PaperRef(source=str(pdf.resolve()), arxiv_id=arxiv_id, title=doc.title)
-    if stored and Path(stored["source"]).resolve() != pdf.resolve():
+        doc = PaperCache(data_dir / "papers").load(pdf, arxiv_id)
+    if stored and stored.get("arxiv_id") and arxiv_id and stored["arxiv_id"] != arxiv_id or (
+        stored and not stored.get("arxiv_id") and Path(stored["source"]).resolve() != pdf.resolve()
+    ):
         raise ConfigError(f"session {session!r} is about «{stored['title']}»; use another --session name for this paper")
+    if source is None and (offline or offline_dir is not None):
+        source = make_source(offline=True, offline_dir=offline_dir, data_dir=data_dir, today=date.today())  # local feeds only
+    meta = _metadata(source, arxiv_id)
+    ref = PaperRef(source=str(pdf.resolve()) if pdf.exists() else str(pdf), arxiv_id=arxiv_id, title=meta.title if meta else doc.title,
+                   authors=list(meta.authors) if meta else list((stored or {}).get("authors", [])),
+                   categories=list(meta.categories) if meta else list((stored or {}).get("categories", [])))
     return InvestigateSession(doc, ref, profile=setup.profile, registry=setup.registry, prompts=PromptLibrary(setup.profile.prompts),
                               session=session, data_dir=data_dir)
 
 
 def _print_turn(console: Console, s: InvestigateSession, turn: Turn) -> None:
+    """The answer, then each quote once: excerpt answers already hold their quotes, model answers get them listed."""
     style = {"retrieval": "cyan", "model": "green", "error": "red"}[turn.mode]
-    console.print(f"[{style}]{turn.answer}[/]", highlight=False)
-    if turn.citations:
+    console.print(turn.answer, style=style, markup=False, highlight=False)
+    if turn.citations and turn.mode == "model":
         zh = question_language(turn.question) == "zh"
-        labels = []
         for i, c in enumerate(turn.citations, 1):
             section = s.doc.section(c.section_id)
             label = section_location(section, c.page, "zh" if zh else "en") if section else f"§{c.section_id}, p.{c.page}"
-            labels.append(f"[{i}] {label}")
-        console.print("[dim]" + "  ".join(labels) + "  — /quotes 查看原文[/]", highlight=False)
+            console.print(f"[{i}] {label}：“{c.quote}”", style="dim", markup=False, highlight=False)
 
 
 def _command(console: Console, s: InvestigateSession, line: str, last: Turn | None) -> bool:
@@ -156,8 +193,6 @@ def investigate(
                 typer.echo(json.dumps({"answer": turn.answer, "citations": [c.model_dump() for c in turn.citations]}, ensure_ascii=False))
             else:
                 _print_turn(out_console, s, turn)
-                for i, c in enumerate(turn.citations, 1):
-                    out_console.print(f"[{i}] §{c.section_id} p.{c.page}: “{c.quote}”", highlight=False)
             if turn.mode == "error":
                 raise typer.Exit(1)
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -44,9 +44,11 @@ class PaperRef:
     source: str  # PDF path
     arxiv_id: str | None
     title: str
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "arxiv_id": self.arxiv_id, "title": self.title}
+        return {"source": self.source, "arxiv_id": self.arxiv_id, "title": self.title, "authors": self.authors, "categories": self.categories}
 
 
 class InvestigateSession:
@@ -105,7 +107,9 @@ class InvestigateSession:
             base, version = pid.base, pid.version or 1
         else:
             base, version = f"local-{Path(self.ref.source).stem}", 1
-        meta = PaperMeta(arxiv_id=base, version=version, title=self.doc.title, abstract=self.doc.abstract)
+        meta = PaperMeta(arxiv_id=base, version=version, title=self.ref.title or self.doc.title, abstract=self.doc.abstract,
+                         authors=self.ref.authors, categories=self.ref.categories,
+                         primary_category=self.ref.categories[0] if self.ref.categories else "")
         ctx = one_paper_context(self.profile, self.registry, self.prompts, source=OnePaperSource(Path(self.ref.source)),
                                 papers=PaperCache(self.data_dir / "papers"))
         try:

@@ -52,6 +52,6 @@ def _paper_graph():
 
 def run_paper(ctx: Context, meta: PaperMeta, verdict: RelevanceVerdict | None = None) -> PaperResult:
     """Read, write and self-check one paper; a paper the user chose counts as relevant."""
-    verdict = verdict or RelevanceVerdict(arxiv_id=meta.versioned_id, score=10, relevant=True, reason="用户指定的论文", stage="llm")
+    verdict = verdict or RelevanceVerdict(arxiv_id=meta.versioned_id, score=10, relevant=True, reason="用户指定研究的论文，未做相关性判断", stage="user")
     ctx.ledger.observe(ctx.profile.name, [meta], date.today())
     return _paper_graph().invoke({"paper": meta, "verdict": verdict}, context=ctx)["results"][0]
