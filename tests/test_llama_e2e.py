@@ -59,12 +59,19 @@ def test_monitor_graph_end_to_end_over_http(llama, tmp_path):
 
     # The self-check flags what the tiny model gets wrong, and nothing unverified reaches the report.
     [paper] = report["papers"]
-    flagged = paper["reading"]["notes_dropped"] + len(paper["self_check"]["unresolved"])
-    assert flagged > 0, paper["self_check"]
+    check = paper["self_check"]
+    not_supported = sum(1 for v in check["claims"] if v["verdict"] != "supported")
+    flagged = paper["reading"]["notes_dropped"] + len(check["unresolved"]) + not_supported
+    assert flagged > 0, check
+    # The critic's verdicts came back per claim, over HTTP, through the grammar-constrained schema.
+    assert check["critic_used"] and check["claims"] and all(v["claim"].startswith("C") for v in check["claims"])
     doc = parse_pdf(SAMPLE_DIR / f"{paper['arxiv_id']}.pdf")
+    sentences = {t.id: t for _, _, t in doc.sentences()}
     for c in paper["citations"]:
         section = doc.section(c["section_id"])
         assert section is not None and normalize_space(c["quote"]) in normalize_space(section.text())
+        # Whole sentences of body text, named by their ids.
+        assert c["sentence_ids"] and all(sentences[i].evidence for i in c["sentence_ids"])
     md = outcome.paths["md"].read_text(encoding="utf-8")
     if paper["self_check"]["unresolved"]:
         assert "自检未通过的内容" in md
