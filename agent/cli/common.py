@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from agent.config import Profile, ResolvedModel, environment, load_profile, parse_profile, resolve_models
-from agent.llm import LLMRegistry, build_registry
+# LangChain and the model clients are imported by the commands that use them, never at
+# start-up: `--help`, a typo and `doctor` must answer at once.
+if TYPE_CHECKING:
+    from agent.config import Profile, ResolvedModel
+    from agent.llm import LLMRegistry
 
 PROFILE_OPTION = typer.Option(
     "profiles/sample.toml",
@@ -20,25 +24,35 @@ PROFILE_OPTION = typer.Option(
 OFFLINE_OPTION = typer.Option(
     False, "--offline", help="Use no model and no network: lexical judge, retrieval reader, template writer."
 )
+OFFLINE_DIR_OPTION = typer.Option(None, "--offline-dir", help="Replay this directory of recorded feeds and PDFs (default with --offline: the bundled sample day).")
 
 
 @dataclass
 class Setup:
     profile_path: Path
-    profile: Profile
-    models: dict[str, ResolvedModel]
-    registry: LLMRegistry
+    profile: "Profile"
+    models: dict[str, "ResolvedModel"]
+    registry: "LLMRegistry"
 
 
 # Used where a profile only supplies models and folders (investigate) and none was given.
 FALLBACK_PROFILE = {"name": "investigate", "categories": ["cs"], "keywords": ["paper"]}
 
 
-def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None, required: bool = True) -> Setup:
+def load_settings(profile_path: Path, *, model_override: str | None = None, required: bool = True) -> tuple[Profile, dict[str, ResolvedModel]]:
+    """The profile and each role's model settings, resolved; builds no client (cheap: `doctor` uses only this)."""
+    from agent.config import environment, load_profile, parse_profile, resolve_models
+
     if not required and not profile_path.exists():
         profile = parse_profile(FALLBACK_PROFILE)
     else:
         profile = load_profile(profile_path)
     overrides = {"default": {"model": model_override}} if model_override else None
-    models = resolve_models(profile, environment(), overrides)
+    return profile, resolve_models(profile, environment(), overrides)
+
+
+def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None, required: bool = True) -> Setup:
+    from agent.llm import build_registry  # LangChain and the OpenAI client: only for commands that use models
+
+    profile, models = load_settings(profile_path, model_override=model_override, required=required)
     return Setup(profile_path, profile, models, build_registry(models, offline=offline))

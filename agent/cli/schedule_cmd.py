@@ -8,12 +8,7 @@ from pathlib import Path
 import typer
 
 from agent.cli.app import app, err_console
-from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_setup
-from agent.cli.run_cmd import OFFLINE_DIR_OPTION
-from agent.prompts import PromptLibrary
-from agent.run.monitor_run import run_monitor
-from agent.run.scheduler import Scheduler, parse_at, parse_days
-from agent.sources_factory import make_source
+from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION, load_setup
 
 
 @app.command()
@@ -27,6 +22,11 @@ def schedule(
     max_runs: int | None = typer.Option(None, "--max-runs", min=1, help="Stop after this many runs (default: run until stopped)."),
 ) -> None:
     """Run the monitor every day at a set time. Runs are idempotent and safe to overlap with cron or a manual run."""
+    from agent.prompts import PromptLibrary
+    from agent.run.monitor_run import run_monitor
+    from agent.run.scheduler import Scheduler, parse_at, parse_days
+    from agent.sources_factory import make_source
+
     when, weekdays = parse_at(at), parse_days(days)
     setup = load_setup(profile, offline=offline or offline_dir is not None)
 

@@ -7,12 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from rich.tree import Tree
 
 from agent.cli.app import app, out_console
-from agent.sources_factory import make_source
-from tools.paper_cache import PaperCache
-from tools.sources import resolve_paper_arg
 
 
 def section_rows(doc) -> list[dict]:
@@ -30,6 +26,13 @@ def sections(
     data_dir: Path = typer.Option(Path(".arxiv-monitor"), "--data-dir", help="Where downloaded PDFs and parsed papers are cached."),
 ) -> None:
     """Print the section tree of a paper, with the paper's own numbers (3, 3.1, A.2) and pages."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    from agent.sources_factory import make_source
+    from tools.paper_cache import PaperCache
+    from tools.sources import resolve_paper_arg
+
     source = make_source(offline=False, offline_dir=offline_dir, data_dir=data_dir, today=date.today())
     pdf, paper_id = resolve_paper_arg(paper, source)
     doc = PaperCache(data_dir / "papers").load(pdf, str(paper_id) if paper_id and paper_id.versioned else None)
@@ -37,12 +40,13 @@ def sections(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    tree = Tree(f"[bold]{doc.title}[/] ({doc.page_count} pages, structure from the {doc.structure_source})")
+    # Titles come from the paper: printed as text, never as console markup.
+    tree = Tree(f"[bold]{escape(doc.title)}[/] ({doc.page_count} pages, structure from the {doc.structure_source})")
     stack = [(0, tree)]
     for s in doc.headings():
         while stack[-1][0] >= s.level:
             stack.pop()
-        label = f"[cyan]{s.id}[/] {s.title} [dim]p.{s.page_start}" + (f"-{s.page_end}" if s.page_end != s.page_start else "") + "[/]"
+        label = f"[cyan]{escape(s.id)}[/] {escape(s.title)} [dim]p.{s.page_start}" + (f"-{s.page_end}" if s.page_end != s.page_start else "") + "[/]"
         if s.synthetic:
             label += " [dim](no printed heading)[/]"
         stack.append((s.level, stack[-1][1].add(label)))
