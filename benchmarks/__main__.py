@@ -1,11 +1,15 @@
 """Run every benchmark and print its figures: `python -m benchmarks` (or `make bench`)."""
 
-from benchmarks import feed_parse, parallel_readers, parse_pdfs
+from benchmarks import feed_parse, parallel_readers, parse_pdfs, parse_quality, startup
 
 if __name__ == "__main__":
-    print("== feed parsing")
+    print("== command-line start-up")
+    startup.main()
+    print("\n== feed parsing")
     feed_parse.main()
-    print("\n== PDF parsing")
+    print("\n== PDF parsing speed")
     parse_pdfs.main([])
+    print("\n== heading quality against PDF outlines")
+    parse_quality.main()
     print("\n== parallel readers (stub model)")
     parallel_readers.main([])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,12 @@ class OutlineScore:
     gold: int
     found: int
     matched: int
+    ids_checked: int = 0  # matched headings whose outline entry carries a number
+    ids_right: int = 0
+
+    @property
+    def id_accuracy(self) -> float | None:
+        return self.ids_right / self.ids_checked if self.ids_checked else None
 
     @property
     def precision(self) -> float:
@@ -45,14 +52,32 @@ def document_entries(doc: PaperDocument) -> list[Entry]:
     return [(normalize_title(s.heading), s.level, s.page_start) for s in doc.headings()]
 
 
+_NUMBER_PREFIX = re.compile(r"^((\d{1,2}( \d{1,2}){0,3})|[ivx]{1,6}|[a-h]( \d{1,2}){0,3}|appendix [a-h]) ")
+
+
+def _title_only(text: str) -> str:
+    return _NUMBER_PREFIX.sub("", text)
+
+
 def score_entries(found: list[Entry], gold: list[Entry]) -> OutlineScore:
+    """Headings that match an outline entry by text and page.
+
+    Many outlines carry titles without their numbers ("Introduction" for "1
+    Introduction"): then the number printed in the paper is ignored for matching,
+    and the id cannot be judged against the outline.
+    """
     remaining = list(gold)
-    matched = 0
-    for entry in found:
-        if entry in remaining:
-            remaining.remove(entry)
-            matched += 1
-    return OutlineScore(gold=len(gold), found=len(found), matched=matched)
+    matched = ids_checked = ids_right = 0
+    for text, _level, page in found:
+        hit = next((g for g in remaining if g[2] == page and (g[0] == text or (_title_only(g[0]) == g[0] and g[0] == _title_only(text)))), None)
+        if hit is None:
+            continue
+        remaining.remove(hit)
+        matched += 1
+        if _title_only(hit[0]) != hit[0]:
+            ids_checked += 1
+            ids_right += hit[0] == text
+    return OutlineScore(gold=len(gold), found=len(found), matched=matched, ids_checked=ids_checked, ids_right=ids_right)
 
 
 def layout_vs_outline(pdf: str | Path) -> tuple[OutlineScore, list[Entry], list[Entry]]:

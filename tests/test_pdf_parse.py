@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from evals.outline import layout_vs_outline, outline_entries
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import FIXTURES, SAMPLE_DIR
 from tools.errors import PaperError
 from tools.headings import parse_number, roman_value
 from tools.pdf_parse import caption_label, parse_pdf
@@ -205,3 +205,27 @@ def test_sections_bad_arguments(arg, message):
     result = CliRunner().invoke(app, ["sections", arg])
     assert result.exit_code != 0
     assert message in str(result.exception)
+
+
+# --- layouts that broke the section tree ---------------------------------------------------
+
+PAPERS = FIXTURES / "papers"
+
+
+def test_a_printed_table_of_contents_is_a_section_of_its_own_and_never_headings_or_evidence():
+    doc = parse_pdf(PAPERS / "2207.05221v4.pdf", use_outline=False)
+    contents = doc.section("contents")
+    assert contents is not None and contents.kind == "contents" and contents.page_start == 2
+    ids = [s.id for s in doc.headings()]
+    assert ids[:8] == ["abstract", "1", "1.1", "1.2", "1.3", "2", "3", "3.1"]
+    assert not any(re.search(r"\s\d+$", s.title) for s in doc.headings())  # no "Introduction 3" from the contents page
+    assert doc.section("1").page_start == 3
+    assert all(not t.evidence for p in contents.paragraphs for t in p.sentences)
+
+
+def test_ieee_lettered_subsections_under_roman_sections():
+    doc = parse_pdf(PAPERS / "2404.10155v3.pdf", use_outline=False)
+    ids = [s.id for s in doc.headings()]
+    for sid in ("II", "II.A", "II.C", "III.E", "IV.A", "VII.C", "VIII"):
+        assert sid in ids, sid
+    assert doc.section("II.A").title == "Large Language Models" and doc.section("II.A").number == "A"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tools.contents_pages import contents_lines
 from tools.pdf_layout import DocumentLayout, Line
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
@@ -154,7 +155,9 @@ class _Candidates:
         ln = self.lines[i]
         # Some styles (ICLR) set headings in plain small capitals.
         caps = ln.first_in_block and ln.text.isupper() and sum(c.isalpha() for c in ln.text) >= 4
-        return ln.bold or ln.size >= self.body + 0.9 or caps
+        # IEEE and AAS set subsection headings ("A. Large Language Models") in italics.
+        italic_numbered = ln.first_in_block and ln.italic and re.match(r"^[A-Z]\.\s+\S", ln.text) is not None
+        return ln.bold or ln.size >= self.body + 0.9 or caps or italic_numbered
 
     def stands_alone(self, i: int) -> bool:
         ln = self.lines[i]
@@ -198,10 +201,17 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     roman_prev: int | None = None
     letter_prev: tuple[int, ...] | None = None
     in_appendix = False
+    # A printed table of contents repeats the headings with page numbers: it opens a section of its own.
+    contents = contents_lines(lines)
     # Numbers before a printed "Abstract" are affiliation marks, not sections.
     i = next((k for k, ln in enumerate(lines) if cand.styled(k) and named_kind(ln.text) == "abstract"), 0)
     while i < len(lines):
         ln = lines[i]
+        if i in contents:
+            if i - 1 not in contents:
+                headings.append(Heading(i, i, None, ln.text.strip(), 1, ln.page, "contents"))
+            i += 1
+            continue
         if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)):
             i += 1
             continue

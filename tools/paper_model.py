@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SectionKind = Literal["front", "abstract", "body", "acknowledgments", "references", "appendix"]
+SectionKind = Literal["front", "abstract", "body", "acknowledgments", "references", "appendix", "contents"]
 ParagraphKind = Literal["text", "caption", "reference", "footnote"]
 
 _WS = re.compile(r"\s+")
@@ -103,7 +103,7 @@ class PaperDocument(BaseModel):
 
     def headings(self) -> list[Section]:
         """The sections that are headings of the paper (front matter excluded)."""
-        return [s for s in self.sections if s.kind != "front"]
+        return [s for s in self.sections if s.kind not in ("front", "contents")]
 
     def paragraphs(self, *, include_references: bool = False) -> Iterator[tuple[Section, Paragraph]]:
         """Paragraphs in reading order; references and footnotes only when asked for."""

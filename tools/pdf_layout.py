@@ -18,6 +18,7 @@ import pymupdf
 TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_WHITESPACE
 
 _BOLD_FONT = re.compile(r"(bold|medi|semibold|black|heavy|demi|cmbx|cmb\d|tb$|-b$|\.b$|bx\d)", re.I)
+_ITALIC_FONT = re.compile(r"(ital|oblique|cmti\d|-it$|\.i$)", re.I)
 _ARXIV_STAMP = re.compile(r"^arXiv:\d{4}\.\d{4,5}(v\d+)?\s+\[[\w.\-]+\]")
 _PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?\s*$", re.I)
 _DIGITS = re.compile(r"\d+")
@@ -38,6 +39,7 @@ class Line:
     block: int  # unique per document
     font: str = ""
     first_in_block: bool = False
+    italic: bool = False
 
 
 @dataclass
@@ -60,6 +62,11 @@ class DocumentLayout:
 
 
 @lru_cache(maxsize=512)
+def _italic_font(font: str) -> bool:
+    return bool(_ITALIC_FONT.search(font))
+
+
+@lru_cache(maxsize=512)
 def _bold_font(font: str) -> bool:
     return bool(_BOLD_FONT.search(font))
 
@@ -69,7 +76,7 @@ def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | N
     if not text:
         return None
     # The dominant style is that of the span with the most characters.
-    dominant, most, total, bold_chars = None, -1, 0, 0
+    dominant, most, total, bold_chars, italic_chars = None, -1, 0, 0, 0
     for s in spans:
         n = len(s["text"]) - s["text"].count(" ")
         if n <= 0:
@@ -77,13 +84,17 @@ def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | N
         total += n
         if s["flags"] & 16 or _bold_font(s["font"]):
             bold_chars += n
+        if s["flags"] & 2 or _italic_font(s["font"]):
+            italic_chars += n
         if n > most:
             dominant, most = s, n
     if dominant is None:
         return None
     # Bold when nearly all characters are: a heading may hold an italic math symbol.
     bold = bold_chars >= 0.8 * total
-    return Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, round(dominant["size"], 1), bold, block, dominant["font"])
+    line = Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, round(dominant["size"], 1), bold, block, dominant["font"])
+    line.italic = italic_chars >= 0.8 * total
+    return line
 
 
 def _block_lines(block: dict, page: int, block_id: int) -> list[Line]:

@@ -77,7 +77,7 @@ class PaperIndex:
 
     @cached_property
     def _entries(self):
-        return [(s, p) for s, p in self.doc.paragraphs() if s.kind != "front"]
+        return [(s, p) for s, p in self.doc.paragraphs() if s.kind not in ("front", "contents")]
 
     @cached_property
     def _bm25(self) -> BM25:

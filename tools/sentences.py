@@ -64,7 +64,7 @@ def split_with_offsets(text: str) -> Iterator[tuple[int, str]]:
 
 def not_evidence_reason(text: str, section: Section, paragraph: Paragraph) -> str | None:
     """Why a sentence may not be quoted as body evidence, or None when it may."""
-    if section.kind in ("front", "references", "acknowledgments") or NOT_EVIDENCE_TITLES.match(section.title.strip()):
+    if section.kind in ("front", "references", "acknowledgments", "contents") or NOT_EVIDENCE_TITLES.match(section.title.strip()):
         return "not body text"
     if paragraph.kind in ("reference", "footnote"):
         return paragraph.kind
