@@ -2,18 +2,44 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from tools.polite_http import PoliteClient
+from tools.arxiv_api import ArxivAPI
+from tools.errors import ConfigError
+from tools.polite_http import PoliteClient, SharedPacing, clean_partial_downloads, default_pacing_file
 from tools.sources import OfflineSource, OnlineSource, PaperSource
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OFFLINE_DIR = REPO_ROOT / "samples" / "offline"
 
 
+def arxiv_base() -> str | None:
+    """ARXIV_MONITOR_ARXIV_BASE=http://host:port sends every arXiv request to a mirror or a test server."""
+    base = os.environ.get("ARXIV_MONITOR_ARXIV_BASE", "").strip().rstrip("/")
+    if base and not urlsplit(base).hostname:
+        raise ConfigError(f"ARXIV_MONITOR_ARXIV_BASE={base!r} is not a URL like http://host:port")
+    return base or None
+
+
 def make_source(*, offline: bool, offline_dir: Path | None, data_dir: Path, today: date) -> PaperSource:
-    """An explicit --offline-dir always wins; --offline without one uses the bundled sample day."""
+    """An explicit --offline-dir always wins; --offline without one uses the bundled sample day.
+
+    Online, every process on the machine shares one pacing file, so arXiv sees at
+    most one request per 3 s from this machine, whatever runs at the same time.
+    """
     if offline_dir is not None or offline:
         return OfflineSource(offline_dir or DEFAULT_OFFLINE_DIR)
-    return OnlineSource(PoliteClient(), data_dir / "pdfs", today=today)
+    pdf_dir = data_dir / "pdfs"
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    clean_partial_downloads(pdf_dir)
+    base = arxiv_base()
+    if base is None:
+        return OnlineSource(PoliteClient(shared_pacing=SharedPacing(default_pacing_file())), pdf_dir, today=today)
+    # A mirror or test server may allow faster pacing (ARXIV_MONITOR_ARXIV_INTERVAL); arXiv itself always gets 3 s.
+    interval = float(os.environ.get("ARXIV_MONITOR_ARXIV_INTERVAL") or 3.0)
+    http = PoliteClient(min_interval=interval, shared_pacing=SharedPacing(default_pacing_file()), allowed_hosts={urlsplit(base).hostname})
+    return OnlineSource(http, pdf_dir, today=today, api=ArxivAPI(http, url_format=base + "/api/query?{}"),
+                        rss_url=base + "/rss/{}", pdf_url=base + "/pdf/{}")

@@ -21,6 +21,7 @@ def isolated_env(monkeypatch, tmp_path):
     for name in list(os.environ):
         if name.startswith("ARXIV_MONITOR_"):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # the cross-process pacing file
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,11 +15,14 @@ class Script:
         self.routes: dict[str, list[tuple[int, dict, bytes]]] = {}
         self.hits: dict[str, int] = defaultdict(int)
         self.log: list[str] = []
+        self.times: list[float] = []  # when each request arrived (time.time())
+        self.headers: list[dict[str, str]] = []
 
-    def add(self, path: str, *responses: tuple[int, dict, bytes]) -> None:
+    def add(self, path: str, *responses: tuple) -> None:
+        """Responses are (status, headers, body) or (status, headers, body, stall_seconds): the body waits that long."""
         self.routes[path] = list(responses)
 
-    def respond(self, path: str) -> tuple[int, dict, bytes]:
+    def respond(self, path: str) -> tuple:
         key = path if path in self.routes else path.split("?", 1)[0]
         if key not in self.routes:
             return 404, {}, b"not found"
@@ -36,7 +40,9 @@ class LoopbackServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 script.log.append(self.path)
-                status, headers, body = script.respond(self.path)
+                script.times.append(time.time())
+                script.headers.append(dict(self.headers.items()))
+                status, headers, body, *stall = script.respond(self.path)
                 self.send_response(status)
                 for k, v in headers.items():
                     if v:  # an empty value means: do not send this header
@@ -44,7 +50,13 @@ class LoopbackServer:
                 if "Content-Length" not in headers:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if stall:
+                    self.wfile.flush()
+                    time.sleep(stall[0])
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting
 
             def log_message(self, *args):
                 pass

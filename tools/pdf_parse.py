@@ -35,6 +35,21 @@ def caption_label(text: str) -> str | None:
     return f"{kind} {m['num'].rstrip('.')}"
 
 
+def ends_properly(path: Path) -> bool:
+    """A complete PDF ends with %%EOF (give or take trailing whitespace or a few bytes of padding)."""
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 2048))
+        return b"%%EOF" in fh.read()
+
+
+def verify_pdf(path: Path) -> None:
+    """Raise a PaperError unless `path` is a complete PDF that PyMuPDF opens: what may enter a cache."""
+    doc = open_pdf(path)
+    doc.close()
+    if not ends_properly(path):
+        raise PaperError(f"{path.name}: truncated PDF (it ends before %%EOF)")
+
+
 def open_pdf(path: str | Path) -> pymupdf.Document:
     """Open a PDF or raise a PaperError that says, in one line, what is wrong with it."""
     path = Path(path)
@@ -60,7 +75,8 @@ def open_pdf(path: str | Path) -> pymupdf.Document:
         raise PaperError(f"{path}: encrypted PDF; a password is needed to read it")
     if doc.page_count == 0:
         doc.close()
-        raise PaperError(f"{path}: corrupt or truncated PDF (no readable pages)")
+        what = "truncated PDF (the file ends early, before %%EOF)" if not ends_properly(path) else "corrupt PDF (no readable pages)"
+        raise PaperError(f"{path}: {what}")
     return doc
 
 
@@ -78,6 +94,8 @@ def parse_pdf(
             raise PaperError(f"{path}: corrupt PDF ({exc})") from None
         text_chars = sum(len(t) for t in layout.raw_text)
         if text_chars < _MIN_TEXT_CHARS_PER_PAGE * min(doc.page_count, 3):
+            if not ends_properly(Path(path)):
+                raise PaperError(f"{path}: truncated PDF (the file ends early, before %%EOF); download it again")
             raise PaperError(f"{path}: no text layer (a scanned PDF?); OCR it first")
         if toc:
             headings, lines = headings_from_outline(layout, toc)

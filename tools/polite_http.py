@@ -1,12 +1,17 @@
 """The one HTTP policy for every request to arXiv: feeds, API and PDFs.
 
-At most one request per `min_interval` seconds over a single connection,
-retries with exponential backoff on 429/503 honouring Retry-After, only
-arXiv hosts, size and time limits on downloads, and nothing half-written.
+At most one request per `min_interval` seconds over a single connection, and
+across processes too when a shared pacing file is given (a file lock in the
+user's cache directory); retries with exponential backoff on 429/406/503
+honouring Retry-After and on connections that drop or stall mid-body; only
+arXiv hosts (or the mirror named by ARXIV_MONITOR_ARXIV_BASE); size and time
+limits on downloads; a body shorter than its Content-Length is an error; and
+nothing half-written.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import tempfile
@@ -25,8 +30,53 @@ from tools.errors import SourceError
 log = logging.getLogger(__name__)
 
 ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
-RETRY_STATUS = frozenset({429, 503})
-USER_AGENT = "arxiv-monitor/0.1 (+https://github.com/arxiv-monitor; daily digest for a research group)"
+# arXiv throttles with 429 and also 406; 503 means "come back later".
+RETRY_STATUS = frozenset({406, 429, 503})
+USER_AGENT = "arxiv-monitor/0.1 (daily digest for a research group)"
+ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, application/pdf;q=0.9, */*;q=0.5"
+
+
+def default_user_agent(contact: str | None = None) -> str:
+    """The User-Agent arXiv asks for: the tool and a way to reach whoever runs it (ARXIV_MONITOR_CONTACT)."""
+    contact = contact or os.environ.get("ARXIV_MONITOR_CONTACT", "").strip()
+    return f"{USER_AGENT[:-1]}; mailto:{contact})" if contact else USER_AGENT
+
+
+class SharedPacing:
+    """The time of the last request to arXiv from any process on this machine, behind a file lock."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def wait_turn(self, min_interval: float) -> float:
+        """Sleep until `min_interval` seconds after the last request of any process; record this one (epoch seconds)."""
+        with self.path.open("a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                text = fh.read().strip()
+                last = float(text) if text.replace(".", "", 1).isdigit() else 0.0
+                wait = min_interval - (time.time() - last)
+                if wait > 0:
+                    time.sleep(wait)
+                now = time.time()
+                fh.seek(0)
+                fh.truncate()
+                fh.write(f"{now:.6f}")
+                fh.flush()
+                return now
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def default_pacing_file() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "arxiv-monitor" / "arxiv-pacing"
+
+
+class Truncated(Exception):
+    """The connection ended before the announced Content-Length."""
 
 
 class Clock(Protocol):
@@ -81,7 +131,8 @@ class PoliteClient:
         allowed_hosts: frozenset[str] | set[str] = ARXIV_HOSTS,
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
-        user_agent: str = USER_AGENT,
+        user_agent: str | None = None,
+        shared_pacing: SharedPacing | None = None,
     ):
         self.min_interval = min_interval
         self.max_retries = max_retries
@@ -89,6 +140,7 @@ class PoliteClient:
         self.max_backoff = max_backoff
         self.allowed_hosts = frozenset(allowed_hosts)
         self.clock = clock or SystemClock()
+        self.shared_pacing = shared_pacing
         self.request_times: list[float] = []  # clock time of every request sent, for auditing
         self._last: float | None = None
         self._lock = threading.Lock()
@@ -96,7 +148,7 @@ class PoliteClient:
             timeout=timeout,
             transport=transport,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            headers={"User-Agent": user_agent},
+            headers={"User-Agent": user_agent or default_user_agent(), "Accept": ACCEPT},
             follow_redirects=False,
         )
 
@@ -109,6 +161,8 @@ class PoliteClient:
             raise HostNotAllowed(f"refusing to fetch {url}: only arXiv hosts are allowed ({', '.join(sorted(self.allowed_hosts))})")
 
     def _wait_turn(self) -> None:
+        if self.shared_pacing is not None:
+            self.shared_pacing.wait_turn(self.min_interval)
         if self._last is not None:
             wait = self.min_interval - (self.clock.now() - self._last)
             if wait > 0:
@@ -167,30 +221,65 @@ class PoliteClient:
         return self.get(url).content
 
     def download(self, url: str, dest: Path, limits: Limits | None = None) -> Path:
-        """Stream `url` to `dest` via a temporary file; over-size or over-time downloads leave nothing behind."""
+        """Stream `url` to `dest` via a temporary file.
+
+        A connection that drops or stalls mid-body, or a body shorter than its
+        Content-Length, is retried like a 503; over-size or over-time downloads
+        are refused. Nothing half-written is ever left at `dest` or as a .part file.
+        """
         limits = limits or Limits()
         dest.parent.mkdir(parents=True, exist_ok=True)
+        last_problem = ""
         with self._lock:
-            response = self._send(url, stream=True)
-            started = self.clock.now()
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-            try:
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > limits.max_bytes:
-                    raise TooLarge(f"{url} is {int(declared)} bytes, over the {limits.max_bytes}-byte limit")
-                size = 0
-                with os.fdopen(fd, "wb") as fh:
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > limits.max_bytes:
-                            raise TooLarge(f"{url} exceeded the {limits.max_bytes}-byte limit")
-                        if self.clock.now() - started > limits.max_seconds:
-                            raise SourceError(f"{url} took longer than {limits.max_seconds:.0f}s")
-                        fh.write(chunk)
-                os.replace(tmp, dest)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            finally:
-                response.close()
-        return dest
+            for attempt in range(self.max_retries + 1):
+                response = self._send(url, stream=True)
+                try:
+                    self._stream_to(response, url, dest, limits)
+                    return dest
+                except (httpx.TransportError, httpx.StreamError, Truncated) as exc:
+                    last_problem = f"{type(exc).__name__}: {exc}"
+                finally:
+                    response.close()
+                if attempt < self.max_retries:
+                    delay = self._backoff(attempt, None)
+                    log.info("download of %s broke off (%s); retrying in %.0fs", url, last_problem, delay)
+                    self.clock.sleep(delay)
+        raise SourceError(f"download of {url} kept breaking off ({self.max_retries + 1} tries; last: {last_problem})")
+
+    def _stream_to(self, response: httpx.Response, url: str, dest: Path, limits: Limits) -> None:
+        started = self.clock.now()
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        try:
+            declared = response.headers.get("Content-Length")
+            expected = int(declared) if declared and declared.isdigit() else None
+            if expected is not None and expected > limits.max_bytes:
+                raise TooLarge(f"{url} is {expected} bytes, over the {limits.max_bytes}-byte limit")
+            size = 0
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > limits.max_bytes:
+                        raise TooLarge(f"{url} exceeded the {limits.max_bytes}-byte limit")
+                    if self.clock.now() - started > limits.max_seconds:
+                        raise SourceError(f"{url} took longer than {limits.max_seconds:.0f}s")
+                    fh.write(chunk)
+            if expected is not None and size < expected:
+                raise Truncated(f"got {size} of {expected} bytes")
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def clean_partial_downloads(directory: Path, older_than: float = 3600.0) -> int:
+    """Remove .part files an interrupted process left behind (older than an hour: not a download under way)."""
+    removed = 0
+    now = time.time()
+    for part in Path(directory).glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed

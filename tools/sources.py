@@ -18,6 +18,7 @@ from tools.arxiv_api import ArxivAPI, parse_api_response
 from tools.arxiv_ids import ArxivId, parse_arxiv_id
 from tools.errors import ConfigError, FeedParseError, PaperError, SourceError
 from tools.feeds import ANNOUNCE_TYPES, Feed, PaperMeta, merge_entries, parse_feed
+from tools.pdf_parse import verify_pdf
 from tools.polite_http import Limits, PoliteClient
 
 log = logging.getLogger(__name__)
@@ -191,14 +192,27 @@ class OnlineSource:
                 raise PaperError(f"{paper}: not found on arXiv")
             paper = meta.id
         dest = self.pdf_dir / f"{paper.filename_stem}.pdf"
-        if dest.exists() and dest.stat().st_size > 0:
-            return dest  # cached by (id, version)
-        self.http.download(self.pdf_url.format(paper), dest, self.limits)
-        with dest.open("rb") as fh:
-            if not fh.read(5).startswith(b"%PDF"):
+        if dest.exists():
+            try:
+                verify_pdf(dest)
+                return dest  # cached by (id, version), and still whole
+            except PaperError as exc:
+                log.warning("dropping a bad cached PDF and fetching it again: %s", exc)
                 dest.unlink(missing_ok=True)
-                raise PaperError(f"{paper}: arXiv did not return a PDF (it may still be processing)")
-        return dest
+        problem = ""
+        for _ in range(2):  # a complete-looking but broken body gets one more download
+            self.http.download(self.pdf_url.format(paper), dest, self.limits)
+            with dest.open("rb") as fh:
+                if not fh.read(5).startswith(b"%PDF"):
+                    dest.unlink(missing_ok=True)
+                    raise PaperError(f"{paper}: arXiv did not return a PDF (it may still be processing)")
+            try:
+                verify_pdf(dest)  # only verified files stay in the cache
+                return dest
+            except PaperError as exc:
+                problem = str(exc)
+                dest.unlink(missing_ok=True)
+        raise PaperError(f"{paper}: arXiv sent a broken PDF twice ({problem})")
 
 
 def resolve_paper_arg(arg: str, source: PaperSource | None) -> tuple[Path, ArxivId | None]:
