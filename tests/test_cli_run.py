@@ -93,3 +93,38 @@ def test_help_texts_explain_every_option():
 def test_offline_dir_must_exist():
     with pytest.raises(ConfigError):
         OfflineSource(REPO / "nope")
+
+
+def run_cli(*args):
+    return CliRunner().invoke(app, ["run", *args])
+
+
+def test_a_finished_day_is_recomputed_when_what_shaped_it_changed(profile_file, tmp_path):
+    assert run_cli("-p", str(profile_file), "--offline").exit_code == 0
+    # Fewer papers asked for: the same day is computed again, not re-rendered.
+    fewer = run_cli("-p", str(profile_file), "--offline", "--max-papers", "2")
+    assert fewer.exit_code == 0 and "recomputed sample 2026-11-20" in fewer.output and "profile" in fewer.output
+    report = json.loads((tmp_path / "reports" / "sample" / "2026-11-20" / "report.json").read_text(encoding="utf-8"))
+    assert report["counts"]["reported"] == 2 and report["profile"]["max_papers"] == 2
+    # Nothing changed since: reused, with no work done.
+    assert "reused sample 2026-11-20" in run_cli("-p", str(profile_file), "--offline", "--max-papers", "2").output
+    # An edited profile file counts too, and so does another prompt variant.
+    profile_file.write_text(profile_file.read_text(encoding="utf-8").replace("relevance_threshold = 5", "relevance_threshold = 6"), encoding="utf-8")
+    assert "recomputed" in run_cli("-p", str(profile_file), "--offline", "--max-papers", "2").output
+    assert "recomputed" in run_cli("-p", str(profile_file), "--offline", "--max-papers", "2", "--prompt", "writer=concise").output
+
+
+def test_a_day_with_a_failed_paper_is_tried_again(profile_file, tmp_path):
+    import shutil
+
+    day = tmp_path / "day"
+    shutil.copytree(SAMPLE_DIR, day)
+    good = (day / "2002.08909v1.pdf").read_bytes()
+    (day / "2002.08909v1.pdf").write_bytes(good[:4000])  # a broken download
+    first = run_cli("-p", str(profile_file), "--offline-dir", str(day))
+    assert first.exit_code == 0 and "1 failed" in first.output
+    (day / "2002.08909v1.pdf").write_bytes(good)  # restored
+    again = run_cli("-p", str(profile_file), "--offline-dir", str(day))
+    assert "recomputed" in again.output and "0 failed" in again.output
+    report = json.loads((tmp_path / "reports" / "sample" / "2026-11-20" / "report.json").read_text(encoding="utf-8"))
+    assert "2002.08909v1" in [p["arxiv_id"] for p in report["papers"]] and report["failures"] == []

@@ -189,6 +189,11 @@ class Ledger:
             for p in papers:
                 self._advance(db, profile, p.arxiv_id, "written", reported_version=p.version, reported_day=day.isoformat())
 
+    def forget_day(self, profile: str, day: date) -> None:
+        """A day about to be recomputed: its papers are no longer reported on it (the new run decides again)."""
+        with self._tx() as db:
+            db.execute("UPDATE papers SET reported_day=NULL, reported_version=NULL WHERE profile=? AND reported_day=?", (profile, day.isoformat()))
+
     def mark_delivered(self, profile: str, day: date) -> None:
         with self._tx() as db:
             ids = [r[0] for r in db.execute("SELECT arxiv_id FROM papers WHERE profile=? AND reported_day=?", (profile, day.isoformat()))]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -16,12 +18,13 @@ from agent.context import Context, Events, ignore_events
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import write_report_files
+from agent.roles import MODEL_ROLES
 from agent.run.checkpoints import open_checkpointer
 from graphs.monitor import build_monitor_graph
 from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
-from tools.paper_cache import PaperCache
+from tools.paper_cache import PaperCache, atomic_write_text
 from tools.sources import OfflineSource, PaperSource
 
 log = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ class RunOutcome:
     day: str
     paths: dict[str, Path]
     report: dict
-    status: str  # "completed", "resumed" or "reused"
+    status: str  # "completed", "resumed", "reused" or "recomputed"
     seconds: float
     usage: dict = field(default_factory=dict)
 
@@ -102,9 +105,18 @@ def run_monitor(
                 "max_concurrency": profile.reader.concurrency,
                 "recursion_limit": 100 + 40 * profile.max_papers,
             }
+            fingerprint = run_fingerprint(profile, prompts, registry)
+            stored = read_fingerprint(data_dir, profile.name, run_day)
             if fresh:
                 checkpointer.delete_thread(config["configurable"]["thread_id"])
             snapshot = graph.get_state(config)
+            why_again = rerun_reason(snapshot.values.get("report"), stored, fingerprint) if snapshot.values.get("report") and not snapshot.next else None
+            if why_again:
+                # What shaped the day changed, or part of it failed: recompute it rather than re-render a stale report.
+                events("stage", {"name": "recompute", "detail": f"{run_day} was done before, but {why_again}; computing it again"})
+                checkpointer.delete_thread(config["configurable"]["thread_id"])
+                ledger.forget_day(profile.name, run_day)
+                snapshot = graph.get_state(config)
             if snapshot.values.get("report") and not snapshot.next:
                 status = "reused"
                 events("stage", {"name": "reuse", "detail": f"{run_day} was already done; re-rendering its report (no model calls)"})
@@ -115,7 +127,7 @@ def run_monitor(
                 events("stage", {"name": "resume", "detail": f"resuming an interrupted run: {done} paper(s) already finished"})
                 final = graph.invoke(None, config, context=ctx, durability="sync")
             else:
-                status = "completed"
+                status = "recomputed" if why_again else "completed"
                 final = graph.invoke({"day": run_day.isoformat()}, config, context=ctx, durability="sync")
             report = final["report"]
             target = (out_dir or profile.output_dir) / profile.name / report["date"]
@@ -125,10 +137,62 @@ def run_monitor(
             ledger.mark_reported(profile.name, written, reported_day)
             ledger.mark_delivered(profile.name, reported_day)
             ledger.record_run(profile.name, reported_day, status, report["counts"])
+            write_fingerprint(data_dir, profile.name, run_day, fingerprint)
         finally:
             ledger.close()
             checkpointer.conn.close()
     return RunOutcome(day=report["date"], paths=paths, report=report, status=status, seconds=time.perf_counter() - started, usage=registry.usage.as_dict())
+
+
+# --- what shaped a day's report ----------------------------------------------------------------
+
+
+def run_fingerprint(profile: Profile, prompts: PromptLibrary, registry: LLMRegistry) -> dict[str, str]:
+    """Hashes of everything that shapes a day's report, part by part, so a rerun can say what changed."""
+    def digest(value) -> str:
+        return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
+
+    topics = profile.model_dump(mode="json", exclude={"output_dir", "data_dir", "models", "prompts"})
+    return {
+        "profile": digest(topics),
+        "prompts": digest(prompts.metadata),
+        "models": digest({role: registry.describe(role) for role in MODEL_ROLES}),
+    }
+
+
+def _fingerprint_path(data_dir: Path, profile: str, day: date) -> Path:
+    return data_dir / "runs" / profile / f"{day.isoformat()}.json"
+
+
+def read_fingerprint(data_dir: Path, profile: str, day: date) -> dict[str, str] | None:
+    path = _fingerprint_path(data_dir, profile, day)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_fingerprint(data_dir: Path, profile: str, day: date, fingerprint: dict[str, str]) -> None:
+    atomic_write_text(_fingerprint_path(data_dir, profile, day), json.dumps(fingerprint, indent=1) + "\n")
+
+
+_PART_NAMES = {"profile": "the profile (topics, keywords, limits)", "prompts": "the prompts", "models": "the models"}
+
+
+def rerun_reason(report: dict | None, stored: dict[str, str] | None, current: dict[str, str]) -> str | None:
+    """Why a finished day must be computed again, or None when its report still stands."""
+    if report is None:
+        return None
+    if stored is None:
+        return "it was made by a version that did not record its inputs"
+    changed = [_PART_NAMES[k] for k in current if stored.get(k) != current[k]]
+    if changed:
+        return f"{', '.join(changed)} changed since"
+    failed = len(report.get("failures", []))
+    degraded = len(report.get("run", {}).get("degraded", []))
+    if failed or degraded:
+        return f"{failed} paper(s) failed and {degraded} model call(s) fell back last time"
+    return None
 
 
 def _reported_meta(paper: dict) -> PaperMeta:
