@@ -105,7 +105,10 @@ def section_titles(doc) -> dict[str, str]:
     return {s.id: s.title for s in doc.sections}
 
 
-OFFLINE_REASONS_ZH = {"--offline was given": "命令行指定了 --offline", "no model endpoint is configured": "未配置任何模型端点"}
+OFFLINE_REASONS_ZH = {
+    "--offline was given": "命令行指定了 --offline", "--offline-dir was given": "命令行指定了 --offline-dir（回放录制的一天）",
+    "no model endpoint is configured": "未配置任何模型端点",
+}
 
 
 def _source_name(source: str) -> str:
@@ -140,6 +143,10 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
             "reason_zh": OFFLINE_REASONS_ZH.get(reg.offline_reason or "", reg.offline_reason),
             "models": {role: reg.describe(role) for role in MODEL_ROLES},
             "backfill": bool(announced.get("backfill")),
+            # Model calls that failed and fell back, and papers whose analysis is excerpts although a writer model was set.
+            "fallbacks": len(state.get("degraded", [])) + sum(len(r.degraded) for r in results),
+            "excerpt_papers": 0 if reg.is_offline("writer") else sum(1 for r in written if r.writer_mode == "excerpts"),
+            "unchecked_papers": 0 if reg.is_offline("critic") else sum(1 for r in written if not (r.check and r.check.critic_used)),
         },
         "counts": {
             "announced": announced.get("total", 0),
@@ -155,6 +162,7 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
             "failures": len(failed),
             "already_reported": len(skipped.get("already_reported", [])),
             "not_followed": len(skipped.get("not_followed", [])),
+            "feed_problems": len(announced.get("problems", [])),
         },
         "papers": [paper_entry(r, ctx.load_paper(r.paper)) for r in written],
         "excluded": [
@@ -164,6 +172,7 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
         "updates": [u.model_dump() for u in state.get("updates", [])],
         "failures": [{"arxiv_id": r.paper.versioned_id, "title": r.paper.title, "reason": r.failure} for r in failed],
         "skipped": skipped,
+        "feed_problems": [_source_name(p.split(": ", 1)[0]) + ": " + p.split(": ", 1)[1] if ": " in p else p for p in announced.get("problems", [])],
         "run": {
             "prompts": ctx.prompts.metadata,
             "usage": ctx.llm.usage.as_dict(),

@@ -48,10 +48,12 @@ def test_replace_cross_announce_type():
     assert types == ["new", "new", "replace-cross", "replace"]
 
 
-def test_unknown_announce_type_is_an_error():
-    text = RSS.read_text().replace("<arxiv:announce_type>cross<", "<arxiv:announce_type>teleport<")
-    with pytest.raises(FeedParseError, match="unknown announce type 'teleport'"):
-        parse_feed(text)
+def test_an_unreadable_item_loses_only_itself():
+    good = parse_feed(RSS.read_text())
+    text = RSS.read_text().replace("<arxiv:announce_type>cross<", "<arxiv:announce_type>teleport<", 1)
+    feed = parse_feed(text, source="/x/rss_cs.LG.xml")
+    assert len(feed.entries) == len(good.entries) - 1
+    assert len(feed.skipped) == 1 and "rss_cs.LG.xml" in feed.skipped[0] and "unknown announce type 'teleport'" in feed.skipped[0]
 
 
 def test_empty_weekend_feed_is_no_announcement():

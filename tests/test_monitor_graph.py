@@ -249,16 +249,27 @@ def test_mixed_mode_and_model_errors_degrade_per_paper(profile):
     assert paper["citations"]  # retrieved evidence stood in
 
 
-def test_a_malformed_feed_is_a_clear_error_and_nothing_is_recorded(profile, tmp_path):
-    from tools.errors import FeedParseError
-    from tools.ledger import Ledger
-
+def test_one_corrupt_feed_file_loses_only_itself(profile, tmp_path):
     day = tmp_path / "day"
     shutil.copytree(SAMPLE_DIR, day)
     (day / "rss_cs.RO_2026-11-20.xml").write_text("<rss><channel><item><title>cut off", encoding="utf-8")
-    with pytest.raises(FeedParseError, match=r"rss_cs\.RO_2026-11-20\.xml: malformed XML"):
+    outcome = run(profile, offline_registry("test"), source=OfflineSource(day))
+    report = outcome.report
+    assert report["counts"]["reported"] == 6 and report["counts"]["feed_problems"] == 1
+    assert "rss_cs.RO_2026-11-20.xml" in report["feed_problems"][0] and "malformed XML" in report["feed_problems"][0]
+    assert "无法读取、已跳过的订阅文件或条目" in outcome.paths["md"].read_text(encoding="utf-8")
+
+
+def test_a_day_with_no_readable_feed_is_a_clear_error_and_nothing_is_recorded(profile, tmp_path):
+    from tools.errors import SourceError
+    from tools.ledger import Ledger
+
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "rss_cs.RO_2026-11-20.xml").write_text("<rss><channel><item><title>cut off", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"no recorded feed for .*recorded days: none; 1 unreadable: rss_cs\.RO_2026-11-20\.xml: .*malformed XML"):
         run(profile, offline_registry("test"), source=OfflineSource(day))
     ledger = Ledger(profile.data_dir / "ledger.sqlite")
-    assert ledger.state(profile.name, "2002.08909") is None and ledger.run(profile.name, DAY) is None
+    assert ledger.run(profile.name, DAY) is None
     ledger.close()
     assert not (profile.output_dir / profile.name).exists()

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -61,6 +62,7 @@ class Feed(BaseModel):
     categories: list[str]
     announced: date | None
     entries: list[PaperMeta]
+    skipped: list[str] = Field(default_factory=list)  # items that could not be read: each loses only itself
 
     @property
     def is_empty(self) -> bool:
@@ -132,15 +134,22 @@ def _entry(
     )
 
 
+def _append_entry(entries: list[PaperMeta], skipped: list[str], source: str, read) -> None:
+    """One unreadable item (a garbled id, an unknown announce type) is skipped and counted, not the whole feed."""
+    try:
+        entries.append(read())
+    except FeedParseError as exc:
+        skipped.append(f"{Path(source).name}: {exc}")
+
+
 def _parse_rss(root: ET.Element, source: str) -> Feed:
     channel = root.find("channel")
     if channel is None:
         raise FeedParseError(f"{source}: RSS without a channel")
     announced = _rss_date(channel.findtext("pubDate")) or _rss_date(channel.findtext("lastBuildDate"))
-    entries = []
+    entries, skipped = [], []
     for item in channel.findall("item"):
-        entries.append(
-            _entry(
+        _append_entry(entries, skipped, source, lambda item=item: _entry(
                 guid=item.findtext("guid") or item.findtext("link") or "",
                 title=item.findtext("title") or "",
                 description=item.findtext("description") or "",
@@ -149,20 +158,19 @@ def _parse_rss(root: ET.Element, source: str) -> Feed:
                 announce=item.findtext("arxiv:announce_type", namespaces=NS),
                 announced=_rss_date(item.findtext("pubDate")) or announced,
                 item=item,
-            )
-        )
+            ))
     link = channel.findtext("link") or ""
-    return Feed(source=source, title=_clean(channel.findtext("title")), categories=_categories_from_url(link), announced=announced, entries=entries)
+    return Feed(source=source, title=_clean(channel.findtext("title")), categories=_categories_from_url(link), announced=announced,
+                entries=entries, skipped=skipped)
 
 
 def _parse_atom(root: ET.Element, source: str) -> Feed:
     title = _clean(root.findtext("atom:title", namespaces=NS))
     if "query" in title.lower():
         raise FeedParseError(f"{source}: an arXiv API response, not an announcement feed")
-    entries = []
+    entries, skipped = [], []
     for item in root.findall("atom:entry", NS):
-        entries.append(
-            _entry(
+        _append_entry(entries, skipped, source, lambda item=item: _entry(
                 guid=item.findtext("atom:id", namespaces=NS) or "",
                 title=item.findtext("atom:title", namespaces=NS) or "",
                 description=item.findtext("atom:summary", namespaces=NS) or "",
@@ -172,11 +180,10 @@ def _parse_atom(root: ET.Element, source: str) -> Feed:
                 announce=item.findtext("arxiv:announce_type", namespaces=NS),
                 announced=_iso_date(item.findtext("atom:published", namespaces=NS)),
                 item=item,
-            )
-        )
+            ))
     announced = next((e.announced for e in entries if e.announced), None) or _iso_date(root.findtext("atom:updated", namespaces=NS))
     feed_id = root.findtext("atom:id", namespaces=NS) or ""
-    return Feed(source=source, title=title, categories=_categories_from_url(feed_id), announced=announced, entries=entries)
+    return Feed(source=source, title=title, categories=_categories_from_url(feed_id), announced=announced, entries=entries, skipped=skipped)
 
 
 def parse_feed(data: bytes | str, source: str = "feed") -> Feed:

@@ -35,6 +35,7 @@ class DayAnnouncements(BaseModel):
     counts: dict[str, dict[str, int]] = Field(default_factory=dict)
     sources: list[str] = Field(default_factory=list)
     backfill: bool = False
+    problems: list[str] = Field(default_factory=list)  # feed files and items that could not be read, each skipped
 
     def count_by_type(self) -> dict[str, int]:
         c = Counter(e.announce_type or "unknown" for e in self.entries)
@@ -49,13 +50,15 @@ def type_in_category(entry: PaperMeta, category: str) -> str:
     return "replace" if primary else "replace-cross"
 
 
-def select_day(feeds: list[Feed], categories: list[str], day: date | None, sources: list[str], backfill: bool = False) -> DayAnnouncements:
+def select_day(feeds: list[Feed], categories: list[str], day: date | None, sources: list[str], backfill: bool = False,
+               problems: list[str] | None = None) -> DayAnnouncements:
     entries = [e for e in merge_entries(feeds) if e.in_categories(categories)]
     counts: dict[str, dict[str, int]] = {}
     for cat in categories:
         per = Counter(type_in_category(e, cat) for e in entries if e.in_categories([cat]))
         counts[cat] = {t: per.get(t, 0) for t in ANNOUNCE_TYPES}
-    return DayAnnouncements(day=day, entries=entries, counts=counts, sources=sources, backfill=backfill)
+    problems = [*(problems or []), *(p for f in feeds for p in f.skipped)]
+    return DayAnnouncements(day=day, entries=entries, counts=counts, sources=sources, backfill=backfill, problems=problems)
 
 
 class PaperSource(Protocol):
@@ -79,10 +82,12 @@ class OfflineSource:
             raise ConfigError(f"offline directory {self.directory} does not exist")
         self._feeds: list[tuple[Path, Feed]] | None = None
         self._api: dict[str, PaperMeta] | None = None
+        self.problems: list[str] = []  # feed files that could not be read; the others are used
 
     def _scan(self) -> None:
         feeds: list[tuple[Path, Feed]] = []
         api: dict[str, PaperMeta] = {}
+        problems: list[str] = []
         for path in sorted(self.directory.rglob("*")):
             if path.suffix.lower() not in FEED_SUFFIXES or not path.is_file():
                 continue
@@ -91,10 +96,14 @@ class OfflineSource:
                 feeds.append((path, parse_feed(data, source=str(path))))
             except FeedParseError as exc:
                 if "API response" not in str(exc):
-                    raise
-                for meta in parse_api_response(data):
-                    api[meta.versioned_id] = meta
-        self._feeds, self._api = feeds, api
+                    problems.append(f"{path.name}: {exc}".replace(f"{path}: ", ""))
+                    continue
+                try:
+                    for meta in parse_api_response(data):
+                        api[meta.versioned_id] = meta
+                except FeedParseError as api_exc:
+                    problems.append(f"{path.name}: {api_exc}")
+        self._feeds, self._api, self.problems = feeds, api, problems
 
     @property
     def feeds(self) -> list[tuple[Path, Feed]]:
@@ -111,13 +120,14 @@ class OfflineSource:
 
     def announcements(self, categories: list[str], day: date | None = None) -> DayAnnouncements:
         day = day or self.latest_day()
+        unreadable = f"; {len(self.problems)} unreadable: {self.problems[0]}" if self.problems else ""
         if day is None:
-            raise SourceError(f"no announcement feeds in {self.directory}")
+            raise SourceError(f"no announcement feeds in {self.directory}{unreadable}")
         chosen = [(p, f) for p, f in self.feeds if f.announced == day]
         if not chosen:
             known = ", ".join(d.isoformat() for d in self.days()) or "none"
-            raise SourceError(f"no recorded feed for {day} in {self.directory} (recorded days: {known})")
-        return select_day([f for _, f in chosen], categories, day, [str(p) for p, _ in chosen])
+            raise SourceError(f"no recorded feed for {day} in {self.directory} (recorded days: {known}{unreadable})")
+        return select_day([f for _, f in chosen], categories, day, [str(p) for p, _ in chosen], problems=self.problems)
 
     def lookup(self, ids: list[ArxivId]) -> dict[str, PaperMeta]:
         if self._api is None:

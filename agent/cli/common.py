@@ -51,8 +51,13 @@ def load_settings(profile_path: Path, *, model_override: str | None = None, requ
     return profile, resolve_models(profile, environment(), overrides)
 
 
-def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None, required: bool = True) -> Setup:
+def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None, required: bool = True,
+               offline_dir: Path | None = None) -> Setup:
+    """The profile, its resolved models and a registry; a replayed recorded day (--offline-dir) runs without models too."""
     from agent.llm import build_registry  # LangChain and the OpenAI client: only for commands that use models
 
     profile, models = load_settings(profile_path, model_override=model_override, required=required)
-    return Setup(profile_path, profile, models, build_registry(models, offline=offline))
+    registry = build_registry(models, offline=offline or offline_dir is not None)
+    if offline_dir is not None and not offline:
+        registry.offline_reason = "--offline-dir was given"  # say what the user did, not what they did not
+    return Setup(profile_path, profile, models, registry)

@@ -59,7 +59,7 @@ def _metadata(source: PaperSource | None, arxiv_id: str | None) -> PaperMeta | N
 
 
 def _open_session(paper: str | None, session: str | None, profile: Path, offline: bool, offline_dir: Path | None) -> InvestigateSession:
-    setup = load_setup(profile, offline=offline or offline_dir is not None, required=False)
+    setup = load_setup(profile, offline=offline, offline_dir=offline_dir, required=False)
     data_dir = setup.profile.data_dir
     stored = InvestigateSession.stored_paper(data_dir, session) if session else None
     source: PaperSource | None = None

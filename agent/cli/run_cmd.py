@@ -52,7 +52,7 @@ def run(
     from agent.run.monitor_run import run_monitor
     from agent.sources_factory import make_source
 
-    setup = load_setup(profile, offline=offline or offline_dir is not None, model_override=model)
+    setup = load_setup(profile, offline=offline, offline_dir=offline_dir, model_override=model)
     prof = setup.profile
     if max_papers is not None:
         prof = prof.model_copy(update={"max_papers": max_papers})

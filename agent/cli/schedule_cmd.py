@@ -28,11 +28,11 @@ def schedule(
     from agent.sources_factory import make_source
 
     when, weekdays = parse_at(at), parse_days(days)
-    setup = load_setup(profile, offline=offline or offline_dir is not None)
+    setup = load_setup(profile, offline=offline, offline_dir=offline_dir)
 
     def job() -> None:
         # A fresh profile, source and registry each time: the profile file may have changed.
-        current = load_setup(profile, offline=offline or offline_dir is not None)
+        current = load_setup(profile, offline=offline, offline_dir=offline_dir)
         source = make_source(offline=offline, offline_dir=offline_dir, data_dir=current.profile.data_dir, today=date.today())
         outcome = run_monitor(current.profile, registry=current.registry, source=source, out_dir=out,
                               prompts=PromptLibrary(current.profile.prompts), now=datetime.now)
