@@ -38,6 +38,8 @@ class Keyword(_Strict):
     @classmethod
     def _strip(cls, value):
         if isinstance(value, str):
+            if len(value.strip()) < 2:
+                raise ValueError("a keyword needs at least two characters besides spaces (a blank one would match every paper)")
             return value.strip()
         return [v.strip() for v in value if v.strip()]
 
@@ -111,6 +113,13 @@ class Profile(_Strict):
             if not is_valid_category(cat):
                 raise ValueError(f"unknown arXiv category {cat!r}")
         return list(dict.fromkeys(value))
+
+    @field_validator("negative_keywords")
+    @classmethod
+    def _no_blank_negatives(cls, value: list[str]) -> list[str]:
+        if any(len(v.strip()) < 2 for v in value):
+            raise ValueError("a negative keyword needs at least two characters besides spaces (a blank one would exclude every paper)")
+        return [v.strip() for v in value]
 
     @field_validator("keywords", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ import jinja2
 from agent.state import PART_KEYS, PART_TITLES
 from agent.validators import location
 from agent.writer import caption_name
+from tools.errors import ConfigError
 from tools.paper_cache import atomic_write_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -107,6 +108,9 @@ def render_paper_markdown(entry: dict, language: str = "zh", number: int = 1) ->
 def write_report_files(report: dict, out_dir: Path) -> dict[str, Path]:
     """report.md, report.html and report.json under out_dir, each written atomically."""
     paths = {"md": out_dir / "report.md", "html": out_dir / "report.html", "json": out_dir / "report.json"}
+    blocking = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"cannot write the report under {out_dir}: {blocking} is a file, not a directory (check --out or output_dir)")
     atomic_write_text(paths["json"], json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     atomic_write_text(paths["md"], render_markdown(report))
     atomic_write_text(paths["html"], render_html(report))

@@ -153,7 +153,7 @@ def test_bad_inputs_raise_one_line_errors(tmp_path):
     cases["empty.pdf"] = "empty file"
     real = (SAMPLE_DIR / "2304.02623v1.pdf").read_bytes()
     (tmp_path / "truncated.pdf").write_bytes(real[:3000])
-    cases["truncated.pdf"] = "corrupt or truncated"
+    cases["truncated.pdf"] = "truncated PDF (the file ends early"
     (tmp_path / "garbage.pdf").write_bytes(b"%PDF-1.5\n" + bytes(range(256)) * 40)
     cases["garbage.pdf"] = "corrupt PDF"
     doc = _text_pdf(None)

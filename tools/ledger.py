@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.errors import ConfigError
 from tools.feeds import PaperMeta
 
 PaperState = Literal["seen", "judged", "read", "written", "delivered"]
@@ -76,15 +77,24 @@ def describe_changes(old: PaperMeta, new: PaperMeta) -> list[str]:
     return changes
 
 
+def unreadable_database(path: Path, exc: Exception) -> ConfigError:
+    """A one-line error for a damaged SQLite file; the user's data is never deleted on their behalf."""
+    return ConfigError(f"{path} is not a readable SQLite database ({exc}); move it aside (mv {path} {path}.bad) and run again")
+
+
 class Ledger:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL" if str(path) != ":memory:" else "PRAGMA journal_mode=MEMORY")
-        self._conn.execute("PRAGMA busy_timeout=10000")
-        self._conn.executescript(SCHEMA)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL" if str(path) != ":memory:" else "PRAGMA journal_mode=MEMORY")
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise unreadable_database(self.path, exc) from None
         self._lock = threading.Lock()
 
     def close(self) -> None:

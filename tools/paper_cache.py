@@ -21,13 +21,25 @@ def file_key(path: Path) -> str:
     return f"sha256-{digest.hexdigest()[:20]}"
 
 
+def user_cache_dir() -> Path:
+    """Where caches that belong to no profile live ($XDG_CACHE_HOME/arxiv-monitor, else ~/.cache/arxiv-monitor)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "arxiv-monitor"
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a file."""
+    """Write via a temporary file and rename, so a crash never leaves half a file; permissions follow the umask."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

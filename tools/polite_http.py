@@ -71,8 +71,9 @@ class SharedPacing:
 
 
 def default_pacing_file() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "arxiv-monitor" / "arxiv-pacing"
+    from tools.paper_cache import user_cache_dir
+
+    return user_cache_dir() / "arxiv-pacing"
 
 
 class Truncated(Exception):

@@ -227,7 +227,11 @@ class OnlineSource:
 
 def resolve_paper_arg(arg: str, source: PaperSource | None) -> tuple[Path, ArxivId | None]:
     """A command-line paper argument: a PDF path, or an arXiv id fetched through the source."""
+    if not arg.strip():
+        raise ConfigError("the paper is empty: give a PDF file or an arXiv id such as 2002.08909")
     path = Path(arg)
+    if path.is_dir():
+        raise PaperError(f"{path}: is a directory, not a PDF; give one PDF file or an arXiv id")
     if path.suffix.lower() == ".pdf" or path.exists():
         if not path.exists():
             raise PaperError(f"{path}: file not found")

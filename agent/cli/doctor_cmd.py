@@ -68,18 +68,19 @@ def doctor(
     check_endpoints: bool = typer.Option(False, "--check-endpoints", help="Also call each endpoint's /models to test the key and URL."),
 ) -> None:
     """Print the resolved configuration (secrets masked) and check every dependency."""
+    from rich.markup import escape
     from rich.table import Table
 
     from agent.config import mask_secret, offline_reason
 
     p, resolved = load_settings(profile)
-    out_console.print(f"[bold]Profile[/] {profile} (name: {p.name})")
+    out_console.print(f"[bold]Profile[/] {escape(str(profile))} (name: {p.name})")
     out_console.print(f"  categories: {', '.join(p.categories)}")
     for kw in p.keywords:
         extra = [*kw.synonyms, *kw.acronyms]
-        out_console.print(f"  keyword: {kw.term}" + (f" ({', '.join(extra)})" if extra else ""))
+        out_console.print(f"  keyword: {kw.term}" + (f" ({', '.join(extra)})" if extra else ""), markup=False)
     if p.negative_keywords:
-        out_console.print(f"  negative keywords: {', '.join(p.negative_keywords)}")
+        out_console.print(f"  negative keywords: {', '.join(p.negative_keywords)}", markup=False)
     out_console.print(f"  max papers: {p.max_papers}, threshold: {p.relevance_threshold}, language: {p.language}")
 
     # What the run would do, decided without building any model client.

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 
 from agent.cli.app import err_console, out_console
 from agent.cli.common import load_setup
@@ -114,20 +115,20 @@ def _command(console: Console, s: InvestigateSession, line: str, last: Turn | No
     if name == "/help":
         console.print(HELP)
     elif name == "/sections":
-        console.print(render_listing(s.index.list_sections()), highlight=False)
+        console.print(render_listing(s.index.list_sections()), markup=False, highlight=False)
     elif name == "/read":
         if not arg:
             raise ConfigError("/read needs a section id, e.g. /read 3.1")
         result = s.read(arg)
-        console.print(f"[bold]{result.section_id} {result.title}[/] (p.{result.citations[0].page if result.citations else '?'})", highlight=False)
-        console.print(result.text, highlight=False)
+        console.print(f"[bold]{escape(result.section_id)} {escape(result.title)}[/] (p.{result.citations[0].page if result.citations else '?'})", highlight=False)
+        console.print(result.text, markup=False, highlight=False)
     elif name == "/find":
-        console.print(render_search(s.find(arg)), highlight=False)
+        console.print(render_search(s.find(arg)), markup=False, highlight=False)
     elif name == "/quotes":
         if last is None or not last.citations:
             console.print("上一个回答没有引用。 (The last answer has no citations.)")
         for i, c in enumerate(last.citations if last else [], 1):
-            console.print(f"[{i}] §{c.section_id} p.{c.page}: “{c.quote}”", highlight=False)
+            console.print(f"[{i}] §{c.section_id} p.{c.page}: “{c.quote}”", markup=False, highlight=False)
     elif name == "/report":
         console.print("正在生成完整分析…… (writing the six-part analysis)")
         console.print(Markdown(s.report()))
@@ -135,7 +136,7 @@ def _command(console: Console, s: InvestigateSession, line: str, last: Turn | No
         if not arg:
             raise ConfigError("/save needs a file name, e.g. /save notes.md")
         path = s.save(Path(shlex.split(arg)[0]).expanduser())
-        console.print(f"saved {len(s.turns())} question(s) to {path}")
+        console.print(f"saved {len(s.turns())} question(s) to {path}", markup=False)
     else:
         raise ConfigError(f"unknown command {name}; /help lists them")
     return True
@@ -144,11 +145,11 @@ def _command(console: Console, s: InvestigateSession, line: str, last: Turn | No
 def _interactive(s: InvestigateSession, session: str | None) -> None:
     console = out_console
     mode = "离线检索模式 (offline: answers are excerpts)" if s.registry.is_offline("reader") else f"模型: {s.registry.describe('reader')}"
-    console.print(f"[bold]{s.doc.title}[/]  [dim]{s.ref.arxiv_id or s.ref.source}[/]", highlight=False)
+    console.print(f"[bold]{escape(s.doc.title)}[/]  [dim]{escape(s.ref.arxiv_id or s.ref.source)}[/]", highlight=False)
     console.print(f"{len(s.doc.headings())} sections · {mode}" + (f" · session {session}" if session else ""), highlight=False)
     previous = s.turns()
     if previous:
-        console.print(f"[dim]resumed: {len(previous)} earlier question(s); last: {previous[-1].question}[/]", highlight=False)
+        console.print(f"[dim]resumed: {len(previous)} earlier question(s); last: {escape(previous[-1].question)}[/]", highlight=False)
     console.print("[dim]输入问题，或 /help 查看命令。[/]")
     last = previous[-1] if previous else None
     while True:
@@ -168,7 +169,7 @@ def _interactive(s: InvestigateSession, session: str | None) -> None:
                 last = s.ask(line)
             _print_turn(console, s, last)
         except MonitorError as exc:
-            console.print(f"[red]error:[/] {exc}", highlight=False)
+            console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
 
 
 def run_investigate(paper: str | None, session: str | None, ask: str | None, as_json: bool, profile: Path, offline: bool,

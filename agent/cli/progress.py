@@ -5,33 +5,43 @@ from __future__ import annotations
 import threading
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from agent.roles import MODEL_ROLES
 
 
 class ConsoleProgress:
     def __init__(self, console: Console):
         self.console = console
+        # Not a terminal (cron, a log file): plain lines as things happen, not a live display drawn at the end.
+        self.live = console.is_terminal
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=False)
         self.tasks: dict[str, int] = {}
         self.lock = threading.Lock()
 
     def __enter__(self):
-        self.progress.start()
+        if self.live:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc):
-        self.progress.stop()
+        if self.live:
+            self.progress.stop()
 
     def __call__(self, kind: str, data: dict) -> None:
         with self.lock:
+            # Paper ids, titles and details come from feeds and papers: printed as text, never as markup.
             if kind == "stage":
-                self.progress.console.print(f"[bold cyan]•[/] {data.get('name')}: {data.get('detail', '')}", highlight=False)
+                self.console.print(f"[bold cyan]•[/] {escape(str(data.get('name')))}: {escape(str(data.get('detail', '')))}", highlight=False)
+            elif kind == "paper" and not self.live:
+                self.console.print(f"  {data['id']}: {data.get('step', '')}", markup=False, highlight=False)
             elif kind == "paper":
                 pid = data["id"]
                 if pid not in self.tasks:
                     self.tasks[pid] = self.progress.add_task(pid, total=1)
-                text = f"{pid}: {data.get('step', '')}"
+                text = escape(f"{pid}: {data.get('step', '')}")
                 if data.get("done"):
                     mark = "[red]✗[/]" if data.get("step") == "failed" else "[green]✓[/]"
                     self.progress.update(self.tasks[pid], description=f"{mark} {text}", completed=1)
@@ -42,7 +52,7 @@ class ConsoleProgress:
 def usage_table(usage: dict) -> Table:
     table = Table("role", "calls", "input tokens", "output tokens", "seconds", title="Model use", box=None)
     totals = [0, 0, 0, 0.0]
-    for role in ("judge", "reader", "writer", "critic"):
+    for role in MODEL_ROLES:
         u = usage.get(role)
         if not u:
             continue

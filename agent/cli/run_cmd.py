@@ -9,6 +9,7 @@ import typer
 
 from agent.cli.app import app, err_console
 from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION, load_setup
+from agent.roles import PROMPT_ROLES
 from tools.errors import ConfigError
 
 DATE_OPTION = typer.Option(None, "--date", "-d", help="Announcement day YYYY-MM-DD (default: today online; the latest recorded day offline).")
@@ -28,8 +29,10 @@ def parse_prompt_options(values: list[str] | None, defaults: dict[str, str]) -> 
     variants = dict(defaults)
     for value in values or []:
         role, sep, variant = value.partition("=")
-        if not sep or not role or not variant:
+        if not sep or not role.strip() or not variant.strip():
             raise ConfigError(f"--prompt {value!r}: expected ROLE=VARIANT, e.g. writer=concise")
+        if role.strip() not in PROMPT_ROLES:
+            raise ConfigError(f"--prompt {value!r}: no role {role.strip()!r} (roles: {', '.join(PROMPT_ROLES)})")
         variants[role.strip()] = variant.strip()
     return variants
 
@@ -75,4 +78,4 @@ def run(
     if outcome.usage:
         err_console.print(usage_table(outcome.usage))
     for kind in ("md", "html", "json"):
-        err_console.print(f"  {outcome.paths[kind]}")
+        err_console.print(f"  {outcome.paths[kind]}", markup=False)

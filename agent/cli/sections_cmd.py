@@ -23,14 +23,16 @@ def sections(
     paper: str = typer.Argument(..., help="A PDF file, or an arXiv id such as 2002.08909 or 2002.08909v1."),
     as_json: bool = typer.Option(False, "--json", help="Print only a JSON list of {id, title, level, page_start, page_end}."),
     offline_dir: Path | None = typer.Option(None, "--offline-dir", help="Resolve arXiv ids from this recorded directory instead of arXiv."),
-    data_dir: Path = typer.Option(Path(".arxiv-monitor"), "--data-dir", help="Where downloaded PDFs and parsed papers are cached."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="Where downloaded PDFs and parsed papers are cached (default: the user's cache directory, ~/.cache/arxiv-monitor)."),
 ) -> None:
     """Print the section tree of a paper, with the paper's own numbers (3, 3.1, A.2) and pages."""
     from rich.markup import escape
     from rich.tree import Tree
 
     from agent.sources_factory import make_source
-    from tools.paper_cache import PaperCache
+    from tools.paper_cache import PaperCache, user_cache_dir
+
+    data_dir = data_dir or user_cache_dir()
     from tools.sources import resolve_paper_arg
 
     source = make_source(offline=False, offline_dir=offline_dir, data_dir=data_dir, today=date.today())

@@ -13,7 +13,7 @@ from agent.config import Keyword
 from agent.investigate import Answer, CitedQuote, Turn
 from agent.reader import DraftNote, NotesDraft
 from tools.feeds import PaperMeta
-from tools.ledger import UpdateEntry
+from tools.ledger import UpdateEntry, unreadable_database
 from tools.paper_model import Citation
 from tools.reader_tools import CaptionResult, Evidence, SearchResult, SectionListing, SectionSummary, SectionText
 
@@ -34,5 +34,9 @@ def open_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False)
     saver = SqliteSaver(conn, serde=serializer())
-    saver.setup()
+    try:
+        saver.setup()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise unreadable_database(path, exc) from None
     return saver

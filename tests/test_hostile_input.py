@@ -1,0 +1,117 @@
+"""Bad input gets one line, text from papers and feeds is printed as text, and nothing is lost or deleted."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from agent.cli import app
+from agent.cli.progress import ConsoleProgress
+from agent.config import parse_profile
+from tests.conftest import MINIMAL_PROFILE, REPO, SAMPLE_DIR
+from tools.errors import ConfigError
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    text = (REPO / "profiles" / "sample.toml").read_text(encoding="utf-8")
+    text = text.replace('output_dir = "reports"', f'output_dir = "{tmp_path / "reports"}"').replace(
+        'data_dir = ".arxiv-monitor"', f'data_dir = "{tmp_path / "data"}"'
+    )
+    path = tmp_path / "sample.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent", *args], cwd=REPO, capture_output=True, text=True, timeout=120)
+
+
+def test_markup_in_an_error_message_is_printed_literally():
+    out = cli("sections", "/nonexistent/[/]weird [link=evil]name.pdf")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "[/]weird [link=evil]name.pdf: file not found" in " ".join(out.stderr.split())
+
+
+def test_progress_prints_feed_text_literally_and_at_once_when_not_a_terminal():
+    buffer = io.StringIO()
+    with ConsoleProgress(Console(file=buffer, force_terminal=False, width=200)) as progress:
+        progress("stage", {"name": "search", "detail": "title with [/] and [mask] and [link=https://x]y"})
+        progress("paper", {"id": "2501.00001v1", "step": "reading [bold]"})
+        assert "2501.00001v1: reading [bold]" in buffer.getvalue()  # not held back until the end
+    text = buffer.getvalue()
+    assert "title with [/] and [mask] and [link=https://x]y" in text
+
+
+def test_an_answer_with_brackets_is_printed_as_is(tmp_path):
+    from agent.cli.investigate_ui import _print_turn
+    from agent.investigate import Turn
+
+    buffer = io.StringIO()
+    turn = Turn(question="q", answer="The [mask] token [/] stays.", found=True, verified=True, mode="retrieval")
+    _print_turn(Console(file=buffer, width=200), None, turn)
+    assert "The [mask] token [/] stays." in buffer.getvalue()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("keywords", ["  "], "at least two characters besides spaces"),
+    ("negative_keywords", [""], "a blank one would exclude every paper"),
+])
+def test_blank_keywords_are_refused(field, value, message):
+    import tomllib
+
+    data = tomllib.loads(MINIMAL_PROFILE)
+    data[field] = value
+    with pytest.raises(ConfigError, match=message):
+        parse_profile(data)
+
+
+def test_unknown_prompt_role_is_refused(profile_file):
+    result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline", "--prompt", "nosuchrole=x"])
+    assert result.exit_code != 0 and "no role 'nosuchrole'" in str(result.exception)
+
+
+@pytest.mark.parametrize("paper, message", [("", "the paper is empty"), (str(SAMPLE_DIR), "is a directory, not a PDF")])
+def test_a_missing_or_wrong_paper_argument_is_one_line(paper, message):
+    for command in (["sections", paper], ["investigate", paper, "--offline", "--ask", "why?"]):
+        out = cli(*command)
+        assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr, (command, out.stderr)
+
+
+@pytest.mark.parametrize("name", ["checkpoints.sqlite", "ledger.sqlite"])
+def test_a_corrupt_database_is_named_and_kept(profile_file, tmp_path, name):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / name).write_bytes(b"this is not a database" * 100)
+    out = cli("run", "-p", str(profile_file), "--offline")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert f"{name} is not a readable SQLite database" in " ".join(out.stderr.split()) and "move it aside" in out.stderr
+    assert (data / name).read_bytes().startswith(b"this is not a database")  # never deleted on the user's behalf
+
+
+def test_out_pointing_at_a_file_is_one_line(profile_file, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("mine", encoding="utf-8")
+    out = cli("run", "-p", str(profile_file), "--offline", "--out", str(blocker))
+    assert out.returncode == 2 and "is a file, not a directory" in " ".join(out.stderr.split()) and "Traceback" not in out.stderr
+    assert blocker.read_text(encoding="utf-8") == "mine"
+
+
+def test_report_files_follow_the_umask_and_the_banner_names_what_was_given(profile_file, tmp_path):
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline-dir", str(SAMPLE_DIR)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert "--offline-dir was given" in result.output and "--offline was given" not in result.output
+    report = tmp_path / "reports" / "sample" / "2026-11-20" / "report.md"
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644
+    assert "命令行指定了 --offline-dir" in report.read_text(encoding="utf-8")
