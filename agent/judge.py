@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
@@ -16,7 +17,9 @@ from agent.structured import call_structured
 from tools.feeds import PaperMeta
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 8
+# One paper per model call: a paper's title and abstract are the only untrusted text in its prompt, so an
+# instruction planted in one abstract cannot reach another paper's verdict. Calls run in parallel.
+BATCH_SIZE = 1
 
 
 class ModelVerdict(BaseModel):
@@ -36,7 +39,7 @@ class ModelVerdict(BaseModel):
 
 
 class VerdictBatch(BaseModel):
-    verdicts: list[ModelVerdict] = bounded(max_items=BATCH_SIZE, default_factory=list)
+    verdicts: list[ModelVerdict] = bounded(max_items=4, default_factory=list)
 
 
 def lexical_verdict(paper: PaperMeta, lex: LexicalResult, threshold: float) -> RelevanceVerdict:
@@ -67,7 +70,9 @@ def _model_verdicts(
     if failed:
         degraded.append(failed)
         return {}
-    return {v.arxiv_id.strip(): v for v in result.verdicts}
+    # A verdict counts only for a paper that was in this very prompt: ids a model was talked into elsewhere are dropped.
+    asked = {p.versioned_id for p, _ in batch} | {p.arxiv_id for p, _ in batch}
+    return {v.arxiv_id.strip(): v for v in result.verdicts if v.arxiv_id.strip() in asked}
 
 
 def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
@@ -85,9 +90,13 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
         else:
             verdicts.append(lexical_verdict(paper, lex, profile.relevance_threshold))
     ctx.events("stage", {"name": "judge", "detail": f"{len(passed)} of {len(state.get('candidates', []))} pass the lexical prefilter"})
-    for start in range(0, len(passed), BATCH_SIZE):
-        batch = passed[start : start + BATCH_SIZE]
-        by_id = {} if ctx.llm.is_offline("judge") else _model_verdicts(batch, keywords, runtime, degraded)
+    batches = [passed[start : start + BATCH_SIZE] for start in range(0, len(passed), BATCH_SIZE)]
+    if ctx.llm.is_offline("judge") or not batches:
+        answers = [{} for _ in batches]
+    else:
+        with ThreadPoolExecutor(max_workers=profile.reader.concurrency) as pool:
+            answers = list(pool.map(lambda b: _model_verdicts(b, keywords, runtime, degraded), batches))
+    for batch, by_id in zip(batches, answers, strict=True):
         for paper, lex in batch:
             mv = by_id.get(paper.versioned_id) or by_id.get(paper.arxiv_id)
             if mv is None:
