@@ -38,8 +38,10 @@ def make_source(*, offline: bool, offline_dir: Path | None, data_dir: Path, toda
     base = arxiv_base()
     if base is None:
         return OnlineSource(PoliteClient(shared_pacing=SharedPacing(default_pacing_file())), pdf_dir, today=today)
-    # A mirror or test server may allow faster pacing (ARXIV_MONITOR_ARXIV_INTERVAL); arXiv itself always gets 3 s.
+    # A mirror or a test server may allow faster pacing and shorter timeouts; arXiv itself always gets 3 s and 30 s.
     interval = float(os.environ.get("ARXIV_MONITOR_ARXIV_INTERVAL") or 3.0)
-    http = PoliteClient(min_interval=interval, shared_pacing=SharedPacing(default_pacing_file()), allowed_hosts={urlsplit(base).hostname})
+    timeout = float(os.environ.get("ARXIV_MONITOR_ARXIV_TIMEOUT") or 30.0)
+    http = PoliteClient(min_interval=interval, backoff_base=interval, timeout=timeout, shared_pacing=SharedPacing(default_pacing_file()),
+                        allowed_hosts={urlsplit(base).hostname})
     return OnlineSource(http, pdf_dir, today=today, api=ArxivAPI(http, url_format=base + "/api/query?{}"),
                         rss_url=base + "/rss/{}", pdf_url=base + "/pdf/{}")

@@ -21,6 +21,7 @@ class Script:
     def add(self, path: str, *responses: tuple) -> None:
         """Responses are (status, headers, body) or (status, headers, body, stall_seconds): the body waits that long."""
         self.routes[path] = list(responses)
+        self.hits[path] = 0  # a new script for this path starts from its first response
 
     def respond(self, path: str) -> tuple:
         key = path if path in self.routes else path.split("?", 1)[0]
