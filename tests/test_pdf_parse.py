@@ -229,3 +229,12 @@ def test_ieee_lettered_subsections_under_roman_sections():
     for sid in ("II", "II.A", "II.C", "III.E", "IV.A", "VII.C", "VIII"):
         assert sid in ids, sid
     assert doc.section("II.A").title == "Large Language Models" and doc.section("II.A").number == "A"
+
+
+def test_amsart_small_caps_sections_and_running_headers():
+    doc = parse_pdf(PAPERS / "math0405482v2.pdf", use_outline=False)
+    numbered = [s.id for s in doc.headings() if s.numbered]
+    assert numbered[:5] == ["1", "2", "3", "4", "5"]
+    assert doc.section("2").title == "Generating matchings" and doc.section("2").page_start == 5
+    # The running headers ("FROM DOMINOES TO HEXAGONS 3", the author's name and the page number) are never headings.
+    assert not any("DOMINOES" in s.title or "THURSTON" in s.title for s in doc.headings())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from tools.contents_pages import contents_lines
 from tools.pdf_layout import DocumentLayout, Line
 
+_SMALL_CAPS_FONT = re.compile(r"(cmcsc|smallcaps|-sc$|caps)", re.I)
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
@@ -157,7 +158,9 @@ class _Candidates:
         caps = ln.first_in_block and ln.text.isupper() and sum(c.isalpha() for c in ln.text) >= 4
         # IEEE and AAS set subsection headings ("A. Large Language Models") in italics.
         italic_numbered = ln.first_in_block and ln.italic and re.match(r"^[A-Z]\.\s+\S", ln.text) is not None
-        return ln.bold or ln.size >= self.body + 0.9 or caps or italic_numbered
+        # amsart sets section headings in a small-caps font ("1. Introduction" in CMCSC10) at body size.
+        small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and parse_number(ln.text) is not None
+        return ln.bold or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
 
     def stands_alone(self, i: int) -> bool:
         ln = self.lines[i]
