@@ -125,3 +125,36 @@ def test_shared_pacing_survives_a_garbled_state_file(tmp_path):
     path = tmp_path / "pacing"
     path.write_text("not a number")
     assert SharedPacing(path).wait_turn(0.0) > 0
+
+
+def test_fresh_forgets_the_days_downloads(server, tmp_path):
+    """--fresh: that day's PDFs are fetched again from arXiv, not taken from the cache."""
+    from datetime import datetime
+
+    from agent.config import load_profile
+    from agent.llm import offline_registry
+    from agent.run.monitor_run import run_monitor
+    from tools.arxiv_api import ArxivAPI
+
+    cats = "cs.CL+cs.LG+cs.HC+cs.CV+cond-mat.str-el"
+    feed = (SAMPLE_DIR / "rss_cs.CL+cs.LG+cs.CV_2026-11-20.xml").read_bytes()
+    server.script.add(f"/rss/{cats}", (200, {}, feed))
+    for pdf in SAMPLE_DIR.glob("*.pdf"):
+        server.script.add(f"/pdf/{pdf.stem}", (200, {}, pdf.read_bytes()))
+    profile = load_profile(REPO / "profiles" / "sample.toml").model_copy(
+        update={"data_dir": tmp_path / "data", "output_dir": tmp_path / "out", "max_papers": 2})
+    http = client()
+
+    def go(fresh: bool):
+        source = OnlineSource(http, profile.data_dir / "pdfs", today=datetime(2026, 11, 20).date(),
+                              api=ArxivAPI(http, url_format=server.base + "/api/query?{}"), rss_url=server.base + "/rss/{}",
+                              pdf_url=server.base + "/pdf/{}")
+        return run_monitor(profile, registry=offline_registry("test"), source=source, fresh=fresh, now=lambda: datetime(2026, 11, 20, 9))
+
+    go(False)
+    fetched = {p: n for p, n in server.script.hits.items() if p.startswith("/pdf/") and n}
+    assert len(fetched) == 2
+    go(False)
+    assert {p: n for p, n in server.script.hits.items() if p.startswith("/pdf/") and n} == fetched  # reused: nothing asked again
+    go(True)
+    assert all(server.script.hits[p] == 2 for p in fetched)  # --fresh: downloaded again

@@ -199,6 +199,11 @@ class Ledger:
             for p in papers:
                 self._advance(db, profile, p.arxiv_id, "written", reported_version=p.version, reported_day=day.isoformat())
 
+    def versions_seen_on(self, profile: str, day: date) -> list[str]:
+        """Versioned ids first seen on a day ("2002.08909v1"), e.g. to drop that day's downloads."""
+        rows = self._conn.execute("SELECT arxiv_id, version FROM versions WHERE profile=? AND first_seen=?", (profile, day.isoformat()))
+        return [f"{a}v{v}" for a, v in rows]
+
     def forget_day(self, profile: str, day: date) -> None:
         """A day about to be recomputed: its papers are no longer reported on it (the new run decides again)."""
         with self._tx() as db:

@@ -108,7 +108,10 @@ def run_monitor(
             fingerprint = run_fingerprint(profile, prompts, registry)
             stored = read_fingerprint(data_dir, profile.name, run_day)
             if fresh:
+                # Forget the day entirely: its checkpoints and the PDFs downloaded for it (they are fetched again).
                 checkpointer.delete_thread(config["configurable"]["thread_id"])
+                for vid in ledger.versions_seen_on(profile.name, run_day):
+                    (data_dir / "pdfs" / f"{parse_arxiv_id(vid).filename_stem}.pdf").unlink(missing_ok=True)
             snapshot = graph.get_state(config)
             why_again = rerun_reason(snapshot.values.get("report"), stored, fingerprint) if snapshot.values.get("report") and not snapshot.next else None
             if why_again:
