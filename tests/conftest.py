@@ -41,3 +41,15 @@ name = "t"
 categories = ["cs.CL"]
 keywords = ["retrieval"]
 """
+
+
+@pytest.fixture
+def profile_file(tmp_path):
+    """The sample profile, writing its reports and data under the test's own directory."""
+    text = (REPO / "profiles" / "sample.toml").read_text(encoding="utf-8")
+    text = text.replace('output_dir = "reports"', f'output_dir = "{tmp_path / "reports"}"').replace(
+        'data_dir = ".arxiv-monitor"', f'data_dir = "{tmp_path / "data"}"'
+    )
+    path = tmp_path / "sample.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

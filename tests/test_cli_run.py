@@ -13,17 +13,6 @@ from tools.errors import ConfigError
 from tools.sources import OfflineSource
 
 
-@pytest.fixture
-def profile_file(tmp_path):
-    text = (REPO / "profiles" / "sample.toml").read_text(encoding="utf-8")
-    text = text.replace('output_dir = "reports"', f'output_dir = "{tmp_path / "reports"}"').replace(
-        'data_dir = ".arxiv-monitor"', f'data_dir = "{tmp_path / "data"}"'
-    )
-    path = tmp_path / "sample.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_run_offline_like_the_readme(profile_file, tmp_path):
     result = CliRunner().invoke(app, ["run", "--profile", str(profile_file), "--offline"])
     assert result.exit_code == 0, result.output

@@ -19,17 +19,6 @@ from tests.conftest import MINIMAL_PROFILE, REPO, SAMPLE_DIR
 from tools.errors import ConfigError
 
 
-@pytest.fixture
-def profile_file(tmp_path):
-    text = (REPO / "profiles" / "sample.toml").read_text(encoding="utf-8")
-    text = text.replace('output_dir = "reports"', f'output_dir = "{tmp_path / "reports"}"').replace(
-        'data_dir = ".arxiv-monitor"', f'data_dir = "{tmp_path / "data"}"'
-    )
-    path = tmp_path / "sample.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "agent", *args], cwd=REPO, capture_output=True, text=True, timeout=120)
 

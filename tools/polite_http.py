@@ -176,6 +176,11 @@ class PoliteClient:
         delay = hinted if hinted is not None else self.backoff_base * (2**attempt)
         return min(delay, self.max_backoff)
 
+    def _pause(self, attempt: int, response: httpx.Response | None, why: str) -> None:
+        delay = self._backoff(attempt, response)
+        log.info("%s in %.0fs", why, delay)
+        self.clock.sleep(delay)
+
     def _send(self, url: str, *, stream: bool) -> httpx.Response:
         """One logical GET: paced, retried, redirects followed within the allow-list."""
         self.check_host(url)
@@ -208,9 +213,7 @@ class PoliteClient:
                 last_problem = f"HTTP {response.status_code}"
                 response.close()
             if attempt < self.max_retries:
-                delay = self._backoff(attempt, response)
-                log.info("arXiv busy (%s); retrying %s in %.0fs", last_problem, url, delay)
-                self.clock.sleep(delay)
+                self._pause(attempt, response, f"arXiv busy ({last_problem}); retrying {url}")
         raise SourceError(f"arXiv is unreachable: {url} failed {self.max_retries + 1} times (last: {last_problem})")
 
     def get(self, url: str) -> httpx.Response:
@@ -242,9 +245,7 @@ class PoliteClient:
                 finally:
                     response.close()
                 if attempt < self.max_retries:
-                    delay = self._backoff(attempt, None)
-                    log.info("download of %s broke off (%s); retrying in %.0fs", url, last_problem, delay)
-                    self.clock.sleep(delay)
+                    self._pause(attempt, None, f"download of {url} broke off ({last_problem}); retrying")
         raise SourceError(f"download of {url} kept breaking off ({self.max_retries + 1} tries; last: {last_problem})")
 
     def _stream_to(self, response: httpx.Response, url: str, dest: Path, limits: Limits) -> None:
