@@ -78,6 +78,39 @@ class WriterSettings(_Strict):
     max_chars_per_part: int = Field(default=1500, ge=100)
 
 
+class EmailChannel(_Strict):
+    """One multipart e-mail (plain text and HTML with inlined CSS) per report."""
+
+    type: Literal["email"]
+    name: str = ""
+    smtp_host: str
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username_env: str | None = None
+    password_env: str | None = None
+    sender: str = Field(alias="from", min_length=3)
+    to: list[str] = Field(min_length=1)
+
+
+class WebhookChannel(_Strict):
+    """A chat bot or any HTTP endpoint: each platform's own message format, split to its size limits."""
+
+    type: Literal["feishu", "wecom", "dingtalk", "slack", "webhook"]
+    name: str = ""
+    url: str | None = None
+    url_env: str | None = Field(default=None, description="environment variable holding the URL (it often embeds a token)")
+    secret_env: str | None = Field(default=None, description="environment variable holding the signing secret (Feishu, DingTalk, webhook)")
+
+    @model_validator(mode="after")
+    def _one_url(self):
+        if bool(self.url) == bool(self.url_env):
+            raise ValueError("give exactly one of url or url_env")
+        return self
+
+
+DeliveryChannel = EmailChannel | WebhookChannel
+
+
 class Profile(_Strict):
     """A research group's interests and how to run for them."""
 
@@ -98,6 +131,8 @@ class Profile(_Strict):
     prompts: dict[str, str] = Field(default_factory=dict, description="prompt variant per role")
     reader: ReaderSettings = Field(default_factory=ReaderSettings)
     writer: WriterSettings = Field(default_factory=WriterSettings)
+    delivery: list[DeliveryChannel] = Field(default_factory=list, description="where each report is sent, once per channel")
+    report_url: str | None = Field(default=None, description="link to the full report in messages, with {profile} and {date}")
 
     @field_validator("name")
     @classmethod
@@ -143,6 +178,18 @@ class Profile(_Strict):
             if role not in PROMPT_ROLES:
                 raise ValueError(f"unknown role {role!r} (roles: {', '.join(PROMPT_ROLES)})")
         return value
+
+    @field_validator("delivery", mode="before")
+    @classmethod
+    def _channel_by_type(cls, value):
+        # Pick the model by `type`, so an error names the right fields.
+        if isinstance(value, list):
+            return [EmailChannel.model_validate(v) if isinstance(v, dict) and v.get("type") == "email" else
+                    WebhookChannel.model_validate(v) if isinstance(v, dict) else v for v in value]
+        return value
+
+    def channel_names(self) -> list[str]:
+        return [c.name or f"{c.type}-{i + 1}" for i, c in enumerate(self.delivery)]
 
     def prompt_variant(self, role: str) -> str:
         return self.prompts.get(role, "default")

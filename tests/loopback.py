@@ -17,6 +17,7 @@ class Script:
         self.log: list[str] = []
         self.times: list[float] = []  # when each request arrived (time.time())
         self.headers: list[dict[str, str]] = []
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []  # (path, headers, body) of every POST
 
     def add(self, path: str, *responses: tuple) -> None:
         """Responses are (status, headers, body) or (status, headers, body, stall_seconds): the body waits that long."""
@@ -58,6 +59,17 @@ class LoopbackServer:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting
+
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                script.posts.append((self.path, dict(self.headers.items()), self.rfile.read(length)))
+                status, headers, body, *_ = script.respond(self.path)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass

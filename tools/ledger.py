@@ -35,6 +35,11 @@ CREATE TABLE IF NOT EXISTS papers (
     verdict TEXT, reported_version INTEGER, reported_day TEXT, delivered_day TEXT, updated_at TEXT NOT NULL,
     PRIMARY KEY (profile, arxiv_id)
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    profile TEXT NOT NULL, day TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+    error TEXT, updated_at TEXT NOT NULL,
+    PRIMARY KEY (profile, day, channel)
+);
 CREATE TABLE IF NOT EXISTS runs (
     profile TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL, counts TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (profile, day)
@@ -231,6 +236,23 @@ class Ledger:
                 "INSERT INTO runs VALUES (?,?,?,?,?) ON CONFLICT(profile, day) DO UPDATE SET status=excluded.status, counts=excluded.counts, updated_at=excluded.updated_at",
                 (profile, day.isoformat(), status, json.dumps(counts, ensure_ascii=False), self._now()),
             )
+
+    def record_delivery(self, profile: str, day: date, channel: str, status: str, attempts: int, error: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                """INSERT INTO deliveries VALUES (?,?,?,?,?,?,?) ON CONFLICT(profile, day, channel) DO UPDATE SET
+                   status=excluded.status, attempts=deliveries.attempts + excluded.attempts, error=excluded.error, updated_at=excluded.updated_at""",
+                (profile, day.isoformat(), channel, status, attempts, error, self._now()),
+            )
+
+    def delivery(self, profile: str, day: date, channel: str) -> str | None:
+        row = self._conn.execute("SELECT status FROM deliveries WHERE profile=? AND day=? AND channel=?", (profile, day.isoformat(), channel)).fetchone()
+        return row[0] if row else None
+
+    def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
+        """(day, channel, error) of deliveries that have not gone out."""
+        rows = self._conn.execute("SELECT day, channel, error FROM deliveries WHERE profile=? AND status='failed' ORDER BY day", (profile,))
+        return [tuple(r) for r in rows]
 
     def run(self, profile: str, day: date) -> tuple[str, dict] | None:
         row = self._conn.execute("SELECT status, counts FROM runs WHERE profile=? AND day=?", (profile, day.isoformat())).fetchone()

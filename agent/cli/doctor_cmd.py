@@ -108,6 +108,21 @@ def doctor(
                 status = _check_endpoint(m.base_url, m.api_key.get_secret_value() if m.api_key else None)
                 out_console.print(f"  endpoint for {role}: {status}")
 
+    if p.delivery:
+        out_console.print("[bold]Delivery[/]")
+        for name, ch in zip(p.channel_names(), p.delivery, strict=True):
+            where = f"{ch.smtp_host}:{ch.smtp_port} ({ch.security}) → {', '.join(ch.to)}" if ch.type == "email" else (
+                f"URL from ${ch.url_env}" if ch.url_env else "URL in the profile")
+            out_console.print(f"  {name}: {ch.type}, {where}", markup=False)
+        ledger_path = p.data_dir / "ledger.sqlite"
+        if ledger_path.exists():
+            from tools.ledger import Ledger
+
+            ledger = Ledger(ledger_path)
+            for day, channel, error in ledger.failed_deliveries(p.name):
+                out_console.print(f"  [red]not delivered[/] {day} → {escape(channel)}: {escape(error or '')} (resend: arxiv-monitor deliver --date {day})")
+            ledger.close()
+
     out_console.print("[bold]Paths[/]")
     for label, path in (("output dir", p.output_dir), ("data dir", p.data_dir)):
         out_console.print(f"  {label}: {path.resolve()} ({_writable(path.resolve())})")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agent.config import Profile
 from agent.context import Context, Events, ignore_events
+from agent.delivery.deliver import deliver_report
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import write_report_files
@@ -38,6 +39,7 @@ class RunOutcome:
     status: str  # "completed", "resumed", "reused" or "recomputed"
     seconds: float
     usage: dict = field(default_factory=dict)
+    deliveries: list = field(default_factory=list)  # what went out to each channel
 
 
 @contextmanager
@@ -83,6 +85,7 @@ def run_monitor(
     fresh: bool = False,
     events: Events = ignore_events,
     now=None,
+    deliver_sleep=time.sleep,
 ) -> RunOutcome:
     started = time.perf_counter()
     prompts = prompts or PromptLibrary(profile.prompts)
@@ -141,10 +144,15 @@ def run_monitor(
             ledger.mark_delivered(profile.name, reported_day)
             ledger.record_run(profile.name, reported_day, status, report["counts"])
             write_fingerprint(data_dir, profile.name, run_day, fingerprint)
+            deliveries = deliver_report(profile, report, paths, ledger, sleep=deliver_sleep) if profile.delivery else []
+            for d in deliveries:
+                if d.status != "skipped":
+                    events("stage", {"name": "deliver", "detail": f"{d.channel}: {d.status}" + (f" ({d.error})" if d.error else "")})
         finally:
             ledger.close()
             checkpointer.conn.close()
-    return RunOutcome(day=report["date"], paths=paths, report=report, status=status, seconds=time.perf_counter() - started, usage=registry.usage.as_dict())
+    return RunOutcome(day=report["date"], paths=paths, report=report, status=status, seconds=time.perf_counter() - started,
+                      usage=registry.usage.as_dict(), deliveries=deliveries)
 
 
 # --- what shaped a day's report ----------------------------------------------------------------
