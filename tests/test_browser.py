@@ -1,0 +1,93 @@
+"""The report page and the site in a real browser: headless Chromium driven by Playwright (Debian's chromium package)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if os.environ.get("ARXIV_MONITOR_REQUIRE_BROWSER"):  # CI installs Chromium: there a missing browser is a failure, not a skip
+    assert CHROMIUM, "ARXIV_MONITOR_REQUIRE_BROWSER is set but no chromium is installed"
+playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra) for the browser tests")
+if CHROMIUM is None:
+    pytest.skip("no Chromium installed (apt-get install chromium fonts-noto-cjk); .ci/run installs it", allow_module_level=True)
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def day(tmp_path, profile_file) -> Path:
+    result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "reports" / "sample" / "2026-11-20"
+
+
+def test_report_page_on_a_phone_and_a_desktop(browser, day):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto((day / "report.html").as_uri())
+    # Nothing wider than the phone: wide tables scroll inside their own box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("[...document.querySelectorAll('.scroll')].every(d => getComputedStyle(d).overflowX === 'auto')")
+    # A visible heading hierarchy: h4 is not styled like body text; numbers are right-aligned.
+    h4 = page.evaluate("(() => { const s = getComputedStyle(document.querySelector('h4')); return [s.borderLeftStyle, s.fontWeight]; })()")
+    assert h4[0] == "solid" and int(h4[1]) >= 600
+    assert page.evaluate("getComputedStyle(document.querySelector('td.num')).textAlign") == "right"
+    # The table of contents jumps to a paper; citations link to the PDF page they cite.
+    page.click("nav.toc a[href='#paper-2']")
+    assert page.evaluate("location.hash") == "#paper-2"
+    hrefs = page.eval_on_selector_all("a.cite", "els => els.map(e => e.href)")
+    assert hrefs and all("arxiv.org/pdf/" in h and "#page=" in h for h in hrefs)
+    # What the Markdown has: the threshold and the run details.
+    text = page.inner_text("body")
+    assert "相关性阈值" in text and "附录 D：运行信息" in text and "数据来源" in text
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    desktop.goto((day / "report.html").as_uri())
+    width = desktop.evaluate("document.body.getBoundingClientRect().width")
+    assert 800 < width <= 960  # a readable column, not the full window
+
+
+def test_site_index_search_and_feed(browser, day, tmp_path, profile_file):
+    # A second day, so the index and the feed have two entries.
+    other = day.parent / "2026-11-19"
+    other.mkdir()
+    report = json.loads((day / "report.json").read_text(encoding="utf-8"))
+    report["date"] = "2026-11-19"
+    report["papers"] = report["papers"][:1]
+    (other / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(app, ["site", "-p", str(profile_file), "--out", str(out), "--base-url", "https://lab.example.org/arxiv/"])
+    assert result.exit_code == 0, result.output
+
+    feed = ET.parse(out / "feed.xml").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert [e.find("a:link", ns).get("href") for e in entries] == [
+        "https://lab.example.org/arxiv/2026-11-20/index.html", "https://lab.example.org/arxiv/2026-11-19/index.html"]
+    assert all("T" in e.findtext("a:updated", namespaces=ns) and e.findtext("a:updated", namespaces=ns)[-6] in "+-" for e in entries)
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto((out / "index.html").as_uri())
+    assert page.locator("li.paper").count() == 7
+    page.fill("#q", "citesee")
+    visible = page.eval_on_selector_all("li.paper:not(.hidden)", "els => els.map(e => e.innerText)")
+    assert visible and all("CiteSee" in v for v in visible)
+    assert page.locator("section.day.hidden").count() == 1  # the day without it disappears
+    page.fill("#q", "")
+    page.click("section.day >> nth=0 >> h2 a")
+    assert page.url.endswith("2026-11-20/index.html") and "REALM" in page.inner_text("body")
