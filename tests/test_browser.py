@@ -91,3 +91,35 @@ def test_site_index_search_and_feed(browser, day, tmp_path, profile_file):
     page.fill("#q", "")
     page.click("section.day >> nth=0 >> h2 a")
     assert page.url.endswith("2026-11-20/index.html") and "REALM" in page.inner_text("body")
+
+
+def test_like_on_the_served_page_is_recorded(browser, day, tmp_path, profile_file):
+    import threading
+
+    from agent.config import load_profile
+    from agent.serve import make_server
+    from agent.site import build_site
+    from tools.ledger import Ledger
+
+    profile = load_profile(profile_file)
+    site = tmp_path / "served"
+    build_site(profile.name, day.parent, site)
+    server = make_server(site, profile, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/2026-11-20/index.html")
+        page.click("#paper-1 + p.feedback button[data-v='like']")
+        page.wait_for_function("document.querySelector('p.feedback .said').textContent === '✓'")
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.ledger.close()
+    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    assert ledger.feedback(profile.name) == {"2002.08909": "like"}
+    ledger.close()
+    # On a file:// page there is nothing to record to: the buttons stay hidden.
+    offline = browser.new_page()
+    offline.goto((day / "report.html").as_uri())
+    assert offline.locator("p.feedback").first.is_hidden()

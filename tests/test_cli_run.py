@@ -117,3 +117,17 @@ def test_a_day_with_a_failed_paper_is_tried_again(profile_file, tmp_path):
     assert "recomputed" in again.output and "0 failed" in again.output
     report = json.loads((tmp_path / "reports" / "sample" / "2026-11-20" / "report.json").read_text(encoding="utf-8"))
     assert "2002.08909v1" in [p["arxiv_id"] for p in report["papers"]] and report["failures"] == []
+
+
+def test_feedback_round_trip(profile_file, tmp_path):
+    from agent.config import load_profile
+    from tools.ledger import Ledger
+
+    assert CliRunner().invoke(app, ["feedback", "2002.08909v1", "--like", "-p", str(profile_file)]).exit_code == 0
+    assert CliRunner().invoke(app, ["feedback", "1502.03167", "--dislike", "-p", str(profile_file)]).exit_code == 0
+    assert CliRunner().invoke(app, ["feedback", "2002.08909", "--dislike", "-p", str(profile_file)]).exit_code == 0  # the latest word counts
+    both = CliRunner().invoke(app, ["feedback", "2002.08909", "--like", "--dislike", "-p", str(profile_file)])
+    assert both.exit_code != 0 and "exactly one of --like or --dislike" in str(both.exception)
+    ledger = Ledger(load_profile(profile_file).data_dir / "ledger.sqlite")
+    assert ledger.feedback("sample") == {"2002.08909": "dislike", "1502.03167": "dislike"}
+    ledger.close()

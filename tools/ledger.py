@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     error TEXT, updated_at TEXT NOT NULL,
     PRIMARY KEY (profile, day, channel)
 );
+CREATE TABLE IF NOT EXISTS feedback (
+    profile TEXT NOT NULL, arxiv_id TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (profile, arxiv_id)
+);
 CREATE TABLE IF NOT EXISTS runs (
     profile TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL, counts TEXT NOT NULL, updated_at TEXT NOT NULL,
     PRIMARY KEY (profile, day)
@@ -253,6 +257,17 @@ class Ledger:
         """(day, channel, error) of deliveries that have not gone out."""
         rows = self._conn.execute("SELECT day, channel, error FROM deliveries WHERE profile=? AND status='failed' ORDER BY day", (profile,))
         return [tuple(r) for r in rows]
+
+    def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
+        """A reader's like or dislike of a paper (by id without version); the latest word counts."""
+        if value not in ("like", "dislike"):
+            raise ConfigError(f"feedback is like or dislike, not {value!r}")
+        with self._tx() as db:
+            db.execute("INSERT INTO feedback VALUES (?,?,?,?) ON CONFLICT(profile, arxiv_id) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+                       (profile, arxiv_id, value, self._now()))
+
+    def feedback(self, profile: str) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT arxiv_id, value FROM feedback WHERE profile=?", (profile,)).fetchall())
 
     def run(self, profile: str, day: date) -> tuple[str, dict] | None:
         row = self._conn.execute("SELECT status, counts FROM runs WHERE profile=? AND day=?", (profile, day.isoformat())).fetchone()

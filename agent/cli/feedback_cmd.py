@@ -1,0 +1,54 @@
+"""`arxiv-monitor feedback` and `arxiv-monitor serve`: a reader's like or dislike, from the terminal or from the report page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from agent.cli.app import app, err_console
+from agent.cli.common import PROFILE_OPTION
+
+
+@app.command()
+def feedback(
+    arxiv_id: str = typer.Argument(..., help="The paper, e.g. 2002.08909 or 2002.08909v1."),
+    like: bool = typer.Option(False, "--like", help="This paper is what the group wants."),
+    dislike: bool = typer.Option(False, "--dislike", help="This paper should not have been selected."),
+    profile: Path = PROFILE_OPTION,
+) -> None:
+    """Record that a paper was liked or disliked, for the profile (kept in its ledger)."""
+    from agent.cli.common import load_settings
+    from tools.arxiv_ids import parse_arxiv_id
+    from tools.errors import ConfigError
+    from tools.ledger import Ledger
+
+    if like == dislike:
+        raise ConfigError("give exactly one of --like or --dislike")
+    prof, _ = load_settings(profile)
+    ledger = Ledger(prof.data_dir / "ledger.sqlite")
+    try:
+        ledger.record_feedback(prof.name, parse_arxiv_id(arxiv_id).base, "like" if like else "dislike")
+    finally:
+        ledger.close()
+    err_console.print(f"{'liked' if like else 'disliked'} {arxiv_id} for {prof.name}", markup=False)
+
+
+@app.command()
+def serve(
+    profile: Path = PROFILE_OPTION,
+    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1."),
+    reports: Path | None = typer.Option(None, "--reports", help="Where the reports are (default: the profile's output_dir)."),
+) -> None:
+    """Serve the profile's archive on 127.0.0.1 and record the like/dislike buttons of its report pages."""
+    import tempfile
+
+    from agent.cli.common import load_settings
+    from agent.serve import serve_site
+    from agent.site import build_site
+
+    prof, _ = load_settings(profile)
+    with tempfile.TemporaryDirectory(prefix="arxiv-monitor-site-") as tmp:
+        build_site(prof.name, (reports or prof.output_dir) / prof.name, Path(tmp))
+        err_console.print(f"serving {prof.name} on http://127.0.0.1:{port}/ — Ctrl-C to stop", markup=False)
+        serve_site(Path(tmp), prof, port)
