@@ -172,6 +172,8 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
         "updates": [u.model_dump() for u in state.get("updates", [])],
         "failures": [{"arxiv_id": r.paper.versioned_id, "title": r.paper.title, "reason": r.failure} for r in failed],
         "skipped": skipped,
+        # Deliveries of earlier days that have not gone out: shown until they do.
+        "delivery_failures": [{"day": d, "channel": c, "error": e} for d, c, e in ctx.ledger.failed_deliveries(profile.name)],
         "feed_problems": [_source_name(p.split(": ", 1)[0]) + ": " + p.split(": ", 1)[1] if ": " in p else p for p in announced.get("problems", [])],
         "run": {
             "prompts": ctx.prompts.metadata,

@@ -150,6 +150,12 @@ def test_a_failing_channel_is_retried_recorded_and_never_fails_the_run(tmp_path,
     assert hooks.script.hits["/slack"] == 3 and waits == [2.0, 4.0]
     doctor = CliRunner().invoke(app, ["doctor", "-p", str(profile)])
     assert "not delivered 2026-11-20 → slack-3" in " ".join(doctor.output.split())
+    # The next report says so, until the delivery goes out.
+    from tools.ledger import Ledger
+
+    ledger = Ledger(load_profile(profile).data_dir / "ledger.sqlite")
+    assert ledger.failed_deliveries("sample") == [("2026-11-20", "slack-3", "HTTP 500: boom")]
+    ledger.close()
     # The next run tries the failed channel again, and only that one.
     hooks.script.add("/slack", SLACK_OK)
     again = run_monitor(load_profile(profile), registry=offline_registry("t"), source=OfflineSource(SAMPLE_DIR), deliver_sleep=waits.append)

@@ -104,3 +104,45 @@ def test_report_files_follow_the_umask_and_the_banner_names_what_was_given(profi
     report = tmp_path / "reports" / "sample" / "2026-11-20" / "report.md"
     assert stat.S_IMODE(report.stat().st_mode) == 0o644
     assert "命令行指定了 --offline-dir" in report.read_text(encoding="utf-8")
+
+
+def test_a_run_whose_model_calls_fell_back_says_so_at_the_top(tmp_path, profile_file):
+    import httpx
+    import openai
+
+    from agent.config import load_profile
+    from agent.run.monitor_run import run_monitor
+    from evals.scripted_agents import scripted_registry
+    from tools.sources import OfflineSource
+
+    def down(messages, kwargs):
+        raise openai.APIConnectionError(request=httpx.Request("POST", "http://model.invalid/v1"))
+
+    registry, _ = scripted_registry(writer={"PaperAnalysis": down}, critic={"SupportReview": down})
+    profile = load_profile(profile_file).model_copy(update={"max_papers": 2})
+    outcome = run_monitor(profile, registry=registry, source=OfflineSource(SAMPLE_DIR))
+    head = outcome.paths["md"].read_text(encoding="utf-8").split("## ")[0]
+    assert "⚠️ **模型调用失败" in head and "2 篇论文的分析是原文摘录，未经模型撰写。" in head
+
+
+def test_stale_partial_downloads_are_cleaned(tmp_path):
+    import time
+
+    from tools.polite_http import clean_partial_downloads
+
+    old, fresh = tmp_path / ".a.pdf.x.part", tmp_path / ".b.pdf.y.part"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert clean_partial_downloads(tmp_path) == 1 and not old.exists() and fresh.exists()
+
+
+def test_sections_caches_in_the_users_cache_directory(tmp_path, monkeypatch):
+    pdf_dir = tmp_path / "papers"
+    pdf_dir.mkdir()
+    (pdf_dir / "x.pdf").write_bytes((SAMPLE_DIR / "2007.01282v2.pdf").read_bytes())
+    monkeypatch.chdir(pdf_dir.parent)
+    result = CliRunner().invoke(app, ["sections", str(pdf_dir / "x.pdf"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert not (pdf_dir.parent / ".arxiv-monitor").exists()
+    assert list((tmp_path / "user-cache" / "arxiv-monitor" / "papers").glob("*.json"))

@@ -27,7 +27,7 @@ def report_with(title: str) -> dict:
         "date": "2026-11-20", "generated_at": None,
         "profile": {"name": "p", "categories": ["cs.CL"], "keywords": [{"term": "rag", "synonyms": [], "acronyms": []}], "relevance_threshold": 5, "language": "zh"},
         "mode": {"offline": False, "offline_roles": [], "reason": None, "reason_zh": None, "models": {"judge": "m"}, "backfill": False, "fallbacks": 0, "excerpt_papers": 0, "unchecked_papers": 0},
-        "feed_problems": [title],
+        "feed_problems": [title], "delivery_failures": [{"day": "2026-11-19", "channel": title, "error": title}],
         "counts": {"announced": 1, "candidates": 1, "judged": 1, "relevant": 1, "pdfs_fetched": 1, "reported": 1, "excluded": 0, "updates": 0,
                    "failures": 0, "already_reported": 0, "not_followed": 0, "by_category": {}},
         "papers": [paper], "excluded": [{"arxiv_id": "x", "title": title, "score": 0, "stage": "lexical", "reason": title}],
