@@ -289,6 +289,16 @@ def _unnumbered_fallback(cand: _Candidates, named: list[Heading]) -> list[Headin
     return sorted(out, key=lambda h: h.start)
 
 
+def add_printed_back_matter(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
+    """Outlines often leave out References and Acknowledgments: add them where the paper prints them."""
+    cand, have = _Candidates(layout), {h.kind for h in headings}
+    cand.lines = lines
+    extra = [Heading(i, i, None, ln.text.strip(), 1, ln.page, kind) for i, ln in enumerate(lines)
+             if (kind := named_kind(ln.text)) in ("references", "acknowledgments") and kind not in have
+             and cand.styled(i) and cand.short(i) and ln.first_in_block and all(h.start != i for h in headings)]
+    return sorted([*headings, *extra], key=lambda h: h.start)
+
+
 # --- outline ------------------------------------------------------------------------
 
 

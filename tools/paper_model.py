@@ -116,7 +116,7 @@ class PaperDocument(BaseModel):
                 yield s, p
 
     def sentences(self) -> Iterator[tuple[Section, Paragraph, Sentence]]:
-        """Every sentence with an id, in reading order (references have none)."""
+        """Every sentence with an id, in reading order (reference entries included, never as evidence)."""
         for s in self.sections:
             for p in s.paragraphs:
                 for sent in p.sentences:

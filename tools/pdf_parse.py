@@ -8,13 +8,13 @@ from pathlib import Path
 import pymupdf
 
 from tools.errors import PaperError
-from tools.headings import Heading, detect_headings, headings_from_outline, slug
+from tools.headings import Heading, add_printed_back_matter, detect_headings, headings_from_outline, slug
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "5"
+PARSER_VERSION = "6"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -99,6 +99,7 @@ def parse_pdf(
             raise PaperError(f"{path}: no text layer (a scanned PDF?); OCR it first")
         if toc:
             headings, lines = headings_from_outline(layout, toc)
+            headings = add_printed_back_matter(layout, lines, headings) if headings else headings
         else:
             headings, lines = [], []
         source = "outline" if headings else "layout"
@@ -349,8 +350,6 @@ def annotate_sentences(sections: list[Section]) -> None:
     n = 0
     for section in sections:
         for para in section.paragraphs:
-            if para.kind == "reference":
-                continue
             units = _caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text)
             sentences = []
             for offset, text in units:
