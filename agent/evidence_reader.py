@@ -16,7 +16,7 @@ import re
 from agent.state import Note
 from tools.evidence import sentence_citation
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
-from tools.rhetoric import own_names, role_scores, section_type, sentence_role
+from tools.rhetoric import classify_sentence, own_names, section_type
 
 # The rhetorical role each part of the analysis is made of, and the sections it is best taken from.
 PART_ROLES: dict[str, str] = {
@@ -41,17 +41,22 @@ class Candidate:
         self.section, self.para, self.sentence, self.where, self.role, self.score, self.order = section, para, sentence, where, role, score, order
 
 
+def section_types(doc: PaperDocument) -> dict[str, str]:
+    """What each section is for (introduction, method, experiments ...), by section id; a subsection may inherit its parent's."""
+    titles = {s.id: s.title for s in doc.sections}
+    return {s.id: section_type(s.title, s.kind, titles.get(s.parent_id or "", "")) for s in doc.sections}
+
+
 def classified_sentences(doc: PaperDocument) -> list[Candidate]:
     """Every quotable body sentence with its section type, role and the strength of that role."""
     names = own_names(doc.title)
-    titles = {s.id: s.title for s in doc.sections}
+    kinds = section_types(doc)
     out = []
     for order, (section, para, sent) in enumerate(doc.evidence_sentences()):
         if para.kind != "text":
             continue
-        where = section_type(section.title, section.kind, titles.get(section.parent_id or "", ""))
-        role = sentence_role(sent.text, where, names)
-        score = role_scores(sent.text, where, names).get(role, 0.0) if role != "other" else 0.0
+        where = kinds[section.id]
+        role, score = classify_sentence(sent.text, where, names)
         out.append(Candidate(section, para, sent, where, role, score, order))
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.evidence_reader import Candidate, classified_sentences
+from agent.evidence_reader import Candidate, classified_sentences, section_types
 from tools.paper_model import PaperDocument
 from tools.search_index import term_groups
 
@@ -79,16 +79,14 @@ def route_question(question: str) -> Route:
 def routed_sections(doc: PaperDocument, route: Route) -> set[str]:
     """Ids of the sections (and their subsections) where answers of this type stand."""
     wanted = set(route.section_types)
-    return {c.section.id for c in classified_sentences(doc) if c.where in wanted} | (
-        {"abstract"} if "abstract" in wanted and doc.section("abstract") else set()
-    )
+    return {sid for sid, kind in section_types(doc).items() if kind in wanted}
 
 
 def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[Candidate]:
     """For a generic question: sentences whose role answers each asked type, from the sections such answers stand in.
 
     A paper without such a section (a theory paper has no "Experiments") falls back
-    to the fitting sentences anywhere but the introduction.
+    to the sentences of the type's main role anywhere but the abstract, introduction and related work.
     """
     candidates = classified_sentences(doc)
     chosen: list[Candidate] = []

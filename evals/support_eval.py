@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.evidence_reader import PART_ROLES, classified_sentences, role_notes
+from agent.evidence_reader import PART_ROLES, evidence_roles, role_notes
 from evals.datasets import SupportDataset, SupportItem
 from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument, normalize_space
@@ -78,7 +78,7 @@ def score_split(dataset: SupportDataset, split: str, papers: PaperCache | None =
     by_text: dict[tuple[str, str], SupportItem] = {(i.paper, normalize_space(i.text)): i for i in items}
     for paper, pdf_dir in dataset.papers(split):
         doc = papers.load(REPO / pdf_dir / f"{paper}.pdf", paper)
-        roles = {c.sentence.id: c.role for c in classified_sentences(doc)}
+        roles = evidence_roles(doc)
         for item in (i for i in items if i.paper == paper):
             found = _find(doc, item.text)
             quotable = bool(found and found[2].evidence)

@@ -164,22 +164,27 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
     return scores
 
 
-def sentence_role(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> Role:
-    """The part of an analysis a sentence may back, or "other".
+def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> tuple[Role, float]:
+    """The part of an analysis a sentence may back ("other" when none) and how strongly its cues say so.
 
     `names`: what the paper calls its own system or method (e.g. "CiteSee"), so a
     sentence about it counts as the authors' own work.
     """
     low = sentence.lower().strip()
     if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
-        return "other"
+        return "other", 0.0
     if _SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _NUMBER.search(_REFERENCE_NUMBER.sub(" ", low))):
-        return "other"  # "An overview of the model is depicted in Figure 1.": where to look, not what it says
+        return "other", 0.0  # "An overview of the model is depicted in Figure 1.": where to look, not what it says
     if _OTHERS_WORK.match(sentence) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
-        return "other"  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
+        return "other", 0.0  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
     scores = role_scores(sentence, where, names)
     role, best = max(scores.items(), key=lambda kv: (kv[1], -ROLES.index(kv[0])))
-    return role if best >= 1.0 else "other"  # type: ignore[return-value]
+    return (role, best) if best >= 1.0 else ("other", 0.0)  # type: ignore[return-value]
+
+
+def sentence_role(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> Role:
+    """The part of an analysis a sentence may back, or "other"."""
+    return classify_sentence(sentence, where, names)[0]
 
 
 def own_names(title: str) -> tuple[str, ...]:
