@@ -131,3 +131,9 @@ def test_feedback_round_trip(profile_file, tmp_path):
     ledger = Ledger(load_profile(profile_file).data_dir / "ledger.sqlite")
     assert ledger.feedback("sample") == {"2002.08909": "dislike", "1502.03167": "dislike"}
     ledger.close()
+
+
+def test_delivery_settings_do_not_recompute_a_day(profile_file):
+    assert run_cli("-p", str(profile_file), "--offline").exit_code == 0
+    profile_file.write_text('report_url = "https://lab.example.org/{profile}/{date}/"\n' + profile_file.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "reused sample 2026-11-20" in run_cli("-p", str(profile_file), "--offline").output

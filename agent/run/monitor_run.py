@@ -116,7 +116,7 @@ def run_monitor(
                 for vid in ledger.versions_seen_on(profile.name, run_day):
                     (data_dir / "pdfs" / f"{parse_arxiv_id(vid).filename_stem}.pdf").unlink(missing_ok=True)
             snapshot = graph.get_state(config)
-            why_again = rerun_reason(snapshot.values.get("report"), stored, fingerprint) if snapshot.values.get("report") and not snapshot.next else None
+            why_again = None if snapshot.next else rerun_reason(snapshot.values.get("report"), stored, fingerprint)
             if why_again:
                 # What shaped the day changed, or part of it failed: recompute it rather than re-render a stale report.
                 events("stage", {"name": "recompute", "detail": f"{run_day} was done before, but {why_again}; computing it again"})
@@ -163,7 +163,9 @@ def run_fingerprint(profile: Profile, prompts: PromptLibrary, registry: LLMRegis
     def digest(value) -> str:
         return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
-    topics = profile.model_dump(mode="json", exclude={"output_dir", "data_dir", "models", "prompts"})
+    # Where files go, where reports are delivered and how many papers are read at once do not change a report.
+    topics = profile.model_dump(mode="json", exclude={"output_dir": True, "data_dir": True, "models": True, "prompts": True,
+                                                      "delivery": True, "report_url": True, "reader": {"concurrency"}})
     return {
         "profile": digest(topics),
         "prompts": digest(prompts.metadata),
