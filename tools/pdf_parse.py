@@ -323,8 +323,9 @@ def stitch_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     last_text: Paragraph | None = None
     for para in paragraphs:
         if para.kind == "text" and last_text is not None and _continues_across(last_text, para):
-            offset = len(_join_lines(last_text.text, para.text)) - len(para.text)
-            last_text.text = _join_lines(last_text.text, para.text)
+            joined = _join_lines(last_text.text, para.text)
+            offset = len(joined) - len(para.text)
+            last_text.text = joined
             if para.page != last_text.page_at(offset):
                 last_text.page_marks.append((offset, para.page))
             last_text.page_marks.extend((offset + o, p) for o, p in para.page_marks)

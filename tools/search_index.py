@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[“\"])")
 
 STOPWORDS = frozenset(
     """a an and are as at be but by can do does for from had has have how however in into is it its of on or our
@@ -68,10 +67,6 @@ def tokenize(text: str) -> list[str]:
     ]
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
-
-
 @dataclass
 class Hit:
     index: int
@@ -108,21 +103,3 @@ class BM25:
                 scores.append(Hit(i, s))
         scores.sort(key=lambda h: (-h.score, h.index))
         return scores[:k]
-
-
-def best_sentence(text: str, query: str, max_chars: int = 400) -> str:
-    """The sentence of `text` that shares most terms with `query`, verbatim (cut at a word if long)."""
-    terms = set(tokenize(query))
-    sentences = split_sentences(text) or [text]
-    best = max(sentences, key=lambda s: (len(terms & set(tokenize(s))), -sentences.index(s)))
-    return clip_verbatim(best, max_chars)
-
-
-def clip_verbatim(text: str, max_chars: int) -> str:
-    """A prefix of `text` no longer than max_chars, ending at a word boundary."""
-    text = text.strip()
-    if len(text) <= max_chars:
-        return text
-    cut = text[:max_chars]
-    space = cut.rfind(" ")
-    return cut[:space] if space > max_chars // 2 else cut
