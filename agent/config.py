@@ -78,6 +78,17 @@ class WriterSettings(_Strict):
     max_chars_per_part: int = Field(default=1500, ge=100)
 
 
+class SemanticSettings(_Strict):
+    """The semantic stage between the keyword prefilter and the judge (see agent/relevance_model.py)."""
+
+    enabled: bool = True
+    daily_cap: int = Field(default=20, ge=0, le=200, description="papers without keyword hits admitted per day (to the judge model, or offline)")
+    library_recall: float = Field(default=0.85, gt=0, le=1, description="offline threshold: the score that keeps this share of the library's own papers (leave-one-out)")
+    near_misses: int = Field(default=8, ge=0, le=50, description="best-scoring papers not selected, listed in the report's 差点入选")
+    background: int = Field(default=2000, ge=50, le=20000, description="recent announcements the model learns as negatives")
+    retrain_days: int = Field(default=7, ge=1, le=90, description="retrain at least this often, for a fresh background")
+
+
 class EmailChannel(_Strict):
     """One multipart e-mail (plain text and HTML with inlined CSS) per report."""
 
@@ -119,6 +130,8 @@ class Profile(_Strict):
     categories: list[str] = Field(min_length=1)
     keywords: list[Keyword] = Field(min_length=1)
     negative_keywords: list[str] = Field(default_factory=list)
+    library: list[Path] = Field(default_factory=list, description="BibTeX, RIS or Zotero CSV exports of the group's papers, relative to the profile file")
+    semantic: SemanticSettings = Field(default_factory=SemanticSettings)
     max_papers: int = Field(default=10, ge=1, le=200)
     language: Literal["zh", "en"] = "zh"
     relevance_threshold: float = Field(default=6.0, ge=0, le=10)
@@ -232,9 +245,11 @@ def load_profile(path: str | Path) -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"profile {path}: invalid TOML: {exc}") from None
     try:
-        return parse_profile(data, default_name=path.stem)
+        profile = parse_profile(data, default_name=path.stem)
     except ConfigError as exc:
         raise ConfigError(f"profile {path}: {exc}") from None
+    # Library files travel with the profile, so they are found relative to it.
+    return profile.model_copy(update={"library": [p if p.is_absolute() else path.parent / p for p in profile.library]})
 
 
 # --- environment -----------------------------------------------------------------

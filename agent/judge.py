@@ -1,9 +1,10 @@
-"""The relevance judge: a lexical prefilter, then batched model verdicts (or the lexical score offline)."""
+"""The relevance judge: a lexical prefilter and a semantic stage, then model verdicts (or the lexical and semantic scores offline)."""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
+from agent.semantic_stage import SemanticRanking, rank_day, reason_zh, score_zh
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
 from tools.feeds import PaperMeta
@@ -19,7 +21,6 @@ from tools.feeds import PaperMeta
 log = logging.getLogger(__name__)
 # One paper per model call: a paper's title and abstract are the only untrusted text in its prompt, so an
 # instruction planted in one abstract cannot reach another paper's verdict. Calls run in parallel.
-BATCH_SIZE = 1
 
 
 class ModelVerdict(BaseModel):
@@ -52,7 +53,8 @@ def lexical_verdict(paper: PaperMeta, lex: LexicalResult, threshold: float) -> R
 
 
 def _model_verdicts(
-    batch: list[tuple[PaperMeta, LexicalResult]], keywords: list[Keyword], runtime: Runtime[GraphContext], degraded: list[dict]
+    batch: list[tuple[PaperMeta, LexicalResult]], keywords: list[Keyword], runtime: Runtime[GraphContext], degraded: list[dict],
+    ranking: SemanticRanking | None = None,
 ) -> dict[str, ModelVerdict]:
     ctx = context_of(runtime)
     profile = ctx.profile
@@ -62,7 +64,7 @@ def _model_verdicts(
                  "keywords": [{"term": k.term, "synonyms": k.synonyms, "acronyms": k.acronyms} for k in keywords],
                  "negative_keywords": profile.negative_keywords},
         papers=[{"arxiv_id": p.versioned_id, "title": p.title, "abstract": p.abstract, "categories": p.categories,
-                 "lexical": lex.reason_zh()} for p, lex in batch],
+                 "lexical": _with_semantic(lex.reason_zh(), ranking, p)} for p, lex in batch],
         threshold=profile.relevance_threshold,
         language=profile.language,
     )
@@ -75,48 +77,99 @@ def _model_verdicts(
     return {v.arxiv_id.strip(): v for v in result.verdicts if v.arxiv_id.strip() in asked}
 
 
+def _model_pool(failed: list[PaperMeta], ranking: SemanticRanking | None, cap: int, offline: bool) -> list[PaperMeta]:
+    """Papers without keyword hits that the semantic stage admits, at most `cap` a day: the best-ranked go to
+    the judge model; offline only those at or above the library-derived threshold are accepted."""
+    if ranking is None or cap == 0:
+        return []
+    ranked = sorted(failed, key=lambda p: (-ranking.scores[p.versioned_id].decision, p.versioned_id))
+    if offline:
+        ranked = [p for p in ranked if ranking.accepts(p.versioned_id)]
+    return ranked[:cap]
+
+
+def _with_semantic(reason: str, ranking: SemanticRanking | None, paper: PaperMeta) -> str:
+    return f"{reason}；{reason_zh(ranking.scores[paper.versioned_id])}" if ranking else reason
+
+
+def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRanking | None, threshold: float) -> RelevanceVerdict:
+    verdict = lexical_verdict(paper, lex, threshold)
+    if ranking is None:
+        return verdict
+    verdict.reason = _with_semantic(verdict.reason, ranking, paper)
+    if not verdict.relevant and not lex.negatives and ranking.accepts(paper.versioned_id):
+        score = ranking.scores[paper.versioned_id]
+        verdict.relevant, verdict.stage = True, "semantic"
+        verdict.score = max(verdict.score, score_zh(score), threshold)
+        verdict.reason += f"；语义模型评分达到由您的库推出的阈值（保留库中 {ranking.model.library_recall:.0%} 的论文）"
+    return verdict
+
+
 def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     profile = ctx.profile
     keywords = state.get("keywords") or profile.keywords
+    candidates = state.get("candidates", [])
     matcher = KeywordMatcher(keywords, profile.negative_keywords)
-    verdicts: list[RelevanceVerdict] = []
+    lexical = {p.versioned_id: matcher.match(p.title, p.abstract) for p in candidates}
+    day = date.fromisoformat(state["day"]) if state.get("day") else ctx.now().date()
+    ranking = rank_day(profile, keywords, ctx.ledger, day, candidates)
+    offline = ctx.llm.is_offline("judge")
+    passed = [p for p in candidates if lexical[p.versioned_id].passed]
+    failed = [p for p in candidates if not lexical[p.versioned_id].passed and not lexical[p.versioned_id].negatives]
+    admitted = _model_pool(failed, ranking, profile.semantic.daily_cap, offline)
+    ctx.events("stage", {"name": "judge", "detail": f"{len(passed)} of {len(candidates)} pass the lexical prefilter"
+                         + (f", {len(admitted)} more admitted by the semantic stage" if ranking else "")})
+    verdicts: dict[str, RelevanceVerdict] = {}
     degraded: list[dict] = []
-    passed: list[tuple[PaperMeta, LexicalResult]] = []
-    for paper in state.get("candidates", []):
-        lex = matcher.match(paper.title, paper.abstract)
-        if lex.passed:
-            passed.append((paper, lex))
-        else:
-            verdicts.append(lexical_verdict(paper, lex, profile.relevance_threshold))
-    ctx.events("stage", {"name": "judge", "detail": f"{len(passed)} of {len(state.get('candidates', []))} pass the lexical prefilter"})
-    batches = [passed[start : start + BATCH_SIZE] for start in range(0, len(passed), BATCH_SIZE)]
-    if ctx.llm.is_offline("judge") or not batches:
-        answers = [{} for _ in batches]
+    if offline:
+        admitted_ids = {p.versioned_id for p in admitted}
+        for p in candidates:
+            lex = lexical[p.versioned_id]
+            semantic = ranking if (p.versioned_id in admitted_ids or lex.passed) else None
+            verdicts[p.versioned_id] = _offline_verdict(p, lex, semantic, profile.relevance_threshold)
+            if ranking and semantic is None:
+                verdicts[p.versioned_id].reason = _with_semantic(verdicts[p.versioned_id].reason, ranking, p)
     else:
-        with ThreadPoolExecutor(max_workers=profile.reader.concurrency) as pool:
-            answers = list(pool.map(lambda b: _model_verdicts(b, keywords, runtime, degraded), batches))
-    for batch, by_id in zip(batches, answers, strict=True):
-        for paper, lex in batch:
-            mv = by_id.get(paper.versioned_id) or by_id.get(paper.arxiv_id)
+        pool = passed + admitted
+        with ThreadPoolExecutor(max_workers=profile.reader.concurrency) as pool_exec:
+            answers = list(pool_exec.map(lambda p: _model_verdicts([(p, lexical[p.versioned_id])], keywords, runtime, degraded, ranking), pool))
+        for p, by_id in zip(pool, answers, strict=True):
+            lex = lexical[p.versioned_id]
+            mv = by_id.get(p.versioned_id) or by_id.get(p.arxiv_id)
             if mv is None:
-                v = lexical_verdict(paper, lex, profile.relevance_threshold)
-                if not ctx.llm.is_offline("judge"):
-                    v.reason += "（模型未给出判断，按词法评分）"
-                verdicts.append(v)
+                v = _offline_verdict(p, lex, ranking, profile.relevance_threshold)
+                v.reason += "（模型未给出判断，按词法和语义评分）"
             else:
-                verdicts.append(RelevanceVerdict(
-                    arxiv_id=paper.versioned_id, score=mv.score, relevant=mv.relevant and mv.score >= profile.relevance_threshold,
+                v = RelevanceVerdict(
+                    arxiv_id=p.versioned_id, score=mv.score, relevant=mv.relevant and mv.score >= profile.relevance_threshold,
                     matched_topics=mv.matched_topics or lex.topics, reason=mv.reason.strip() or lex.reason_zh(), stage="llm",
-                ))
-    papers = {p.versioned_id: p for p in state.get("candidates", [])}
-    ranked = sorted((v for v in verdicts if v.relevant), key=lambda v: (-v.score, v.arxiv_id))
+                )
+            verdicts[p.versioned_id] = v
+        for p in candidates:
+            if p.versioned_id not in verdicts:
+                v = lexical_verdict(p, lexical[p.versioned_id], profile.relevance_threshold)
+                v.reason = _with_semantic(v.reason, ranking, p)
+                verdicts[p.versioned_id] = v
+    papers = {p.versioned_id: p for p in candidates}
+    ranked = sorted((v for v in verdicts.values() if v.relevant), key=lambda v: (-v.score, v.arxiv_id))
     selected_ids = [v.arxiv_id for v in ranked[: profile.max_papers]]
     for v in ranked[profile.max_papers :]:
         v.relevant, v.stage = False, "limit"
         v.reason += f"；超出每日上限（{profile.max_papers} 篇），按评分排在后面"
-    for v in verdicts:
+    ordered = [verdicts[p.versioned_id] for p in candidates]
+    for v in ordered:
         ctx.ledger.mark(profile.name, papers[v.arxiv_id].arxiv_id, "judged", verdict=v.model_dump())
-    excluded = [Excluded(paper=papers[v.arxiv_id], verdict=v) for v in verdicts if v.arxiv_id not in selected_ids]
+    excluded = [Excluded(paper=papers[v.arxiv_id], verdict=v) for v in ordered if v.arxiv_id not in selected_ids]
     excluded.sort(key=lambda e: (-e.verdict.score, e.paper.versioned_id))
-    return {"verdicts": verdicts, "selected": [papers[i] for i in selected_ids], "excluded": excluded, "degraded": degraded}
+    return {"verdicts": ordered, "selected": [papers[i] for i in selected_ids], "excluded": excluded, "degraded": degraded,
+            "near_misses": near_misses(excluded, ranking, profile.semantic.near_misses),
+            "semantic": ranking.summary() if ranking else {}}
+
+
+def near_misses(excluded: list[Excluded], ranking: SemanticRanking | None, limit: int) -> list[Excluded]:
+    """The best-scoring papers that were not selected: by the semantic model when there is one, else by score."""
+    if ranking is None:
+        pool = [e for e in excluded if e.verdict.score > 0]
+        return pool[:limit]
+    return sorted(excluded, key=lambda e: (-ranking.scores[e.paper.versioned_id].decision, e.paper.versioned_id))[:limit]

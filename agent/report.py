@@ -9,8 +9,9 @@ from langgraph.runtime import Runtime
 from agent.context import GraphContext, context_of
 from agent.evidence_reader import PART_ROLES, evidence_roles
 from agent.roles import MODEL_ROLES
-from agent.state import CitedText, MonitorState, Note, PaperResult
+from agent.state import CitedText, Excluded, MonitorState, Note, PaperResult, RelevanceVerdict
 from agent.validators import cited_evidence_holds
+from tools.feeds import PaperMeta
 from tools.paper_model import PaperDocument
 
 SCHEMA_VERSION = 2
@@ -116,6 +117,15 @@ def _source_name(source: str) -> str:
     return source if "://" in source or not source.strip() else Path(source).name
 
 
+def _excluded_entry(e: Excluded) -> dict:
+    return {"arxiv_id": e.paper.versioned_id, "title": e.paper.title, "score": e.verdict.score, "stage": e.verdict.stage, "reason": e.verdict.reason}
+
+
+def _judged_entry(paper: PaperMeta, verdict: RelevanceVerdict) -> dict:
+    return {"arxiv_id": paper.versioned_id, "title": paper.title, "authors": paper.authors, "categories": paper.categories,
+            "score": verdict.score, "stage": verdict.stage, "reason": verdict.reason}
+
+
 def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
     """Freeze everything the report shows into the state, so a re-run renders the very same files."""
     ctx = context_of(runtime)
@@ -127,6 +137,7 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
     announced = state.get("announced", {})
     skipped = state.get("skipped", {})
     reg = ctx.llm
+    verdicts = {v.arxiv_id: v for v in state.get("verdicts", [])}
     report = {
         "schema_version": SCHEMA_VERSION,
         "date": state["day"],
@@ -165,10 +176,13 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
             "feed_problems": len(announced.get("problems", [])),
         },
         "papers": [paper_entry(r, ctx.load_paper(r.paper)) for r in written],
-        "excluded": [
-            {"arxiv_id": e.paper.versioned_id, "title": e.paper.title, "score": e.verdict.score, "stage": e.verdict.stage, "reason": e.verdict.reason}
-            for e in state.get("excluded", [])
-        ],
+        "excluded": [_excluded_entry(e) for e in state.get("excluded", [])],
+        # The best-scoring papers that were not selected, so a reader sees what the filter cut (差点入选).
+        "near_misses": [_excluded_entry(e) for e in state.get("near_misses", [])],
+        "semantic": state.get("semantic", {}),
+        "judge_only": bool(state.get("judge_only")),
+        # Judge-only runs: the selected papers with their verdicts, nothing read.
+        "judged": [_judged_entry(p, verdicts[p.versioned_id]) for p in state.get("selected", [])] if state.get("judge_only") else [],
         "updates": [u.model_dump() for u in state.get("updates", [])],
         "failures": [{"arxiv_id": r.paper.versioned_id, "title": r.paper.title, "reason": r.failure} for r in failed],
         "skipped": skipped,

@@ -64,7 +64,7 @@ class RelevanceVerdict(BaseModel):
     relevant: bool
     matched_topics: list[str] = Field(default_factory=list)
     reason: str
-    stage: Literal["lexical", "llm", "limit", "user"] = "lexical"  # user: a paper the user chose (investigate)
+    stage: Literal["lexical", "semantic", "llm", "limit", "user"] = "lexical"  # user: a paper the user chose (investigate)
 
 
 class Excluded(BaseModel):
@@ -175,6 +175,7 @@ class PaperResult(BaseModel):
 
 class MonitorInput(TypedDict, total=False):
     day: str  # YYYY-MM-DD; empty means the latest recorded day (offline) or today (online)
+    judge_only: bool  # stop after judging: the report lists the verdicts, no PDF is fetched
 
 
 class MonitorState(MonitorInput, total=False):
@@ -187,6 +188,8 @@ class MonitorState(MonitorInput, total=False):
     verdicts: list[RelevanceVerdict]
     selected: list[PaperMeta]
     excluded: list[Excluded]
+    near_misses: list[Excluded]  # the best-scoring papers not selected (差点入选)
+    semantic: dict  # what the semantic stage learned from (library, feedback, background, threshold)
     results: Annotated[list[PaperResult], operator.add]
     degraded: Annotated[list[dict], operator.add]
     report: dict

@@ -14,7 +14,9 @@ from graphs.paper import build_paper_graph
 
 
 def fan_out_papers(state: MonitorState) -> list[Send] | str:
-    """One reader-writer-checker run per selected paper, in parallel."""
+    """One reader-writer-checker run per selected paper, in parallel; none in judge-only mode."""
+    if state.get("judge_only"):
+        return "compose_report"
     verdicts = {v.arxiv_id: v for v in state.get("verdicts", [])}
     sends = [Send("paper", {"paper": p, "verdict": verdicts[p.versioned_id]}) for p in state.get("selected", [])]
     return sends or "compose_report"

@@ -150,6 +150,22 @@ class Ledger:
         ).fetchone()
         return PaperMeta.model_validate_json(row[0]) if row else None
 
+    def latest_meta(self, profile: str, arxiv_id: str) -> PaperMeta | None:
+        row = self._conn.execute(
+            "SELECT meta FROM versions WHERE profile=? AND arxiv_id=? ORDER BY version DESC LIMIT 1", (profile, arxiv_id)
+        ).fetchone()
+        return PaperMeta.model_validate_json(row[0]) if row else None
+
+    def announced_before(self, profile: str, day: date, limit: int) -> list[PaperMeta]:
+        """The most recent papers this profile saw announced before `day`, newest first (one row per paper)."""
+        rows = self._conn.execute(
+            """SELECT meta FROM versions v WHERE profile=? AND first_seen < ? AND version =
+                 (SELECT MAX(version) FROM versions w WHERE w.profile = v.profile AND w.arxiv_id = v.arxiv_id AND w.first_seen < ?)
+               ORDER BY first_seen DESC, arxiv_id LIMIT ?""",
+            (profile, day.isoformat(), day.isoformat(), limit),
+        )
+        return [PaperMeta.model_validate_json(r[0]) for r in rows]
+
     def versions_seen(self, profile: str, arxiv_id: str) -> list[int]:
         rows = self._conn.execute("SELECT version FROM versions WHERE profile=? AND arxiv_id=? ORDER BY version", (profile, arxiv_id))
         return [r[0] for r in rows]

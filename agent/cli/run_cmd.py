@@ -48,6 +48,7 @@ def run(
     prompt: list[str] | None = PROMPT_OPTION,
     max_papers: int | None = typer.Option(None, "--max-papers", min=1, help="Report at most this many papers (default: the profile's max_papers)."),
     fresh: bool = typer.Option(False, "--fresh", help="Forget this day's checkpoints and run it again from the start."),
+    judge_only: bool = typer.Option(False, "--judge-only", help="Stop after judging: write the verdicts (in a judge-only folder) without fetching any PDF, to tune a profile in seconds."),
 ) -> None:
     """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json."""
     from agent.cli.progress import ConsoleProgress, usage_table
@@ -68,7 +69,8 @@ def run(
     elif reg.offline_roles():
         err_console.print(f"[yellow]roles without a model run offline:[/] {', '.join(reg.offline_roles())}")
     with ConsoleProgress(err_console) as progress:
-        outcome = run_monitor(prof, registry=reg, source=source, day=wanted, out_dir=out, prompts=prompts, fresh=fresh, events=progress, now=datetime.now)
+        outcome = run_monitor(prof, registry=reg, source=source, day=wanted, out_dir=out, prompts=prompts, fresh=fresh, events=progress, now=datetime.now,
+                              judge_only=judge_only)
     counts = outcome.report["counts"]
     err_console.print(
         f"[bold green]{outcome.status}[/] {prof.name} {outcome.day}: {counts['announced']} announced, {counts['candidates']} candidates, "

@@ -86,6 +86,7 @@ def run_monitor(
     events: Events = ignore_events,
     now=None,
     deliver_sleep=time.sleep,
+    judge_only: bool = False,
 ) -> RunOutcome:
     started = time.perf_counter()
     prompts = prompts or PromptLibrary(profile.prompts)
@@ -102,6 +103,8 @@ def run_monitor(
             )
             if now is not None:
                 ctx.now = now
+            if judge_only:
+                return _judge_only(profile, ctx, run_day, out_dir, started)
             graph = build_monitor_graph(checkpointer)
             config = {
                 "configurable": {"thread_id": thread_id(profile, run_day)},
@@ -155,6 +158,16 @@ def run_monitor(
                       usage=registry.usage.as_dict(), deliveries=deliveries)
 
 
+def _judge_only(profile: Profile, ctx: Context, run_day: date, out_dir: Path | None, started: float) -> RunOutcome:
+    """Search and judge only, for tuning a profile in seconds: no checkpoint, no PDF, no delivery, nothing marked
+    reported; the report goes to a judge-only folder beside the day's full report, which it never replaces."""
+    final = build_monitor_graph(None).invoke({"day": run_day.isoformat(), "judge_only": True}, context=ctx)
+    report = final["report"]
+    paths = write_report_files(report, (out_dir or profile.output_dir) / profile.name / report["date"] / "judge-only")
+    return RunOutcome(day=report["date"], paths=paths, report=report, status="judged", seconds=time.perf_counter() - started,
+                      usage=ctx.llm.usage.as_dict(), deliveries=[])
+
+
 # --- what shaped a day's report ----------------------------------------------------------------
 
 
@@ -170,7 +183,17 @@ def run_fingerprint(profile: Profile, prompts: PromptLibrary, registry: LLMRegis
         "profile": digest(topics),
         "prompts": digest(prompts.metadata),
         "models": digest({role: registry.describe(role) for role in MODEL_ROLES}),
+        # The library's content, not its file names: an edited export changes what the semantic stage selects.
+        # Likes and dislikes are left out on purpose: they shape the next days, not a finished one.
+        "library": digest([_file_digest(p) for p in profile.library]),
     }
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return f"missing:{path}"
 
 
 def _fingerprint_path(data_dir: Path, profile: str, day: date) -> Path:
@@ -189,7 +212,8 @@ def write_fingerprint(data_dir: Path, profile: str, day: date, fingerprint: dict
     atomic_write_text(_fingerprint_path(data_dir, profile, day), json.dumps(fingerprint, indent=1) + "\n")
 
 
-_PART_NAMES = {"profile": "the profile (topics, keywords, limits)", "prompts": "the prompts", "models": "the models"}
+_PART_NAMES = {"profile": "the profile (topics, keywords, limits)", "prompts": "the prompts", "models": "the models",
+               "library": "the library"}
 
 
 def rerun_reason(report: dict | None, stored: dict[str, str] | None, current: dict[str, str]) -> str | None:
@@ -198,7 +222,8 @@ def rerun_reason(report: dict | None, stored: dict[str, str] | None, current: di
         return None
     if stored is None:
         return "it was made by a version that did not record its inputs"
-    changed = [_PART_NAMES[k] for k in current if stored.get(k) != current[k]]
+    # A part an older version did not record (the library) is not counted as changed.
+    changed = [_PART_NAMES[k] for k in current if k in stored and stored[k] != current[k]]
     if changed:
         return f"{', '.join(changed)} changed since"
     failed = len(report.get("failures", []))

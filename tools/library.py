@@ -1,0 +1,157 @@
+"""A profile's library: the papers a group already keeps, read from BibTeX, RIS or Zotero CSV exports.
+
+Reference managers export the same few fields under different names (Zotero's CSV says "Abstract Note",
+RIS says AB, Google Scholar's BibTeX has no abstract at all). Every entry becomes a LibraryPaper with a title,
+an abstract when there is one, and an arXiv id or DOI when the export names one. A file that cannot be read
+is a LibraryError naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import bibtexparser
+import rispy
+from pydantic import BaseModel
+
+from tools.arxiv_ids import parse_arxiv_id
+from tools.errors import ConfigError
+
+
+class LibraryError(ConfigError):
+    """A library file that cannot be read; the message names the file and the line."""
+
+
+class LibraryPaper(BaseModel):
+    title: str
+    abstract: str = ""
+    arxiv_id: str | None = None  # without version
+    doi: str | None = None
+    source: str = ""  # "papers.bib:12"
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}. {self.abstract}".strip()
+
+
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arxiv[:\s]\s*)(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
+_BRACES = re.compile(r"[{}]")
+_RIS_TAG = re.compile(r"^[A-Z][A-Z0-9]  -( |$)")
+
+
+def _clean(value: str | None) -> str:
+    """BibTeX protects case with braces and wraps long fields; neither belongs in the text."""
+    return " ".join(_BRACES.sub("", value or "").split())
+
+
+def _arxiv_id(*values: str | None) -> str | None:
+    for value in values:
+        if not value:
+            continue
+        match = _ARXIV_IN_TEXT.search(value)
+        candidate = match.group(1) if match else value.strip()
+        try:
+            return parse_arxiv_id(candidate).base
+        except ConfigError:
+            continue
+    return None
+
+
+def _paper(title: str, abstract: str, source: str, *, eprint: str | None = None, urls: list[str] | None = None,
+           doi: str | None = None, extra: str | None = None) -> LibraryPaper | None:
+    title = _clean(title)
+    if not title:
+        return None
+    arxiv_id = _arxiv_id(eprint, *(urls or []), extra, doi if doi and "arxiv" in doi.lower() else None)
+    return LibraryPaper(title=title, abstract=_clean(abstract), arxiv_id=arxiv_id, doi=_clean(doi) or None, source=source)
+
+
+def read_bibtex(text: str, name: str) -> list[LibraryPaper]:
+    library = bibtexparser.parse_string(text)
+    if library.failed_blocks:
+        block = library.failed_blocks[0]
+        reason = str(getattr(block, "error", "") or "unreadable entry").splitlines()[0]
+        raise LibraryError(f"{name}:{block.start_line + 1}: {reason}")
+    papers = []
+    for entry in library.entries:
+        fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
+        paper = _paper(fields.get("title", ""), fields.get("abstract", ""), f"{name}:{entry.start_line + 1}",
+                       eprint=fields.get("eprint") if fields.get("archiveprefix", "arxiv").lower() == "arxiv" else None,
+                       urls=[fields.get("url", "")], doi=fields.get("doi"), extra=fields.get("journal") or fields.get("note"))
+        if paper:
+            papers.append(paper)
+    return papers
+
+
+def read_ris(text: str, name: str) -> list[LibraryPaper]:
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.lstrip("\ufeff").rstrip()
+        if line and not _RIS_TAG.match(line):
+            raise LibraryError(f"{name}:{number}: not a RIS line (expected a tag such as 'TI  - '): {line[:60]!r}")
+    try:
+        records = rispy.loads(text.lstrip("\ufeff"))
+    except Exception as exc:  # rispy raises plain IOError/ValueError subclasses on malformed records
+        raise LibraryError(f"{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if text.strip() and not records:
+        raise LibraryError(f"{name}:1: no RIS record (each starts with 'TY  - ' and ends with 'ER  - ')")
+    papers = []
+    for number, record in enumerate(records, 1):
+        title = record.get("title") or record.get("primary_title") or ""
+        paper = _paper(title, record.get("abstract", ""), f"{name}#{number}", urls=record.get("urls"), doi=record.get("doi"),
+                       extra=" ".join(record.get("notes", []) or []))
+        if paper:
+            papers.append(paper)
+    return papers
+
+
+def read_zotero_csv(text: str, name: str) -> list[LibraryPaper]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if not reader.fieldnames or "Title" not in reader.fieldnames:
+        raise LibraryError(f"{name}:1: a Zotero CSV export needs a 'Title' column")
+    papers = []
+    try:
+        for row in reader:
+            paper = _paper(row.get("Title", ""), row.get("Abstract Note", ""), f"{name}:{reader.line_num}",
+                           urls=[row.get("Url", "")], doi=row.get("DOI"), extra=row.get("Extra"))
+            if paper:
+                papers.append(paper)
+    except csv.Error as exc:
+        raise LibraryError(f"{name}:{reader.line_num}: {exc}") from None
+    return papers
+
+
+READERS = {".bib": read_bibtex, ".bibtex": read_bibtex, ".ris": read_ris, ".csv": read_zotero_csv}
+
+
+def read_library_file(path: Path) -> list[LibraryPaper]:
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise LibraryError(f"{path}: unknown library format (use .bib, .ris or a Zotero .csv export)")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise LibraryError(f"{path}: library file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibraryError(f"{path}: cannot read ({exc})") from None
+    return reader(text, str(path))
+
+
+def read_library(paths: list[Path]) -> list[LibraryPaper]:
+    """All papers of the given files, each once (by arXiv id, DOI or title)."""
+    papers: list[LibraryPaper] = []
+    seen: set[str] = set()
+    for path in paths:
+        for paper in read_library_file(path):
+            keys = {k for k in (paper.arxiv_id, paper.doi and paper.doi.lower(), _title_key(paper.title)) if k}
+            if keys & seen:
+                continue
+            seen |= keys
+            papers.append(paper)
+    return papers
+
+
+def _title_key(title: str) -> str:
+    return "title:" + re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
