@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures: `python -m benchmarks` (or `make bench`)."""
 
-from benchmarks import feed_parse, parallel_readers, parse_pdfs, parse_quality, startup
+from benchmarks import feed_parse, parallel_readers, parse_pdfs, parse_quality, relevance, startup
 
 if __name__ == "__main__":
     print("== command-line start-up")
@@ -11,5 +11,7 @@ if __name__ == "__main__":
     parse_pdfs.main([])
     print("\n== heading quality against PDF outlines")
     parse_quality.main()
+    print("\n== relevance on whole days, judging and training speed")
+    relevance.main()
     print("\n== parallel readers (stub model)")
     parallel_readers.main([])

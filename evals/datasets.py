@@ -113,6 +113,10 @@ def load_dataset(name: str) -> Dataset:
             return ReadingDataset.model_validate(data)
         if data.get("kind") == "support":
             return SupportDataset.model_validate(data)
+        if data.get("kind") == "relevance-days":
+            from evals.relevance_days import RelevanceDaysDataset  # it imports the judge: only when asked for
+
+            return RelevanceDaysDataset.model_validate(data)
         return RelevanceDataset.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"dataset {path.name}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None

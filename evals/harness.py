@@ -245,6 +245,10 @@ def run_support(dataset: SupportDataset, variant: str, setup: EvalSetup) -> Vari
 
 
 def run_variant(dataset, variant: str, setup: EvalSetup) -> VariantResult:
+    from evals.relevance_days import RelevanceDaysDataset, run_relevance_days  # it builds on this module
+
+    if isinstance(dataset, RelevanceDaysDataset):
+        return run_relevance_days(dataset, variant, setup)
     if isinstance(dataset, RelevanceDataset):
         return run_relevance(dataset, variant, setup)
     if isinstance(dataset, SupportDataset):

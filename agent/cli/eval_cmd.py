@@ -24,7 +24,7 @@ def _split(value: str | None) -> list[str]:
 def eval_command(
     variants: str | None = typer.Option(None, "--variants", help="Two prompt variants to compare, A,B (e.g. default,concise), on the roles that have both. Default: default against every other variant, role by role."),
     roles: str | None = typer.Option(None, "--roles", help=f"Roles whose prompt is switched between A and B (default: all of {', '.join(EVAL_ROLES)})."),
-    dataset: str | None = typer.Option(None, "--dataset", help="Datasets, comma-separated (relevance-sample, relevance-vla, reading); default: those the roles need."),
+    dataset: str | None = typer.Option(None, "--dataset", help="Datasets, comma-separated (relevance-sample, relevance-vla, relevance-days, reading, support); default: those the roles need."),
     profile: Path = PROFILE_OPTION,
     offline: bool = OFFLINE_OPTION,
     pairwise: bool = typer.Option(False, "--pairwise", help="Also ask the critic model which analysis is better, in both orders (sign test)."),

@@ -1,0 +1,192 @@
+"""Relevance on whole real announcement days (relevance-days-v1): lexical, semantic and library conditions.
+
+Each condition runs the real judge node on a whole day, as a user meets the problem: a few relevant papers among
+hundreds. The other two days play "recent announcements" (the background the semantic model learns from) and,
+for the library condition, their relevant papers are the group's library, written as a BibTeX file and read
+back through the library reader.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel
+
+from agent.config import Keyword, Profile, SemanticSettings, load_profile
+from agent.judge import judge_relevance
+from agent.llm import LLMRegistry
+from agent.prompts import PromptLibrary
+from agent.run.paper_run import one_paper_context
+from agent.state import RelevanceVerdict
+from evals import metrics
+from evals.harness import ItemResult, VariantResult
+from tools.arxiv_ids import parse_arxiv_id
+from tools.feeds import PaperMeta, parse_feed
+from tools.paper_cache import PaperCache
+
+REPO = Path(__file__).resolve().parents[1]
+CONDITIONS = ("lexical", "lexical+semantic", "one-keyword", "one-keyword+library")
+SHORT = {"lexical": "lex", "lexical+semantic": "lex+sem", "one-keyword": "1kw", "one-keyword+library": "1kw+lib"}
+
+
+class DayLabel(BaseModel):
+    label: bool
+    why: str
+    near_miss: bool = False
+
+
+class DayItem(BaseModel):
+    id: str  # arXiv id without version
+    day: str
+    title: str
+    labels: dict[str, DayLabel]
+
+
+class DaySpec(BaseModel):
+    feed_dir: str
+    split: str  # "dev" or "heldout"
+
+
+class RelevanceDaysDataset(BaseModel):
+    kind: str = "relevance-days"
+    name: str
+    version: int
+    description: str = ""
+    days: dict[str, DaySpec]
+    profiles: dict[str, str]  # profile name -> well-keyworded profile file
+    one_keyword: dict[str, str]  # profile name -> the one keyword of the sparse profile
+    items: list[DayItem]
+
+    def entries(self, day: str) -> list[PaperMeta]:
+        feeds = sorted((REPO / self.days[day].feed_dir).glob("*.xml"))
+        return [e for f in feeds for e in parse_feed(f.read_bytes(), f.name).entries]
+
+    def relevant(self, profile: str, day: str) -> set[str]:
+        return {i.id for i in self.items if i.day == day and i.labels[profile].label}
+
+
+@dataclass
+class DayScore:
+    profile: str
+    day: str
+    split: str
+    condition: str
+    precision: float
+    recall: float
+    f1: float
+    precision_at_10: float
+    selected: int
+    relevant: int
+    found: list[str]
+    missed: list[str]
+    false_positives: list[str]
+
+
+def library_bibtex(papers: list[PaperMeta]) -> str:
+    """The papers as arXiv's own BibTeX export writes them (with the abstract, as Zotero exports add it)."""
+    def esc(text: str) -> str:
+        return text.replace("{", "").replace("}", "")
+
+    blocks = []
+    for p in papers:
+        blocks.append(
+            f"@misc{{{p.arxiv_id.replace('/', '_')},\n"
+            f"  title = {{{esc(p.title)}}},\n"
+            f"  author = {{{esc(' and '.join(p.authors) or 'Unknown')}}},\n"
+            f"  year = {{20{p.arxiv_id[:2]}}},\n"
+            f"  eprint = {{{p.arxiv_id}}},\n"
+            f"  archivePrefix = {{arXiv}},\n"
+            f"  primaryClass = {{{p.primary_category}}},\n"
+            f"  url = {{https://arxiv.org/abs/{p.arxiv_id}}},\n"
+            f"  abstract = {{{esc(p.abstract)}}}\n}}\n"
+        )
+    return "\n".join(blocks)
+
+
+def library_for(dataset: RelevanceDaysDataset, profile: str, day: str) -> list[PaperMeta]:
+    """The profile's relevant papers of the other days: the library a group would have built by then."""
+    return [e for other in dataset.days if other != day for e in dataset.entries(other) if e.arxiv_id in dataset.relevant(profile, other)]
+
+
+def condition_profile(base: Profile, condition: str, one_keyword: str, library: Path | None, data_dir: Path) -> Profile:
+    update: dict = {"data_dir": data_dir, "max_papers": 200}
+    if condition.startswith("one-keyword"):
+        update["keywords"] = [Keyword(term=one_keyword)]
+    update["semantic"] = SemanticSettings(enabled=condition != "lexical" and condition != "one-keyword", daily_cap=base.semantic.daily_cap,
+                                          library_recall=base.semantic.library_recall)
+    update["library"] = [library] if condition.endswith("+library") and library else []
+    return base.model_copy(update=update)
+
+
+def judge_day(profile: Profile, registry: LLMRegistry, prompts: PromptLibrary, day: date,
+              candidates: list[PaperMeta], background: list[PaperMeta]) -> list[RelevanceVerdict]:
+    ctx = one_paper_context(profile, registry, prompts, source=None, papers=PaperCache(None))
+    try:
+        ctx.ledger.observe(profile.name, background, day - timedelta(days=1))
+        ctx.ledger.observe(profile.name, candidates, day)
+        return judge_relevance({"candidates": candidates, "day": day.isoformat()}, Runtime(context=ctx))["verdicts"]
+    finally:
+        ctx.ledger.close()
+
+
+def score_day(verdicts: list[RelevanceVerdict], gold: set[str]) -> tuple[float, float, float, float, list[str], list[str], list[str]]:
+    base = {parse_arxiv_id(v.arxiv_id).base: v for v in verdicts}
+    predicted = {i: v.relevant for i, v in base.items()}
+    p, r, f1 = metrics.precision_recall_f1(predicted, {i: i in gold for i in base})
+    ranked = sorted(base.items(), key=lambda kv: (not kv[1].relevant, -kv[1].score, kv[0]))[:10]
+    p_at_10 = sum(1 for i, _ in ranked if i in gold) / 10
+    found = sorted(i for i, yes in predicted.items() if yes and i in gold)
+    missed = sorted(gold - set(found))
+    false_pos = sorted(i for i, yes in predicted.items() if yes and i not in gold)
+    return p, r, f1, p_at_10, found, missed, false_pos
+
+
+def evaluate_days(dataset: RelevanceDaysDataset, make_registry, prompts: PromptLibrary, *,
+                  conditions: tuple[str, ...] = CONDITIONS, progress=lambda msg: None) -> list[DayScore]:
+    scores = []
+    with tempfile.TemporaryDirectory(prefix="relevance-days-") as tmp:
+        for name, profile_file in dataset.profiles.items():
+            base = load_profile(REPO / profile_file)
+            for day, spec in dataset.days.items():
+                candidates = dataset.entries(day)
+                background = [e for other in dataset.days if other != day for e in dataset.entries(other)]
+                library_file = Path(tmp) / f"{name}-{day}.bib"
+                library_file.write_text(library_bibtex(library_for(dataset, name, day)), encoding="utf-8")
+                gold = dataset.relevant(name, day)
+                for condition in conditions:
+                    progress(f"{name} {day} ({spec.split}): {condition}")
+                    data_dir = Path(tmp) / f"{name}-{day}-{condition.replace('+', '_')}"
+                    profile = condition_profile(base, condition, dataset.one_keyword[name], library_file, data_dir)
+                    verdicts = judge_day(profile, make_registry(), prompts, date.fromisoformat(day), candidates, background)
+                    p, r, f1, p10, found, missed, false_pos = score_day(verdicts, gold)
+                    scores.append(DayScore(name, day, spec.split, condition, p, r, f1, p10, len(found) + len(false_pos), len(gold),
+                                           found, missed, false_pos))
+    return scores
+
+
+def scores_table(scores: list[DayScore]) -> str:
+    lines = ["| profile | day | split | condition | selected | P | R | F1 | P@10 |", "|---|---|---|---|---:|---:|---:|---:|---:|"]
+    for s in scores:
+        lines.append(f"| {s.profile} | {s.day} | {s.split} | {s.condition} | {s.selected} | {s.precision:.2f} | {s.recall:.2f} "
+                     f"| {s.f1:.2f} | {s.precision_at_10:.1f} |")
+    return "\n".join(lines)
+
+
+def run_relevance_days(dataset: RelevanceDaysDataset, variant: str, setup) -> VariantResult:
+    """The eval harness's view: one item per (profile, day, condition, paper), P/R/F1/P@10 per row in the summary."""
+    scores = evaluate_days(dataset, setup.make_registry, setup.prompts(variant))
+    result = VariantResult(variant, dataset.name, [])
+    for s in scores:
+        chosen = set(s.found) | set(s.false_positives)
+        for item in dataset.items:
+            if item.day == s.day:
+                result.items.append(ItemResult(f"{s.profile}/{s.day}/{s.condition}/{item.id}",
+                                               {"correct": float((item.id in chosen) == item.labels[s.profile].label)}))
+        # Short keys (the terminal table is narrow): "3d-reconstruction 10-24H 1kw+lib R"; H marks the held-out day.
+        row = f"{s.profile} {s.day[5:]}{'H' if s.split == 'heldout' else ''} {SHORT[s.condition]}"
+        result.summary.update({f"{row} P": s.precision, f"{row} R": s.recall, f"{row} F1": s.f1, f"{row} P@10": s.precision_at_10})
+    return result
