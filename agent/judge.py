@@ -162,9 +162,10 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
         ctx.ledger.mark(profile.name, papers[v.arxiv_id].arxiv_id, "judged", verdict=v.model_dump())
     excluded = [Excluded(paper=papers[v.arxiv_id], verdict=v) for v in ordered if v.arxiv_id not in selected_ids]
     excluded.sort(key=lambda e: (-e.verdict.score, e.paper.versioned_id))
+    close = near_misses(excluded, ranking, profile.semantic.near_misses)
     return {"verdicts": ordered, "selected": [papers[i] for i in selected_ids], "excluded": excluded, "degraded": degraded,
-            "near_misses": near_misses(excluded, ranking, profile.semantic.near_misses),
-            "semantic": ranking.summary() if ranking else {}}
+            "near_misses": close, "semantic": ranking.summary() if ranking else {},
+            "near_miss_similarity": {e.paper.versioned_id: round(ranking.scores[e.paper.versioned_id].similarity, 2) for e in close} if ranking else {}}
 
 
 def near_misses(excluded: list[Excluded], ranking: SemanticRanking | None, limit: int) -> list[Excluded]:

@@ -126,6 +126,28 @@ def train(data: TrainingSet, *, library_recall: float = 0.85, today: date | None
     )
 
 
+def cross_fitted_scores(data: TrainingSet, model: RelevanceModel, texts: list[str], keys: list[str], folds: int = 5) -> list[SemanticScore]:
+    """Scores for papers that are also in the background: each fold is scored by a model trained without that fold,
+    so no paper is pushed down for having been a negative. Similarities and ranks come from the full model."""
+    scores = model.score(texts)
+    positives = [data.profile_text] + [p.text for p in data.library]
+    library_keys = {p.key for p in data.library}
+    for fold in range(folds):
+        held = {k for i, k in enumerate(keys) if i % folds == fold}
+        negatives = [p.text for p in data.background if p.key not in held and p.key not in library_keys] + [p.text for p in data.disliked]
+        if len(negatives) < MIN_BACKGROUND:
+            continue
+        matrix = model.vectorizer.transform(positives + negatives)
+        classifier = _classifier().fit(matrix, np.array([1] * len(positives) + [0] * len(negatives)))
+        rows = [i for i, k in enumerate(keys) if k in held]
+        decisions = classifier.decision_function(model.vectorizer.transform([texts[i] for i in rows]))
+        loo = np.sort(np.asarray(model.loo_scores)) if model.loo_scores else None
+        for i, decision in zip(rows, decisions, strict=True):
+            rank = float(np.searchsorted(loo, decision, side="right") / len(loo)) if loo is not None else 0.0
+            scores[i] = SemanticScore(float(decision), scores[i].similarity, scores[i].nearest, rank)
+    return scores
+
+
 def load_or_train(data: TrainingSet, cache_path: Path, *, today: date, library_recall: float = 0.85,
                   max_age_days: int = 7) -> tuple[RelevanceModel, bool]:
     """The cached model when it learned from the same library, feedback and profile within max_age_days; else a new one.

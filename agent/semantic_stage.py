@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agent.config import Keyword, Profile
-from agent.relevance_model import MIN_BACKGROUND, RelevanceModel, SemanticScore, TrainingPaper, TrainingSet, load_or_train
+from agent.relevance_model import (MIN_BACKGROUND, RelevanceModel, SemanticScore, TrainingPaper, TrainingSet, cross_fitted_scores,
+                                   load_or_train, train)
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.library import LibraryPaper, read_library
@@ -63,8 +64,8 @@ def paper_text(paper: PaperMeta) -> str:
 
 
 def training_set(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: date,
-                 candidates: list[PaperMeta]) -> tuple[TrainingSet, int, int, list[str]]:
-    """(training set, liked papers used, disliked papers used, notes)."""
+                 candidates: list[PaperMeta]) -> tuple[TrainingSet, int, int, list[str], bool]:
+    """(training set, liked papers used, disliked papers used, notes, whether the day itself is the background)."""
     notes: list[str] = []
     library = [_from_library(p) for p in read_library(profile.library)]
     known = {p.key for p in library}
@@ -83,25 +84,32 @@ def training_set(profile: Profile, keywords: list[Keyword], ledger: Ledger, day:
             negatives.append(_from_meta(meta))
             disliked += 1
     background = [_from_meta(p) for p in ledger.announced_before(profile.name, day, profile.semantic.background)]
-    if len(background) < MIN_BACKGROUND:
+    from_day = len(background) < MIN_BACKGROUND
+    if from_day:
         # A profile's first days: the day's own announcements stand in for the recent ones.
         background += [_from_meta(p) for p in candidates]
-        notes.append("近期公告不足，本日候选论文作为背景样本")
+        notes.append("近期公告不足，本日候选论文作为背景样本（交叉拟合：每篇论文由未把它当作负样本的模型评分）")
     data = TrainingSet(profile_text(profile, keywords), library, negatives, background)
-    return data, liked, disliked, notes
+    return data, liked, disliked, notes, from_day
 
 
 def rank_day(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: date, candidates: list[PaperMeta]) -> SemanticRanking | None:
     """Scores for every candidate, or None when the stage is off or has too little to learn from."""
     if not profile.semantic.enabled or not candidates:
         return None
-    data, liked, disliked, notes = training_set(profile, keywords, ledger, day, candidates)
+    data, liked, disliked, notes, from_day = training_set(profile, keywords, ledger, day, candidates)
     if len({p.key for p in data.background} - {p.key for p in data.library}) < MIN_BACKGROUND:
         return None
-    cache = profile.data_dir / "semantic" / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile.name)}.joblib"
-    model, retrained = load_or_train(data, cache, today=day, library_recall=profile.semantic.library_recall,
-                                     max_age_days=profile.semantic.retrain_days)
-    scored = model.score([paper_text(p) for p in candidates])
+    texts = [paper_text(p) for p in candidates]
+    if from_day:
+        # Not cached: tomorrow has a real background. Each candidate is scored by a model that did not learn it as a negative.
+        model, retrained = train(data, library_recall=profile.semantic.library_recall, today=day), True
+        scored = cross_fitted_scores(data, model, texts, [p.arxiv_id for p in candidates])
+    else:
+        cache = profile.data_dir / "semantic" / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile.name)}.joblib"
+        model, retrained = load_or_train(data, cache, today=day, library_recall=profile.semantic.library_recall,
+                                         max_age_days=profile.semantic.retrain_days)
+        scored = model.score(texts)
     return SemanticRanking(model, {p.versioned_id: s for p, s in zip(candidates, scored, strict=True)}, retrained, liked, disliked, notes)
 
 

@@ -73,7 +73,9 @@ def read_bibtex(text: str, name: str) -> list[LibraryPaper]:
     library = bibtexparser.parse_string(text)
     if library.failed_blocks:
         block = library.failed_blocks[0]
-        reason = str(getattr(block, "error", "") or "unreadable entry").splitlines()[0]
+        error = getattr(block, "error", None)
+        detail = getattr(error, "abort_reason", None) or str(error or "")
+        reason = (detail.strip().splitlines() or ["unreadable entry (an unclosed brace or a missing comma?)"])[0]
         raise LibraryError(f"{name}:{block.start_line + 1}: {reason}")
     papers = []
     for entry in library.entries:
