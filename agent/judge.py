@@ -98,10 +98,11 @@ def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRank
         return verdict
     verdict.reason = _with_semantic(verdict.reason, ranking, paper)
     if not verdict.relevant and not lex.negatives and ranking.accepts(paper.versioned_id):
-        score = ranking.scores[paper.versioned_id]
         verdict.relevant, verdict.stage = True, "semantic"
-        verdict.score = max(verdict.score, score_zh(score), threshold)
-        verdict.reason += f"；语义模型评分达到由您的库推出的阈值（保留库中 {ranking.model.library_recall:.0%} 的论文）"
+        # At the bar, not above it: a keyword hit in the title still ranks first; ties go to the closer paper.
+        verdict.score = threshold
+        verdict.reason += (f"；语义模型评分达到由您的库推出的阈值（保留库中 {ranking.model.library_recall:.0%} 的论文），"
+                           f"高于库中 {score_zh(ranking.scores[paper.versioned_id]) * 10:.0f}% 的论文")
     return verdict
 
 
@@ -152,7 +153,8 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
                 v.reason = _with_semantic(v.reason, ranking, p)
                 verdicts[p.versioned_id] = v
     papers = {p.versioned_id: p for p in candidates}
-    ranked = sorted((v for v in verdicts.values() if v.relevant), key=lambda v: (-v.score, v.arxiv_id))
+    closeness = (lambda v: -ranking.scores[v.arxiv_id].decision) if ranking else (lambda v: 0.0)
+    ranked = sorted((v for v in verdicts.values() if v.relevant), key=lambda v: (-v.score, closeness(v), v.arxiv_id))
     selected_ids = [v.arxiv_id for v in ranked[: profile.max_papers]]
     for v in ranked[profile.max_papers :]:
         v.relevant, v.stage = False, "limit"

@@ -123,22 +123,23 @@ def condition_profile(base: Profile, condition: str, one_keyword: str, library: 
 
 
 def judge_day(profile: Profile, registry: LLMRegistry, prompts: PromptLibrary, day: date,
-              candidates: list[PaperMeta], background: list[PaperMeta]) -> list[RelevanceVerdict]:
+              candidates: list[PaperMeta], background: list[PaperMeta]) -> tuple[list[RelevanceVerdict], list[str]]:
+    """The day's verdicts and the selected papers in the judge's own order (best first)."""
     ctx = one_paper_context(profile, registry, prompts, source=None, papers=PaperCache(None))
     try:
         ctx.ledger.observe(profile.name, background, day - timedelta(days=1))
         ctx.ledger.observe(profile.name, candidates, day)
-        return judge_relevance({"candidates": candidates, "day": day.isoformat()}, Runtime(context=ctx))["verdicts"]
+        out = judge_relevance({"candidates": candidates, "day": day.isoformat()}, Runtime(context=ctx))
+        return out["verdicts"], [p.arxiv_id for p in out["selected"]]
     finally:
         ctx.ledger.close()
 
 
-def score_day(verdicts: list[RelevanceVerdict], gold: set[str]) -> tuple[float, float, float, float, list[str], list[str], list[str]]:
+def score_day(verdicts: list[RelevanceVerdict], ranked: list[str], gold: set[str]) -> tuple[float, float, float, float, list[str], list[str], list[str]]:
     base = {parse_arxiv_id(v.arxiv_id).base: v for v in verdicts}
     predicted = {i: v.relevant for i, v in base.items()}
     p, r, f1 = metrics.precision_recall_f1(predicted, {i: i in gold for i in base})
-    ranked = sorted(base.items(), key=lambda kv: (not kv[1].relevant, -kv[1].score, kv[0]))[:10]
-    p_at_10 = sum(1 for i, _ in ranked if i in gold) / 10
+    p_at_10 = sum(1 for i in ranked[:10] if i in gold) / 10
     found = sorted(i for i, yes in predicted.items() if yes and i in gold)
     missed = sorted(gold - set(found))
     false_pos = sorted(i for i, yes in predicted.items() if yes and i not in gold)
@@ -161,8 +162,8 @@ def evaluate_days(dataset: RelevanceDaysDataset, make_registry, prompts: PromptL
                     progress(f"{name} {day} ({spec.split}): {condition}")
                     data_dir = Path(tmp) / f"{name}-{day}-{condition.replace('+', '_')}"
                     profile = condition_profile(base, condition, dataset.one_keyword[name], library_file, data_dir)
-                    verdicts = judge_day(profile, make_registry(), prompts, date.fromisoformat(day), candidates, background)
-                    p, r, f1, p10, found, missed, false_pos = score_day(verdicts, gold)
+                    verdicts, ranked = judge_day(profile, make_registry(), prompts, date.fromisoformat(day), candidates, background)
+                    p, r, f1, p10, found, missed, false_pos = score_day(verdicts, ranked, gold)
                     scores.append(DayScore(name, day, spec.split, condition, p, r, f1, p10, len(found) + len(false_pos), len(gold),
                                            found, missed, false_pos))
     return scores

@@ -140,3 +140,53 @@ def test_on_whole_days_semantics_never_costs_a_keyworded_profile_recall(days):
     for name in days.profiles:
         for day in days.days:
             assert by[(name, day, "lexical+semantic")].recall >= by[(name, day, "lexical")].recall
+
+
+def test_likes_from_the_command_line_teach_the_next_run(tmp_path, days):
+    """feedback --like on five of a day's papers: the next judge-only run has a threshold and finds more of the day's topic."""
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    profile = tmp_path / "p.toml"
+    text = (REPO / "profiles" / "3d-reconstruction-library.toml").read_text(encoding="utf-8")
+    profile.write_text(text.replace('library = ["libraries/3d-reconstruction.bib"]\n', ""), encoding="utf-8")
+    day = "2025-10-22"
+    day_dir = REPO / "evals" / "datasets" / "days" / day
+    report_json = tmp_path / "reports" / "3d-reconstruction-library" / day / "judge-only" / "report.json"
+
+    def judged() -> dict:
+        result = CliRunner().invoke(app, ["run", "-p", str(profile), "--offline-dir", str(day_dir), "--judge-only"])
+        assert result.exit_code == 0, result.output
+        return json.loads(report_json.read_text(encoding="utf-8"))
+
+    gold = days.relevant("3d-reconstruction", day)
+    before = judged()
+    assert before["semantic"]["threshold"] is None  # no library yet: nothing is accepted on semantics offline
+    found_before = gold & {j["arxiv_id"].split("v")[0] for j in before["judged"]}
+    liked = sorted(gold - found_before)[:5] + sorted(found_before)[: max(0, 5 - len(gold - found_before))]
+    for arxiv_id in liked:
+        said = CliRunner().invoke(app, ["feedback", arxiv_id, "--like", "-p", str(profile)])
+        assert said.exit_code == 0 and "joins the library from the next run" in " ".join(said.output.split())
+    after = judged()
+    assert after["semantic"]["liked"] == 5 and after["semantic"]["threshold"] is not None and after["semantic"]["retrained"]
+    found_after = gold & {j["arxiv_id"].split("v")[0] for j in after["judged"]}
+    assert len(found_after) > len(found_before)
+
+
+def test_day_metrics_fall_when_the_output_gets_worse():
+    from agent.state import RelevanceVerdict
+    from evals.relevance_days import score_day
+
+    gold = {f"2510.000{i:02d}" for i in range(5)}
+    ids = [f"2510.000{i:02d}" for i in range(20)]
+
+    def verdicts(chosen):
+        return [RelevanceVerdict(arxiv_id=f"{i}v1", score=5, relevant=i in chosen, reason="") for i in ids]
+
+    perfect = score_day(verdicts(set(ids[:5])), ids[:5], gold)
+    assert perfect[:4] == (1.0, 1.0, 1.0, 0.5)  # P@10 counts ten slots: five right answers fill half
+    noisy = score_day(verdicts(set(ids[:12])), ids[5:12] + ids[:5], gold)
+    assert noisy[0] < perfect[0] and noisy[1] == 1.0 and noisy[3] < perfect[3]
+    missing = score_day(verdicts(set(ids[:3])), ids[:3], gold)
+    assert missing[1] == 0.6 and missing[4] == ids[:3] and missing[5] == ids[3:5]

@@ -27,11 +27,19 @@ def feedback(
         raise ConfigError("give exactly one of --like or --dislike")
     prof, _ = load_settings(profile)
     ledger = Ledger(prof.data_dir / "ledger.sqlite")
+    base = parse_arxiv_id(arxiv_id).base
     try:
-        ledger.record_feedback(prof.name, parse_arxiv_id(arxiv_id).base, "like" if like else "dislike")
+        ledger.record_feedback(prof.name, base, "like" if like else "dislike")
+        meta = ledger.latest_meta(prof.name, base)
     finally:
         ledger.close()
-    err_console.print(f"{'liked' if like else 'disliked'} {arxiv_id} for {prof.name}", markup=False)
+    role = "joins the library" if like else "is learnt as a negative"
+    if meta is not None:
+        err_console.print(f"{'liked' if like else 'disliked'} {base} ({meta.title}) for {prof.name}: it {role} from the next run", markup=False)
+    else:
+        # The semantic stage needs a title and abstract; the ledger has them once the paper was announced to this profile.
+        err_console.print(f"{'liked' if like else 'disliked'} {base} for {prof.name}; this profile has not seen the paper yet, so it "
+                          f"{role} once it is announced (add it to the profile's library file to use it now)", markup=False)
 
 
 @app.command()
