@@ -59,6 +59,11 @@ def _title_only(text: str) -> str:
     return _NUMBER_PREFIX.sub("", text)
 
 
+def _words(text: str) -> str:
+    """Outlines cannot carry math: "the scaling of ϵg" is bookmarked as "the scaling of g"."""
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
+
+
 def score_entries(found: list[Entry], gold: list[Entry]) -> OutlineScore:
     """Headings that match an outline entry by text and page.
 
@@ -69,14 +74,15 @@ def score_entries(found: list[Entry], gold: list[Entry]) -> OutlineScore:
     remaining = list(gold)
     matched = ids_checked = ids_right = 0
     for text, _level, page in found:
-        hit = next((g for g in remaining if g[2] == page and (g[0] == text or (_title_only(g[0]) == g[0] and g[0] == _title_only(text)))), None)
+        text = _words(text)
+        hit = next((g for g in remaining if g[2] == page and (_words(g[0]) == text or (_title_only(g[0]) == g[0] and _words(g[0]) == _title_only(text)))), None)
         if hit is None:
             continue
         remaining.remove(hit)
         matched += 1
         if _title_only(hit[0]) != hit[0]:
             ids_checked += 1
-            ids_right += hit[0] == text
+            ids_right += _words(hit[0]) == text
     return OutlineScore(gold=len(gold), found=len(found), matched=matched, ids_checked=ids_checked, ids_right=ids_right)
 
 

@@ -229,6 +229,9 @@ def test_ieee_lettered_subsections_under_roman_sections():
     for sid in ("II", "II.A", "II.C", "III.E", "IV.A", "VII.C", "VIII"):
         assert sid in ids, sid
     assert doc.section("II.A").title == "Large Language Models" and doc.section("II.A").number == "A"
+    # An italic subsection heading is not continued by the roman paragraph that starts on the next line.
+    assert doc.section("III.D").title == "RQ4: Contamination Issues"
+    assert doc.section("III.D").paragraphs[0].text.startswith("In this question, we checked")
 
 
 def test_amsart_small_caps_sections_and_running_headers():
@@ -238,3 +241,23 @@ def test_amsart_small_caps_sections_and_running_headers():
     assert doc.section("2").title == "Generating matchings" and doc.section("2").page_start == 5
     # The running headers ("FROM DOMINOES TO HEXAGONS 3", the author's name and the page number) are never headings.
     assert not any("DOMINOES" in s.title or "THURSTON" in s.title for s in doc.headings())
+
+
+def test_amsart_run_in_subsections_and_a_small_caps_references_heading():
+    doc = parse_pdf(PAPERS / "math0405482v2.pdf", use_outline=False)
+    ids = [s.id for s in doc.headings()]
+    assert ids[ids.index("5"):] == ["5", "5.1", "5.2", "5.3", "5.4", "references"]
+    # "5.1. Invariants of plane curves and Legendrian knots." opens a paragraph that goes on in the section.
+    first = doc.section("5.1")
+    assert first.title == "Invariants of plane curves and Legendrian knots"
+    assert first.paragraphs and len(first.paragraphs[0].text) > 100 and not first.paragraphs[0].text.startswith("5.1")
+    assert doc.section("references").kind == "references"
+
+
+def test_appendix_overview_is_not_appendix_o_and_lettered_appendices_keep_their_place():
+    doc = parse_pdf(PAPERS / "2402.17753v1.pdf", use_outline=False)
+    ids = [s.id for s in doc.headings()]
+    assert "O" not in ids
+    for sid in ("A", "A.1", "A.2", "B", "C", "D"):
+        assert sid in ids, sid
+    assert doc.section("A").title.startswith("Generative Pipeline for") and doc.section("A").page_start == 13

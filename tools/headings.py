@@ -17,7 +17,8 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
 _LETTER = re.compile(r"^(?P<num>[A-Z](?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
-_APPENDIX = re.compile(r"^(?:appendix|supplementary\s+material)\s+(?P<num>[A-Z](?:\.\d{1,2})*)\s*[:.\-–]?\s*(?P<title>.*)$", re.I)
+# The letter stands alone: "Appendix Overview" is not appendix O.
+_APPENDIX = re.compile(r"^(?:appendix|supplementary\s+material)\s+(?P<num>[A-Z](?:\.\d{1,2})*)(?![a-z])\s*[:.\-–]?\s*(?P<title>.*)$", re.I)
 
 # Unnumbered headings most papers print, with the kind of section they open.
 NAMED_HEADINGS: dict[str, str] = {
@@ -159,7 +160,8 @@ class _Candidates:
         # IEEE and AAS set subsection headings ("A. Large Language Models") in italics.
         italic_numbered = ln.first_in_block and ln.italic and re.match(r"^[A-Z]\.\s+\S", ln.text) is not None
         # amsart sets section headings in a small-caps font ("1. Introduction" in CMCSC10) at body size.
-        small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and parse_number(ln.text) is not None
+        small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and (
+            parse_number(ln.text) is not None or named_kind(ln.text) is not None)
         return ln.bold or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
 
     def stands_alone(self, i: int) -> bool:
@@ -183,6 +185,7 @@ class _Candidates:
             and b.x0 < a.x1
             and a.x0 < b.x1
             and b.bold == a.bold
+            and b.italic == a.italic  # an italic IEEE subsection heading is not continued by the roman text under it
             and abs(b.size - a.size) <= 0.5
             and not parse_number(b.text)
             and len(b.text.split()) <= 10

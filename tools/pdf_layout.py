@@ -22,6 +22,7 @@ _ITALIC_FONT = re.compile(r"(ital|oblique|cmti\d|-it$|\.i$)", re.I)
 _ARXIV_STAMP = re.compile(r"^arXiv:\d{4}\.\d{4,5}(v\d+)?\s+\[[\w.\-]+\]")
 _PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d{1,4}(\s+of\s+\d{1,4})?\s*$", re.I)
 _DIGITS = re.compile(r"\d+")
+_SUBSECTION_NUMBER = re.compile(r"^(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){1,3}\.?$")
 
 
 @dataclass(slots=True)
@@ -97,6 +98,29 @@ def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | N
     return line
 
 
+def _run_in_split(spans: list[dict]) -> int | None:
+    """Where a numbered run-in heading ends: amsart and others print "5.1. Invariants of plane curves." in bold
+    and continue the paragraph on the same line. Returns the index of the first span of the paragraph text."""
+    seen_number = seen_bold = False
+    for k, s in enumerate(spans):
+        text = s["text"].strip()
+        if not text:
+            continue
+        bold = bool(s["flags"] & 16) or _bold_font(s["font"])
+        if not seen_number and not seen_bold and _SUBSECTION_NUMBER.match(text):
+            seen_number = True
+            continue
+        if bold:
+            seen_bold = True
+            continue
+        heading = "".join(x["text"] for x in spans[:k]).strip()
+        rest = "".join(x["text"] for x in spans[k:]).strip()
+        if seen_number and seen_bold and heading.endswith(".") and len(rest) >= 20:
+            return k
+        return None
+    return None
+
+
 def _block_lines(block: dict, page: int, block_id: int) -> list[Line]:
     """Lines of a block, with lines that share a baseline merged left to right."""
     raw = []
@@ -129,6 +153,17 @@ def _block_lines(block: dict, page: int, block_id: int) -> list[Line]:
             max(ln["bbox"][2] for ln in group),
             max(ln["bbox"][3] for ln in group),
         )
+        split = _run_in_split(spans) if not lines and len(group) == 1 else None
+        if split is not None:
+            # The heading becomes a line of its own; the paragraph goes on in the same block.
+            head_x1 = max((sp["bbox"][2] for sp in spans[:split] if "bbox" in sp), default=bbox[2])
+            head = _line_from_spans(spans[:split], page, block_id, (bbox[0], bbox[1], head_x1, bbox[3]))
+            rest = _line_from_spans(spans[split:], page, block_id, (head_x1, bbox[1], bbox[2], bbox[3]))
+            if head is not None:
+                head.bold = True  # bold by construction; only its number may be set in roman
+                head.text = head.text.removesuffix(".")  # the run-in period is punctuation, not part of the title
+            lines += [x for x in (head, rest) if x is not None]
+            continue
         line = _line_from_spans(spans, page, block_id, bbox)
         if line is not None:
             lines.append(line)
