@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tools.contents_pages import contents_lines
 from tools.pdf_layout import DocumentLayout, Line
@@ -57,10 +58,15 @@ def _to_roman(n: int) -> str:
     return out
 
 
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+@lru_cache(maxsize=8192)
 def normalize_title(text: str) -> str:
-    """Case, whitespace and punctuation folded: how headings and outline entries are compared."""
-    text = re.sub(r"[^\w]+", " ", text.lower())
-    return re.sub(r"\s+", " ", text).strip()
+    """Case, whitespace and punctuation folded: how headings and outline entries are compared.
+
+    Cached: heading detection asks for the same lines many times."""
+    return _NON_WORD.sub(" ", text.lower()).strip()
 
 
 def slug(text: str) -> str:
