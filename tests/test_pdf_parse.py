@@ -261,3 +261,12 @@ def test_appendix_overview_is_not_appendix_o_and_lettered_appendices_keep_their_
     for sid in ("A", "A.1", "A.2", "B", "C", "D"):
         assert sid in ids, sid
     assert doc.section("A").title.startswith("Generative Pipeline for") and doc.section("A").page_start == 13
+
+
+def test_unnumbered_headings_take_their_level_from_their_size():
+    """ACS-style perspective: sections at 17.2 pt, subsections at 14.3 pt, none numbered."""
+    doc = parse_pdf(PAPERS / "2006.11371.pdf")
+    assert doc.section("theory").level == 1 and doc.section("applications").level == 1
+    assert doc.section("attribution-methods").level == 2 and doc.section("attribution-methods").parent_id == "theory"
+    assert doc.section("solubility-prediction").parent_id == "applications"
+    assert doc.section("references").level == 1 and doc.section("discussion").parent_id is None

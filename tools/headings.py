@@ -295,7 +295,18 @@ def _unnumbered_fallback(cand: _Candidates, named: list[Heading]) -> list[Headin
             continue  # the title
         if key in _SOFT_NAMED or ln.size >= cand.body + 0.9:
             out.append(Heading(i, i, None, ln.text.strip().rstrip(".:"), 1, ln.page))
-    return sorted(out, key=lambda h: h.start)
+    out.sort(key=lambda h: h.start)
+    # Without numbers the sizes tell the levels: the largest heading size is a section, the next a subsection.
+    sizes = sorted({round(cand.lines[h.start].size * 2) / 2 for h in out if h.kind == "body"}, reverse=True)
+    tiers: list[float] = []
+    for size in sizes:
+        if not tiers or tiers[-1] - size >= 0.9:
+            tiers.append(size)
+    for h in out:
+        if h.kind == "body" and len(tiers) > 1:
+            size = round(cand.lines[h.start].size * 2) / 2
+            h.level = 1 + min(2, sum(1 for t in tiers[1:] if size <= t))
+    return out
 
 
 def add_printed_back_matter(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
