@@ -74,7 +74,7 @@ class SupportItem(BaseModel):
     body: bool  # quotable body text (a whole sentence of a section's prose)
     why: str
     source: str  # "random" (a sample of the paper's sentences) or "selected" (what the offline reader picked, labelled blind to the part)
-    split: str  # "dev", "diagnostic" or "heldout"
+    split: str  # "dev", "diagnostic", "heldout" or (v2) "unseen"
 
 
 class SupportDataset(BaseModel):

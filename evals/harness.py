@@ -233,7 +233,7 @@ def run_support(dataset: SupportDataset, variant: str, setup: EvalSetup) -> Vari
     """Evidence selection scored against labelled sentence roles (no model: the same for every variant)."""
     papers = PaperCache(setup.data_dir / "papers")
     result = VariantResult(variant, dataset.name, [])
-    for split in ("dev", "diagnostic", "heldout"):
+    for split in dict.fromkeys(i.split for i in dataset.items):  # dev, diagnostic, heldout, unseen (v2)
         scores = score_split(dataset, split, papers)
         result.items += [ItemResult(f"{split}:selected:{k}", {f"selected_role_fit_{split}": 1.0}) for k in range(scores.selected_correct)]
         result.items += [ItemResult(f"{split}:mistake:{m['paper']}:{m['text'][:40]}", {f"selected_role_fit_{split}": 0.0}, output=str(m))

@@ -8,6 +8,7 @@ and inside a band the left column is read before the right one.
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -189,18 +190,46 @@ def _order_blocks(blocks: list[dict], width: float) -> list[dict]:
     if size["left"] < 0.15 * total or size["right"] < 0.15 * total:
         return sorted(blocks, key=lambda b: (round(b["bbox"][1], 1), b["bbox"][0]))
     full.sort(key=lambda b: b["bbox"][1])
-    bands: list[list[dict]] = [[] for _ in range(len(full) + 1)]
+    cuts = sorted([f["bbox"][1] for f in full] + _blank_bands(left, right))
+    bands: list[list[dict]] = [[] for _ in range(len(cuts) + 1)]
     for b in left + right:
-        band = sum(1 for f in full if f["bbox"][1] < b["bbox"][1])
+        band = sum(1 for y in cuts if y < b["bbox"][1])
         bands[band].append(b)
     left_ids = {id(b) for b in left}
+    full_at = {f["bbox"][1]: f for f in full}
     ordered: list[dict] = []
     for i, band in enumerate(bands):
         # Left column first, then right; each top to bottom.
         ordered += sorted(band, key=lambda b: (id(b) not in left_ids, b["bbox"][1]))
-        if i < len(full):
-            ordered.append(full[i])
-    return ordered
+        if i < len(cuts) and cuts[i] in full_at:
+            ordered.append(full_at.pop(cuts[i]))
+    return ordered + list(full_at.values())
+
+
+def _blank_bands(left: list[dict], right: list[dict]) -> list[float]:
+    """Heights where both columns are blank for several lines, with text above and below in each: a band boundary
+    without a full-width block, as on REVTeX's last page, where the bibliography runs across both columns under
+    the balanced text. Text after it is read only once both columns above it are done."""
+    if not left or not right:
+        return []
+    line = statistics.median(ln["bbox"][3] - ln["bbox"][1] for b in left + right for ln in b["lines"]) or 10.0
+
+    def gaps(column: list[dict]) -> list[tuple[float, float]]:
+        spans = sorted((b["bbox"][1], b["bbox"][3]) for b in column)
+        out, bottom = [], spans[0][1]
+        for top, end in spans[1:]:
+            if top - bottom >= 2.5 * line:
+                out.append((bottom, top))
+            bottom = max(bottom, end)
+        return out
+
+    cuts = []
+    for l0, l1 in gaps(left):
+        for r0, r1 in gaps(right):
+            lo, hi = max(l0, r0), min(l1, r1)
+            if hi - lo >= 1.5 * line:
+                cuts.append((lo + hi) / 2)
+    return cuts
 
 
 def _margin_key(text: str) -> str:
