@@ -270,3 +270,11 @@ def test_unnumbered_headings_take_their_level_from_their_size():
     assert doc.section("attribution-methods").level == 2 and doc.section("attribution-methods").parent_id == "theory"
     assert doc.section("solubility-prediction").parent_id == "applications"
     assert doc.section("references").level == 1 and doc.section("discussion").parent_id is None
+
+
+def test_revtex_balanced_last_page_reads_both_columns_of_text_before_the_bibliography():
+    """On 1111.2011's last page the discussion ends in both columns and the bibliography runs under it in both."""
+    doc = parse_pdf(SAMPLE_DIR / "1111.2011v2.pdf", use_outline=False)
+    discussion = " ".join(p.text for p in doc.section("V").paragraphs)
+    assert "One can imagine many possible extensions" in discussion  # the right column's text
+    assert "Johnston, Adv. Phys." not in discussion  # the first reference, at the bottom of the left column
