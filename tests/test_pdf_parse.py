@@ -278,3 +278,13 @@ def test_revtex_balanced_last_page_reads_both_columns_of_text_before_the_bibliog
     discussion = " ".join(p.text for p in doc.section("V").paragraphs)
     assert "One can imagine many possible extensions" in discussion  # the right column's text
     assert "Johnston, Adv. Phys." not in discussion  # the first reference, at the bottom of the left column
+
+
+@pytest.mark.parametrize("name, statements", [("math0405482v2", 20), ("1906.08632v2", 5)])
+def test_theorems_lemmas_proofs_and_definitions_are_not_sections(name, statements):
+    doc = parse_pdf(PAPERS / f"{name}.pdf", use_outline=False)
+    body = " ".join(p.text for s in doc.sections for p in s.paragraphs)
+    assert len(re.findall(r"\b(?:Theorem|Lemma|Definition|Proof)(?: [A-Z]?\d+(?:\.\d+)?)?\.", body)) >= statements  # they stay in the text
+    # An appendix titled "Proof of Theorem 1.1" is a section; the statements themselves are not.
+    statement = re.compile(r"^(?:(?:Theorem|Lemma|Definition|Corollary|Proposition) [A-Z]?\d+(?:\.\d+)?|Proof)\b")
+    assert not [s.title for s in doc.headings() if statement.match(s.title)]
