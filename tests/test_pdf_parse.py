@@ -286,5 +286,5 @@ def test_theorems_lemmas_proofs_and_definitions_are_not_sections(name, statement
     body = " ".join(p.text for s in doc.sections for p in s.paragraphs)
     assert len(re.findall(r"\b(?:Theorem|Lemma|Definition|Proof)(?: [A-Z]?\d+(?:\.\d+)?)?\.", body)) >= statements  # they stay in the text
     # An appendix titled "Proof of Theorem 1.1" is a section; the statements themselves are not.
-    statement = re.compile(r"^(?:(?:Theorem|Lemma|Definition|Corollary|Proposition) [A-Z]?\d+(?:\.\d+)?|Proof)\b")
+    statement = re.compile(r"^(?:(?:Theorem|Lemma|Definition|Corollary|Proposition) [A-Z]?\d+(?:\.\d+)?\b|Proof\.?$)")
     assert not [s.title for s in doc.headings() if statement.match(s.title)]
