@@ -110,3 +110,21 @@ def test_profile_library_paths_are_relative_to_the_profile_and_missing_files_say
     assert len(read_library_file(profile.library[0])) == 1
     with pytest.raises(LibraryError, match="gone.ris: library file not found"):
         read_library(profile.library)
+
+
+def test_run_with_a_broken_library_stops_with_one_line_before_fetching_anything(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    write(tmp_path, "papers.bib", "@article{a,\n  title = {Broken\n  year = 2020\n}\n@misc{b, title={B}}\n")
+    profile = write(tmp_path, "p.toml", 'name = "g"\ncategories = ["cs.CV"]\nkeywords = ["splatting"]\nlibrary = ["papers.bib"]\n')
+    result = subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", "run", "-p", str(profile),
+                             "--offline-dir", str(REPO / "evals/datasets/days/2025-10-24")],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {tmp_path / 'papers.bib'}:1: Unexpected block start: `@misc`. Was still looking for field-value closing `,` or `}}`")
+    assert "Traceback" not in result.stderr and "WARNING" not in result.stderr
+    assert not (tmp_path / ".arxiv-monitor" / "ledger.sqlite").exists()

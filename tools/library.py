@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -70,7 +71,13 @@ def _paper(title: str, abstract: str, source: str, *, eprint: str | None = None,
 
 
 def read_bibtex(text: str, name: str) -> list[LibraryPaper]:
-    library = bibtexparser.parse_string(text)
+    # bibtexparser logs each failed block as a multi-line warning; the failure is reported below, in one line.
+    quiet = logging.getLogger("bibtexparser")
+    level, quiet.level = quiet.level, logging.ERROR
+    try:
+        library = bibtexparser.parse_string(text)
+    finally:
+        quiet.setLevel(level)
     if library.failed_blocks:
         block = library.failed_blocks[0]
         error = getattr(block, "error", None)

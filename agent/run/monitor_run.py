@@ -25,6 +25,7 @@ from graphs.monitor import build_monitor_graph
 from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
+from tools.library import read_library
 from tools.paper_cache import PaperCache, atomic_write_text
 from tools.sources import OfflineSource, PaperSource
 
@@ -91,6 +92,7 @@ def run_monitor(
     started = time.perf_counter()
     prompts = prompts or PromptLibrary(profile.prompts)
     prompts.validate()
+    read_library(profile.library)  # a broken library file stops the run before anything is fetched
     data_dir = profile.data_dir
     run_day = run_day_for(source, day, (now() if now else datetime.now()).date())
     with profile_lock(data_dir, profile.name, events):
