@@ -123,3 +123,42 @@ def test_like_on_the_served_page_is_recorded(browser, day, tmp_path, profile_fil
     offline = browser.new_page()
     offline.goto((day / "report.html").as_uri())
     assert offline.locator("p.feedback").first.is_hidden()
+
+
+def test_a_near_miss_can_be_liked_on_the_served_page(browser, tmp_path):
+    """差点入选 lists what the filter cut; 👍 on one records a like, which the semantic stage learns from the next run."""
+    import threading
+
+    from agent.config import load_profile
+    from agent.serve import make_server
+    from agent.site import build_site
+    from tests.conftest import REPO
+    from tools.ledger import Ledger
+
+    (tmp_path / "libraries").mkdir()
+    shutil.copy(REPO / "profiles" / "libraries" / "3d-reconstruction.bib", tmp_path / "libraries")
+    profile_file = tmp_path / "p.toml"
+    shutil.copy(REPO / "profiles" / "3d-reconstruction-library.toml", profile_file)
+    result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline-dir", str(REPO / "evals" / "datasets" / "days" / "2025-10-24")])
+    assert result.exit_code == 0, result.output
+    profile = load_profile(profile_file)
+    report = json.loads((tmp_path / "reports" / profile.name / "2025-10-24" / "report.json").read_text(encoding="utf-8"))
+    first_near_miss = report["near_misses"][0]["arxiv_id"]
+    site = tmp_path / "served"
+    build_site(profile.name, tmp_path / "reports" / profile.name, site)
+    server = make_server(site, profile, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/2025-10-24/index.html")
+        button = page.locator(f"#near-misses ~ .scroll .feedback button[data-id='{first_near_miss}'][data-v='like']")
+        button.click()
+        page.wait_for_function(f"document.querySelector(\"button[data-id='{first_near_miss}']\").parentElement.querySelector('.said').textContent === '✓'")
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.ledger.close()
+    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    assert ledger.feedback(profile.name) == {first_near_miss.split("v")[0]: "like"}
+    ledger.close()
