@@ -12,8 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agent.config import Keyword, Profile
-from agent.relevance_model import (MIN_BACKGROUND, RelevanceModel, SemanticScore, TrainingPaper, TrainingSet, cross_fitted_scores,
-                                   load_or_train, train)
+from agent.relevance_model import (
+    MIN_BACKGROUND,
+    RelevanceModel,
+    SemanticScore,
+    TrainingPaper,
+    TrainingSet,
+    cross_fitted_scores,
+    load_or_train,
+    train,
+)
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.library import LibraryPaper, read_library

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pymupdf
 
-from tools.headings import _outline_entries, normalize_title
+from tools.headings import normalize_title
+from tools.outline_headings import outline_entries as _bookmarks
 from tools.paper_model import PaperDocument
 from tools.pdf_parse import parse_pdf
 
@@ -45,7 +46,7 @@ def outline_entries(pdf: str | Path) -> list[Entry]:
     """The PDF's bookmarks as (title, level, page); a title-only root entry is dropped."""
     with pymupdf.open(pdf) as doc:
         toc = doc.get_toc(simple=False)
-    return [(normalize_title(title), level, page + 1) for level, title, page, _ in _outline_entries(toc)]
+    return [(normalize_title(title), level, page + 1) for level, title, page, _ in _bookmarks(toc)]
 
 
 def document_entries(doc: PaperDocument) -> list[Entry]:

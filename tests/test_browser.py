@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,25 @@ if CHROMIUM is None:
     pytest.skip("no Chromium installed (apt-get install chromium fonts-noto-cjk); .ci/run installs it", allow_module_level=True)
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@contextlib.contextmanager
+def served(reports: Path, profile, site: Path):
+    """The profile's archive served on a free loopback port, as `arxiv-monitor serve` does; yields its base URL."""
+    import threading
+
+    from agent.serve import make_server
+    from agent.site import build_site
+
+    build_site(profile.name, reports, site)
+    server = make_server(site, profile, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.ledger.close()
 
 
 @pytest.fixture(scope="module")
@@ -94,28 +114,15 @@ def test_site_index_search_and_feed(browser, day, tmp_path, profile_file):
 
 
 def test_like_on_the_served_page_is_recorded(browser, day, tmp_path, profile_file):
-    import threading
-
     from agent.config import load_profile
-    from agent.serve import make_server
-    from agent.site import build_site
     from tools.ledger import Ledger
 
     profile = load_profile(profile_file)
-    site = tmp_path / "served"
-    build_site(profile.name, day.parent, site)
-    server = make_server(site, profile, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(day.parent, profile, tmp_path / "served") as base:
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/2026-11-20/index.html")
+        page.goto(f"{base}/2026-11-20/index.html")
         page.click("#paper-1 + p.feedback button[data-v='like']")
         page.wait_for_function("document.querySelector('p.feedback .said').textContent === '✓'")
-    finally:
-        server.shutdown()
-        server.server_close()
-        server.ledger.close()
     ledger = Ledger(profile.data_dir / "ledger.sqlite")
     assert ledger.feedback(profile.name) == {"2002.08909": "like"}
     ledger.close()
@@ -127,11 +134,7 @@ def test_like_on_the_served_page_is_recorded(browser, day, tmp_path, profile_fil
 
 def test_a_near_miss_can_be_liked_on_the_served_page(browser, tmp_path):
     """差点入选 lists what the filter cut; 👍 on one records a like, which the semantic stage learns from the next run."""
-    import threading
-
     from agent.config import load_profile
-    from agent.serve import make_server
-    from agent.site import build_site
     from tests.conftest import REPO
     from tools.ledger import Ledger
 
@@ -144,21 +147,11 @@ def test_a_near_miss_can_be_liked_on_the_served_page(browser, tmp_path):
     profile = load_profile(profile_file)
     report = json.loads((tmp_path / "reports" / profile.name / "2025-10-24" / "report.json").read_text(encoding="utf-8"))
     first_near_miss = report["near_misses"][0]["arxiv_id"]
-    site = tmp_path / "served"
-    build_site(profile.name, tmp_path / "reports" / profile.name, site)
-    server = make_server(site, profile, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(tmp_path / "reports" / profile.name, profile, tmp_path / "served") as base:
         page = browser.new_page()
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/2025-10-24/index.html")
-        button = page.locator(f"#near-misses ~ .scroll .feedback button[data-id='{first_near_miss}'][data-v='like']")
-        button.click()
+        page.goto(f"{base}/2025-10-24/index.html")
+        page.locator(f"#near-misses ~ .scroll .feedback button[data-id='{first_near_miss}'][data-v='like']").click()
         page.wait_for_function(f"document.querySelector(\"button[data-id='{first_near_miss}']\").parentElement.querySelector('.said').textContent === '✓'")
-    finally:
-        server.shutdown()
-        server.server_close()
-        server.ledger.close()
     ledger = Ledger(profile.data_dir / "ledger.sqlite")
     assert ledger.feedback(profile.name) == {first_near_miss.split("v")[0]: "like"}
     ledger.close()

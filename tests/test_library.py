@@ -38,13 +38,15 @@ AU  - Barron, Jonathan T.
 AB  - Though neural radiance fields have demonstrated impressive results...
 UR  - https://arxiv.org/abs/2111.12077
 PY  - 2022
-ER  - 
+ER  -
 
 TY  - CONF
 TI  - Instant Neural Graphics Primitives
 DO  - 10.1145/3528223.3530127
-ER  - 
+ER  -
 """
+
+RIS = RIS.replace("ER  -\n", "ER  - \n")  # exports end each record with "ER  - " (a trailing space)
 
 ZOTERO_CSV = '''"Key","Item Type","Publication Year","Author","Title","Publication Title","ISBN","ISSN","DOI","Url","Abstract Note","Extra"
 "ABCD1234","preprint","2023","Kerbl, Bernhard","3D Gaussian Splatting for Real-Time Radiance Field Rendering","","","","10.48550/arXiv.2308.04079","http://arxiv.org/abs/2308.04079","Radiance Field methods have recently revolutionized novel-view synthesis.","arXiv:2308.04079 [cs]"

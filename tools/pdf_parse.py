@@ -8,7 +8,8 @@ from pathlib import Path
 import pymupdf
 
 from tools.errors import PaperError
-from tools.headings import Heading, add_printed_back_matter, detect_headings, headings_from_outline, slug
+from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
+from tools.outline_headings import headings_from_outline
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
 from tools.sentences import not_evidence_reason, split_with_offsets
