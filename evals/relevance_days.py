@@ -153,8 +153,10 @@ def evaluate_days(dataset: RelevanceDaysDataset, make_registry, prompts: PromptL
         for name, profile_file in dataset.profiles.items():
             base = load_profile(REPO / profile_file)
             for day, spec in dataset.days.items():
-                candidates = dataset.entries(day)
-                background = [e for other in dataset.days if other != day for e in dataset.entries(other)]
+                # As `run` sees a day: only papers listed in one of the profile's categories (cross-lists included).
+                followed = set(base.categories)
+                candidates = [e for e in dataset.entries(day) if followed & set(e.categories)]
+                background = [e for other in dataset.days if other != day for e in dataset.entries(other) if followed & set(e.categories)]
                 library_file = Path(tmp) / f"{name}-{day}.bib"
                 library_file.write_text(library_bibtex(library_for(dataset, name, day)), encoding="utf-8")
                 gold = dataset.relevant(name, day)
