@@ -190,3 +190,22 @@ def test_day_metrics_fall_when_the_output_gets_worse():
     assert noisy[0] < perfect[0] and noisy[1] == 1.0 and noisy[3] < perfect[3]
     missing = score_day(verdicts(set(ids[:3])), ids[:3], gold)
     assert missing[1] == 0.6 and missing[4] == ids[:3] and missing[5] == ids[3:5]
+
+
+def test_liking_a_paper_the_profile_never_saw_looks_it_up_so_it_counts(tmp_path):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    profile_file = tmp_path / "p.toml"
+    profile_file.write_text('name = "g"\ncategories = ["cs.CV"]\nkeywords = ["Gaussian splatting"]\n', encoding="utf-8")
+    day_dir = REPO / "evals" / "datasets" / "days" / "2025-10-22"
+    said = CliRunner().invoke(app, ["feedback", "2510.18101", "--like", "-p", str(profile_file), "--offline-dir", str(day_dir)])
+    assert said.exit_code == 0 and "joins the library from the next run" in " ".join(said.output.split())
+    unknown = CliRunner().invoke(app, ["feedback", "2501.99999", "--like", "-p", str(profile_file), "--offline-dir", str(day_dir)])
+    assert unknown.exit_code == 0 and "could not be found" in " ".join(unknown.output.split())
+    profile = load_profile(profile_file)
+    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    data, liked, _, notes, _ = training_set(profile, profile.keywords, ledger, date(2025, 10, 24), [])
+    assert liked == 1 and data.library[0].title == "From Volume Rendering to 3D Gaussian Splatting: Theory and Applications"
+    assert any("2501.99999" in n for n in notes)  # recorded, said to be unknown, not trained on
