@@ -123,9 +123,10 @@ def test_feedback_round_trip(profile_file, tmp_path):
     from agent.config import load_profile
     from tools.ledger import Ledger
 
-    assert CliRunner().invoke(app, ["feedback", "2002.08909v1", "--like", "-p", str(profile_file)]).exit_code == 0
-    assert CliRunner().invoke(app, ["feedback", "1502.03167", "--dislike", "-p", str(profile_file)]).exit_code == 0
-    assert CliRunner().invoke(app, ["feedback", "2002.08909", "--dislike", "-p", str(profile_file)]).exit_code == 0  # the latest word counts
+    # --offline: a paper the profile never saw is looked up in the bundled sample day, not on arXiv.
+    assert CliRunner().invoke(app, ["feedback", "2002.08909v1", "--like", "-p", str(profile_file), "--offline"]).exit_code == 0
+    assert CliRunner().invoke(app, ["feedback", "1502.03167", "--dislike", "-p", str(profile_file), "--offline"]).exit_code == 0
+    assert CliRunner().invoke(app, ["feedback", "2002.08909", "--dislike", "-p", str(profile_file), "--offline"]).exit_code == 0  # the latest word counts
     both = CliRunner().invoke(app, ["feedback", "2002.08909", "--like", "--dislike", "-p", str(profile_file)])
     assert both.exit_code != 0 and "exactly one of --like or --dislike" in str(both.exception)
     ledger = Ledger(load_profile(profile_file).data_dir / "ledger.sqlite")

@@ -43,7 +43,7 @@ def feedback(
         meta = ledger.latest_meta(prof.name, base)
         if meta is None:
             try:
-                source = make_source(offline=offline, offline_dir=offline_dir, data_dir=prof.data_dir, today=date.today())
+                source = make_source(offline=offline, offline_dir=offline_dir, data_dir=prof.data_dir, today=date.today(), max_retries=0)
                 meta = next(iter(source.lookup([pid]).values()), None)
             except MonitorError as exc:
                 err_console.print(f"could not look {base} up: {exc}", markup=False)
