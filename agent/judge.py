@@ -167,7 +167,17 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
     close = near_misses(excluded, ranking, profile.semantic.near_misses)
     return {"verdicts": ordered, "selected": [papers[i] for i in selected_ids], "excluded": excluded, "degraded": degraded,
             "near_misses": close, "semantic": ranking.summary() if ranking else {},
-            "near_miss_similarity": {e.paper.versioned_id: round(ranking.scores[e.paper.versioned_id].similarity, 2) for e in close} if ranking else {}}
+            "near_miss_details": _near_miss_details(close, ranking)}
+
+
+def _near_miss_details(close: list[Excluded], ranking: SemanticRanking | None) -> dict[str, dict]:
+    """Similarity to the nearest library paper and the place among the day's papers by the semantic model (1 = closest)."""
+    if ranking is None:
+        return {}
+    order = sorted(ranking.scores, key=lambda pid: (-ranking.scores[pid].decision, pid))
+    place = {pid: k + 1 for k, pid in enumerate(order)}
+    return {e.paper.versioned_id: {"similarity": round(ranking.scores[e.paper.versioned_id].similarity, 2),
+                                   "rank": place[e.paper.versioned_id], "of": len(order)} for e in close}
 
 
 def near_misses(excluded: list[Excluded], ranking: SemanticRanking | None, limit: int) -> list[Excluded]:

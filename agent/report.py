@@ -178,7 +178,7 @@ def compose_report(state: MonitorState, runtime: Runtime[GraphContext]) -> dict:
         "papers": [paper_entry(r, ctx.load_paper(r.paper)) for r in written],
         "excluded": [_excluded_entry(e) for e in state.get("excluded", [])],
         # The best-scoring papers that were not selected, so a reader sees what the filter cut (差点入选).
-        "near_misses": [_excluded_entry(e) | {"similarity": state.get("near_miss_similarity", {}).get(e.paper.versioned_id)}
+        "near_misses": [_excluded_entry(e) | state.get("near_miss_details", {}).get(e.paper.versioned_id, {})
                         for e in state.get("near_misses", [])],
         "semantic": state.get("semantic", {}),
         "judge_only": bool(state.get("judge_only")),

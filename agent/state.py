@@ -189,7 +189,7 @@ class MonitorState(MonitorInput, total=False):
     selected: list[PaperMeta]
     excluded: list[Excluded]
     near_misses: list[Excluded]  # the best-scoring papers not selected (差点入选)
-    near_miss_similarity: dict[str, float]  # their similarity to the nearest library paper (or the profile text)
+    near_miss_details: dict[str, dict]  # per near miss: similarity to the nearest library paper, place by the semantic model
     semantic: dict  # what the semantic stage learned from (library, feedback, background, threshold)
     results: Annotated[list[PaperResult], operator.add]
     degraded: Annotated[list[dict], operator.add]

@@ -66,7 +66,10 @@ def test_near_misses_are_the_best_ranked_papers_that_were_not_selected(tmp_path,
     selected = {p.versioned_id for p in out["selected"]}
     near = out["near_misses"]
     assert len(near) == 8 and not selected & {e.paper.versioned_id for e in near}
-    assert set(out["near_miss_similarity"]) == {e.paper.versioned_id for e in near}
+    details = out["near_miss_details"]
+    assert set(details) == {e.paper.versioned_id for e in near}
+    places = [details[e.paper.versioned_id]["rank"] for e in near]
+    assert places == sorted(places) and places[0] >= 1 and all(d["of"] == len(out["verdicts"]) for d in details.values())
 
 
 def test_with_a_model_the_semantic_stage_sends_a_capped_number_of_keywordless_papers_to_the_judge(tmp_path, days):
