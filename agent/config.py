@@ -180,8 +180,8 @@ class Profile(_Strict):
     @classmethod
     def _known_roles(cls, value: dict[str, ModelSettings]) -> dict[str, ModelSettings]:
         for role in value:
-            if role != "default" and role not in MODEL_ROLES:
-                raise ValueError(f"unknown role {role!r} (roles: default, {', '.join(MODEL_ROLES)})")
+            if role not in ("default", "embeddings") and role not in MODEL_ROLES:
+                raise ValueError(f"unknown role {role!r} (roles: default, {', '.join(MODEL_ROLES)}, embeddings)")
         return value
 
     @field_validator("prompts")
@@ -361,10 +361,32 @@ def resolve_models(
     return resolved
 
 
+def resolve_embeddings(profile: Profile, env: Mapping[str, str]) -> ResolvedModel | None:
+    """`[models.embeddings]` for the semantic stage, or None when no embeddings model is named.
+
+    The endpoint and key fall back to `[models.default]` and the environment, as the chat roles do."""
+    settings = profile.models.get("embeddings")
+    if settings is None or not settings.model:
+        return None
+    default = profile.models.get("default", ModelSettings())
+    key_sources = [settings.api_key_env] if settings.api_key_env else [
+        *([default.api_key_env] if default.api_key_env else []), f"{ENV_PREFIX}EMBEDDINGS_API_KEY", f"{ENV_PREFIX}API_KEY", "OPENAI_API_KEY"]
+    source = next((name for name in key_sources if env.get(name)), None)
+    return ResolvedModel(
+        role="embeddings", model=settings.model, base_url=settings.base_url or default.base_url or env.get(f"{ENV_PREFIX}BASE_URL"),
+        api_key=SecretStr(env[source]) if source else None, api_key_source=source or key_sources[0],
+        temperature=None, timeout=float(settings.timeout or default.timeout or 60.0),
+        max_retries=int(settings.max_retries if settings.max_retries is not None else 3), max_tokens=None,
+    )
+
+
+NO_MODEL_CONFIGURED = "no model endpoint is configured"
+
+
 def offline_reason(resolved: Mapping[str, ResolvedModel], offline: bool) -> str | None:
     """Why every role runs without a model, or None when some role has one (the others then run offline on their own)."""
     if offline:
         return "--offline was given"
     if not any(r.configured for r in resolved.values()):
-        return "no model endpoint is configured"
+        return NO_MODEL_CONFIGURED
     return None

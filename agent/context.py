@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from agent.config import Profile, environment, load_profile, resolve_models
+from agent.config import NO_MODEL_CONFIGURED, Profile, environment, load_profile, resolve_embeddings, resolve_models
+from agent.embeddings import Embedder
 from agent.llm import LLMRegistry, build_registry
 from agent.prompts import PromptLibrary
 from agent.sources_factory import REPO_ROOT, make_source
@@ -75,6 +76,7 @@ class Context:
     now: Callable[[], datetime] = _utcnow
     events: Events = ignore_events  # progress reports: ("paper", {...}), ("stage", {...})
     cache_dir: Path | None = None  # keyword expansions
+    embedder: Embedder | None = None  # [models.embeddings]: dense similarity in the semantic stage
     _docs: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -135,7 +137,16 @@ def build_context(settings: RunSettings) -> Context:
     return Context(
         profile=profile, llm=registry, source=source, ledger=Ledger(profile.data_dir / "ledger.sqlite"),
         papers=PaperCache(profile.data_dir / "papers"), prompts=prompts, cache_dir=profile.data_dir / "cache",
+        embedder=embedder_for(profile, registry),
     )
+
+
+def embedder_for(profile: Profile, registry: LLMRegistry) -> Embedder | None:
+    """The embeddings client when `[models.embeddings]` names a model, unless the user asked for an offline run
+    (a profile with an embeddings endpoint and no chat model still uses the endpoint)."""
+    asked_offline = registry.fully_offline and registry.offline_reason != NO_MODEL_CONFIGURED
+    resolved = None if asked_offline else resolve_embeddings(profile, environment())
+    return Embedder(resolved, profile.data_dir / "semantic" / "embeddings.sqlite") if resolved else None
 
 
 _built: dict[str, Context] = {}

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
-from agent.semantic_stage import SemanticRanking, rank_day, reason_zh, score_zh
+from agent.semantic_stage import SemanticRanking, rank_day, score_zh
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
 from tools.feeds import PaperMeta
@@ -82,14 +82,14 @@ def _model_pool(failed: list[PaperMeta], ranking: SemanticRanking | None, cap: i
     the judge model; offline only those at or above the library-derived threshold are accepted."""
     if ranking is None or cap == 0:
         return []
-    ranked = sorted(failed, key=lambda p: (-ranking.scores[p.versioned_id].decision, p.versioned_id))
+    ranked = sorted(failed, key=lambda p: (-ranking.closeness(p.versioned_id), p.versioned_id))
     if offline:
         ranked = [p for p in ranked if ranking.accepts(p.versioned_id)]
     return ranked[:cap]
 
 
 def _with_semantic(reason: str, ranking: SemanticRanking | None, paper: PaperMeta) -> str:
-    return f"{reason}；{reason_zh(ranking.scores[paper.versioned_id])}" if ranking else reason
+    return f"{reason}；{ranking.reason_zh(paper.versioned_id)}" if ranking else reason
 
 
 def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRanking | None, threshold: float) -> RelevanceVerdict:
@@ -102,7 +102,7 @@ def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRank
         # At the bar, not above it: a keyword hit in the title still ranks first; ties go to the closer paper.
         verdict.score = threshold
         verdict.reason += (f"；语义模型评分达到由您的库推出的阈值（保留库中 {ranking.model.library_recall:.0%} 的论文），"
-                           f"高于库中 {score_zh(ranking.scores[paper.versioned_id]) * 10:.0f}% 的论文")
+                           f"高于库中 {score_zh(ranking.library_share(paper.versioned_id)) * 10:.0f}% 的论文")
     return verdict
 
 
@@ -114,7 +114,7 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
     matcher = KeywordMatcher(keywords, profile.negative_keywords)
     lexical = {p.versioned_id: matcher.match(p.title, p.abstract) for p in candidates}
     day = date.fromisoformat(state["day"]) if state.get("day") else ctx.now().date()
-    ranking = rank_day(profile, keywords, ctx.ledger, day, candidates)
+    ranking = rank_day(profile, keywords, ctx.ledger, day, candidates, embedder=ctx.embedder)
     offline = ctx.llm.is_offline("judge")
     passed = [p for p in candidates if lexical[p.versioned_id].passed]
     failed = [p for p in candidates if not lexical[p.versioned_id].passed and not lexical[p.versioned_id].negatives]
@@ -153,7 +153,7 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
                 v.reason = _with_semantic(v.reason, ranking, p)
                 verdicts[p.versioned_id] = v
     papers = {p.versioned_id: p for p in candidates}
-    closeness = (lambda v: -ranking.scores[v.arxiv_id].decision) if ranking else (lambda v: 0.0)
+    closeness = (lambda v: -ranking.closeness(v.arxiv_id)) if ranking else (lambda v: 0.0)
     ranked = sorted((v for v in verdicts.values() if v.relevant), key=lambda v: (-v.score, closeness(v), v.arxiv_id))
     selected_ids = [v.arxiv_id for v in ranked[: profile.max_papers]]
     for v in ranked[profile.max_papers :]:
@@ -174,9 +174,9 @@ def _near_miss_details(close: list[Excluded], ranking: SemanticRanking | None) -
     """Similarity to the nearest library paper and the place among the day's papers by the semantic model (1 = closest)."""
     if ranking is None:
         return {}
-    order = sorted(ranking.scores, key=lambda pid: (-ranking.scores[pid].decision, pid))
+    order = sorted(ranking.scores, key=lambda pid: (-ranking.closeness(pid), pid))
     place = {pid: k + 1 for k, pid in enumerate(order)}
-    return {e.paper.versioned_id: {"similarity": round(ranking.scores[e.paper.versioned_id].similarity, 2),
+    return {e.paper.versioned_id: {"similarity": round(ranking.similarity(e.paper.versioned_id), 2),
                                    "rank": place[e.paper.versioned_id], "of": len(order)} for e in close}
 
 
@@ -185,4 +185,4 @@ def near_misses(excluded: list[Excluded], ranking: SemanticRanking | None, limit
     if ranking is None:
         pool = [e for e in excluded if e.verdict.score > 0]
         return pool[:limit]
-    return sorted(excluded, key=lambda e: (-ranking.scores[e.paper.versioned_id].decision, e.paper.versioned_id))[:limit]
+    return sorted(excluded, key=lambda e: (-ranking.closeness(e.paper.versioned_id), e.paper.versioned_id))[:limit]

@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from agent.config import Keyword, Profile
+from agent.embeddings import DenseScores, Embedder
 from agent.relevance_model import (
     MIN_BACKGROUND,
     RelevanceModel,
@@ -37,17 +40,47 @@ class SemanticRanking:
     liked: int = 0
     disliked: int = 0
     notes: list[str] = field(default_factory=list)
+    # With an embeddings endpoint: each paper's dense similarity and nearest library title, and the fused score
+    # (mean of the two models' library ranks) with its leave-one-out threshold.
+    dense: dict[str, tuple[float, str]] = field(default_factory=dict)
+    fused: dict[str, float] = field(default_factory=dict)
+    fused_threshold: float | None = None
+
+    def closeness(self, paper_id: str) -> float:
+        """Higher is closer to the library: what ranks papers for the judge, the daily cap and the near misses."""
+        if self.fused:
+            return self.fused[paper_id] + 1e-6 * self.scores[paper_id].decision  # ties (both ranks 0) by the linear model
+        return self.scores[paper_id].decision
 
     def accepts(self, paper_id: str) -> bool:
         """Offline acceptance: at or above the library-derived threshold (none without a library)."""
+        if self.fused:
+            return self.fused_threshold is not None and self.fused[paper_id] >= self.fused_threshold
         threshold = self.model.threshold
         return threshold is not None and self.scores[paper_id].decision >= threshold
+
+    def library_share(self, paper_id: str) -> float:
+        """Share of the library's own papers this paper scores above (0-1)."""
+        return self.fused[paper_id] if self.fused else self.scores[paper_id].library_rank
+
+    def similarity(self, paper_id: str) -> float:
+        return self.dense[paper_id][0] if self.dense else self.scores[paper_id].similarity
+
+    def reason_zh(self, paper_id: str) -> str:
+        if self.dense:
+            similarity, nearest = self.dense[paper_id]
+            kind = "语义相似度"
+        else:
+            similarity, nearest, kind = self.scores[paper_id].similarity, self.scores[paper_id].nearest, "相似度"
+        if nearest:
+            return f"与您库中《{nearest}》相近（{kind} {similarity:.2f}）"
+        return f"与关注主题的描述相近（{kind} {similarity:.2f}）"
 
     def summary(self) -> dict:
         m = self.model
         return {"library": m.library_size, "liked": self.liked, "disliked": self.disliked, "background": m.background_size,
                 "threshold": None if m.threshold is None else round(m.threshold, 4), "library_recall": m.library_recall,
-                "trained_on": m.trained_on, "retrained": self.retrained, "notes": self.notes}
+                "trained_on": m.trained_on, "retrained": self.retrained, "notes": self.notes, "embeddings": bool(self.dense)}
 
 
 def profile_text(profile: Profile, keywords: list[Keyword]) -> str:
@@ -101,7 +134,8 @@ def training_set(profile: Profile, keywords: list[Keyword], ledger: Ledger, day:
     return data, liked, disliked, notes, from_day
 
 
-def rank_day(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: date, candidates: list[PaperMeta]) -> SemanticRanking | None:
+def rank_day(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: date, candidates: list[PaperMeta],
+             embedder: Embedder | None = None) -> SemanticRanking | None:
     """Scores for every candidate, or None when the stage is off or has too little to learn from."""
     if not profile.semantic.enabled or not candidates:
         return None
@@ -118,15 +152,30 @@ def rank_day(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: dat
         model, retrained = load_or_train(data, cache, today=day, library_recall=profile.semantic.library_recall,
                                          max_age_days=profile.semantic.retrain_days)
         scored = model.score(texts)
-    return SemanticRanking(model, {p.versioned_id: s for p, s in zip(candidates, scored, strict=True)}, retrained, liked, disliked, notes)
+    ranking = SemanticRanking(model, {p.versioned_id: s for p, s in zip(candidates, scored, strict=True)}, retrained, liked, disliked, notes)
+    if embedder is not None:
+        _add_dense(ranking, data, candidates, texts, embedder, profile.semantic.library_recall)
+    return ranking
 
 
-def reason_zh(score: SemanticScore) -> str:
-    if score.nearest:
-        return f"与您库中《{score.nearest}》相近（相似度 {score.similarity:.2f}）"
-    return f"与关注主题的描述相近（相似度 {score.similarity:.2f}）"
+def _add_dense(ranking: SemanticRanking, data: TrainingSet, candidates: list[PaperMeta], texts: list[str],
+               embedder: Embedder, library_recall: float) -> None:
+    """Fuse the linear model with dense similarity: each paper's score is the mean of its two library ranks."""
+    dense = DenseScores(embedder, [data.profile_text] + [p.text for p in data.library], [""] + [p.title for p in data.library], texts)
+    for k, p in enumerate(candidates):
+        ranking.dense[p.versioned_id] = (float(dense.similarity[k]), dense.nearest[k])
+        ranking.fused[p.versioned_id] = (ranking.scores[p.versioned_id].library_rank + dense.library_rank(float(dense.similarity[k]))) / 2
+    loo = np.sort(np.asarray(ranking.model.loo_scores))
+    if len(loo) and len(dense.loo) == len(loo):
+        # Library paper i: its rank by the linear model's leave-one-out score and by its dense leave-one-out similarity.
+        by_linear = np.searchsorted(loo, np.asarray(ranking.model.loo_scores), side="right") / len(loo)
+        by_dense = np.array([dense.library_rank(float(v)) for v in dense.loo_by_paper])
+        ranking.fused_threshold = float(np.quantile((by_linear + by_dense) / 2, 1 - library_recall))
+    ranking.notes.append(f"语义相似度来自嵌入模型 {embedder.model.model}")
 
 
-def score_zh(score: SemanticScore) -> float:
+def score_zh(share: float) -> float:
     """0-10 for the report: how the paper ranks among the library's own papers (10 = above all of them)."""
-    return round(10 * score.library_rank, 1)
+    return round(10 * share, 1)
+
+

@@ -96,6 +96,12 @@ def doctor(
     sem = p.semantic
     out_console.print(f"  semantic stage: {'on' if sem.enabled else 'off'}, daily cap {sem.daily_cap}, library recall {sem.library_recall:g}, "
                       f"near misses {sem.near_misses}")
+    from agent.config import environment, resolve_embeddings
+
+    emb = resolve_embeddings(p, environment())
+    if emb is not None:
+        key = f"key from {emb.api_key_source}" if emb.api_key else "no key"
+        out_console.print(f"  embeddings: {emb.model} at {emb.base_url or 'the OpenAI API'} ({key}); not used with --offline", markup=False)
 
     # What the run would do, decided without building any model client.
     all_offline = offline_reason(resolved, offline)

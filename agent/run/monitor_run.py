@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from agent.config import Profile
-from agent.context import Context, Events, ignore_events
+from agent.context import Context, Events, embedder_for, ignore_events
 from agent.delivery.deliver import deliver_report
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
@@ -101,7 +101,7 @@ def run_monitor(
         try:
             ctx = Context(
                 profile=profile, llm=registry, source=source, ledger=ledger, papers=PaperCache(data_dir / "papers"),
-                prompts=prompts, events=events, cache_dir=data_dir / "cache",
+                prompts=prompts, events=events, cache_dir=data_dir / "cache", embedder=embedder_for(profile, registry),
             )
             if now is not None:
                 ctx.now = now
