@@ -288,3 +288,15 @@ def test_theorems_lemmas_proofs_and_definitions_are_not_sections(name, statement
     # An appendix titled "Proof of Theorem 1.1" is a section; the statements themselves are not.
     statement = re.compile(r"^(?:(?:Theorem|Lemma|Definition|Corollary|Proposition) [A-Z]?\d+(?:\.\d+)?\b|Proof\.?$)")
     assert not [s.title for s in doc.headings() if statement.match(s.title)]
+
+
+def test_outline_titles_without_the_printed_number_still_find_their_heading_and_keep_the_papers_ids():
+    """Outlines often say "Limitations" where the page prints "8 Limitations" (or "D. RQ4: …" under Roman sections)."""
+    ieee = parse_pdf(PAPERS / "2404.10155v3.pdf")
+    assert ieee.section("III.D").title == "RQ4: Contamination Issues"
+    assert ieee.section("III.D").paragraphs[0].text.startswith("In this question, we checked")
+    assert ieee.section("VI").paragraphs[0].text.startswith("We manually analyzed around 3,900 prompts")
+    locomo = parse_pdf(PAPERS / "2402.17753v1.pdf")
+    assert locomo.section("8").title == "Limitations"
+    assert locomo.section("8").paragraphs[0].text.startswith("Hybrid human-machine generated data.")
+    assert locomo.section("9").paragraphs[0].text.startswith("We adopt and improve a framework of generative agents")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from tools.headings import Heading, named_kind, normalize_title, parse_number
 from tools.pdf_layout import DocumentLayout, Line
+
+_PRINTED_LABEL = re.compile(r"^\s*(?:(?:[A-Z]|[IVX]{1,6})\.|\d{1,2}(?:\.\d{1,2}){0,3}\.?)\s+(?=\S)")
 
 
 def outline_entries(toc: list[list]) -> list[tuple[int, str, int, object]]:
@@ -36,6 +40,11 @@ def headings_from_outline(layout: DocumentLayout, toc: list[list]) -> tuple[list
             continue
         kind = named_kind(title) or "body"
         parsed = None if named_kind(title) else parse_number(title)
+        if parsed is None and kind == "body" and end >= start:
+            # Take the number the page prints when the outline leaves it out, so ids are the paper's own (III.D).
+            printed = parse_number(" ".join(lines[k].text for k in range(start, end + 1)))
+            if printed and normalize_title(printed.title) == normalize_title(title):
+                parsed = printed
         label, clean = (None, title) if parsed is None else (parsed.label, parsed.title)
         if parsed and parsed.style == "roman":
             roman_parent = parsed.label
@@ -82,6 +91,14 @@ def _locate(
             dist = abs(lines[idx].y0 - y) if y is not None else 0.0
             if best is None or dist < best[0]:
                 best = (dist, idx, end)
+    if best is None and _PRINTED_LABEL.match(title) is None:
+        # The outline left out the number the page prints ("RQ4: Contamination Issues" for "D. RQ4: Contamination Issues").
+        for idx in candidates:
+            raw = lines[idx].text
+            if idx > after and _PRINTED_LABEL.match(raw) and normalize_title(_PRINTED_LABEL.sub("", raw, count=1)) == want:
+                dist = abs(lines[idx].y0 - y) if y is not None else 0.0
+                if best is None or dist < best[0]:
+                    best = (dist, idx, idx)
     if best is not None:
         return best[1], best[2]
     if point is not None:
