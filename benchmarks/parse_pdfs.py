@@ -83,7 +83,7 @@ def main(argv: list[str]) -> None:
         parse = _best_of(lambda pdf=pdf: parse_pdf(pdf))
         ratios.append(parse / plain)
         print(f"{pdf.stem:<18}{parsed.page_count:>6}{plain:>12.3f}{parse:>10.3f}{parse / plain:>8.2f}{len(parsed.headings()):>10}  {parsed.structure_source}")
-    print(f"ratio parse/get_text: median {statistics.median(ratios):.2f}, max {max(ratios):.2f} (goal: at most 3x)")
+    print(f"ratio parse/get_text: median {statistics.median(ratios):.2f}, max {max(ratios):.2f} (goal: median 1.5x, worst 2.5x; PyMuPDF's text dictionary alone is about 1.4x / 1.8x)")
     pages, before, after = memory_probe()
     print(f"1,000-page PDF: {pages} pages parsed; peak RSS {after} MiB, of which {after - before} MiB for parsing")
 
