@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.config import NO_MODEL_CONFIGURED, Profile, environment, load_profile, resolve_embeddings, resolve_models
-from agent.embeddings import Embedder
 from agent.llm import LLMRegistry, build_registry
 from agent.prompts import PromptLibrary
 from agent.sources_factory import REPO_ROOT, make_source
@@ -32,6 +32,9 @@ from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument
 from tools.reader_tools import PaperIndex
 from tools.sources import PaperSource
+
+if TYPE_CHECKING:  # numpy and scikit-learn load only with the judge, not with every command that builds a context
+    from agent.embeddings import Embedder
 
 Events = Callable[[str, dict], None]
 DEFAULT_PROFILE = REPO_ROOT / "profiles" / "sample.toml"
@@ -146,7 +149,11 @@ def embedder_for(profile: Profile, registry: LLMRegistry) -> Embedder | None:
     (a profile with an embeddings endpoint and no chat model still uses the endpoint)."""
     asked_offline = registry.fully_offline and registry.offline_reason != NO_MODEL_CONFIGURED
     resolved = None if asked_offline else resolve_embeddings(profile, environment())
-    return Embedder(resolved, profile.data_dir / "semantic" / "embeddings.sqlite") if resolved else None
+    if resolved is None:
+        return None
+    from agent.embeddings import Embedder
+
+    return Embedder(resolved, profile.data_dir / "semantic" / "embeddings.sqlite")
 
 
 _built: dict[str, Context] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.config import ResolvedModel
+from agent.relevance_model import library_rank
 
 
 class EmbeddingCache:
@@ -104,4 +105,4 @@ class DenseScores:
 
     def library_rank(self, value: float) -> float:
         """Share of the library's own (leave-one-out) similarities at or below `value`."""
-        return float(np.searchsorted(self.loo, value, side="right") / len(self.loo)) if len(self.loo) else 0.0
+        return library_rank(self.loo, value)

@@ -78,14 +78,18 @@ class RelevanceModel:
         vectors = self.vectorizer.transform(texts)
         decisions = self.classifier.decision_function(vectors)
         similarities = (vectors @ self.reference_vectors.T).toarray()
-        loo = np.sort(np.asarray(self.loo_scores)) if self.loo_scores else None
+        loo = np.sort(np.asarray(self.loo_scores))
         out = []
         for row, decision in enumerate(decisions):
             best = int(np.argmax(similarities[row])) if similarities.shape[1] else 0
-            rank = float(np.searchsorted(loo, decision, side="right") / len(loo)) if loo is not None else 0.0
             out.append(SemanticScore(float(decision), float(similarities[row, best]) if similarities.shape[1] else 0.0,
-                                     self.reference_titles[best] if similarities.shape[1] else "", rank))
+                                     self.reference_titles[best] if similarities.shape[1] else "", library_rank(loo, float(decision))))
         return out
+
+
+def library_rank(sorted_loo: np.ndarray, value: float) -> float:
+    """Share of the library's own leave-one-out scores (sorted) at or below `value`; 0 without any."""
+    return float(np.searchsorted(sorted_loo, value, side="right") / len(sorted_loo)) if len(sorted_loo) else 0.0
 
 
 def _vectorizer() -> TfidfVectorizer:
@@ -132,6 +136,7 @@ def cross_fitted_scores(data: TrainingSet, model: RelevanceModel, texts: list[st
     scores = model.score(texts)
     positives = [data.profile_text] + [p.text for p in data.library]
     library_keys = {p.key for p in data.library}
+    loo = np.sort(np.asarray(model.loo_scores))
     for fold in range(folds):
         held = {k for i, k in enumerate(keys) if i % folds == fold}
         negatives = [p.text for p in data.background if p.key not in held and p.key not in library_keys] + [p.text for p in data.disliked]
@@ -141,10 +146,8 @@ def cross_fitted_scores(data: TrainingSet, model: RelevanceModel, texts: list[st
         classifier = _classifier().fit(matrix, np.array([1] * len(positives) + [0] * len(negatives)))
         rows = [i for i, k in enumerate(keys) if k in held]
         decisions = classifier.decision_function(model.vectorizer.transform([texts[i] for i in rows]))
-        loo = np.sort(np.asarray(model.loo_scores)) if model.loo_scores else None
         for i, decision in zip(rows, decisions, strict=True):
-            rank = float(np.searchsorted(loo, decision, side="right") / len(loo)) if loo is not None else 0.0
-            scores[i] = SemanticScore(float(decision), scores[i].similarity, scores[i].nearest, rank)
+            scores[i] = SemanticScore(float(decision), scores[i].similarity, scores[i].nearest, library_rank(loo, float(decision)))
     return scores
 
 

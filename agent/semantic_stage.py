@@ -22,6 +22,7 @@ from agent.relevance_model import (
     TrainingPaper,
     TrainingSet,
     cross_fitted_scores,
+    library_rank,
     load_or_train,
     train,
 )
@@ -168,9 +169,9 @@ def _add_dense(ranking: SemanticRanking, data: TrainingSet, candidates: list[Pap
     loo = np.sort(np.asarray(ranking.model.loo_scores))
     if len(loo) and len(dense.loo) == len(loo):
         # Library paper i: its rank by the linear model's leave-one-out score and by its dense leave-one-out similarity.
-        by_linear = np.searchsorted(loo, np.asarray(ranking.model.loo_scores), side="right") / len(loo)
-        by_dense = np.array([dense.library_rank(float(v)) for v in dense.loo_by_paper])
-        ranking.fused_threshold = float(np.quantile((by_linear + by_dense) / 2, 1 - library_recall))
+        fused = [(library_rank(loo, linear) + dense.library_rank(float(d))) / 2
+                 for linear, d in zip(ranking.model.loo_scores, dense.loo_by_paper, strict=True)]
+        ranking.fused_threshold = float(np.quantile(fused, 1 - library_recall))
     ranking.notes.append(f"语义相似度来自嵌入模型 {embedder.model.model}")
 
 
