@@ -6,7 +6,6 @@ keeps the trained model in the data directory, and turns scores into reasons a r
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,8 +28,6 @@ from agent.relevance_model import (
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.library import LibraryPaper, read_library
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,20 +86,16 @@ def profile_text(profile: Profile, keywords: list[Keyword]) -> str:
     return ". ".join(w for w in words if w)
 
 
-def _paper_key(arxiv_id: str | None, doi: str | None, title: str) -> str:
-    return arxiv_id or (doi.lower() if doi else "title:" + re.sub(r"[^a-z0-9]+", " ", title.lower()).strip())
-
-
 def _from_library(paper: LibraryPaper) -> TrainingPaper:
-    return TrainingPaper(_paper_key(paper.arxiv_id, paper.doi, paper.title), paper.title, paper.text)
-
-
-def _from_meta(paper: PaperMeta) -> TrainingPaper:
-    return TrainingPaper(paper.arxiv_id, paper.title, f"{paper.title}. {paper.abstract}")
+    return TrainingPaper(paper.keys[0], paper.title, paper.text)
 
 
 def paper_text(paper: PaperMeta) -> str:
     return f"{paper.title}. {paper.abstract}"
+
+
+def _from_meta(paper: PaperMeta) -> TrainingPaper:
+    return TrainingPaper(paper.arxiv_id, paper.title, paper_text(paper))
 
 
 def training_set(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: date,

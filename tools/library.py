@@ -37,6 +37,11 @@ class LibraryPaper(BaseModel):
     def text(self) -> str:
         return f"{self.title}. {self.abstract}".strip()
 
+    @property
+    def keys(self) -> list[str]:
+        """What identifies the paper, strongest first: arXiv id, DOI, folded title."""
+        return [k for k in (self.arxiv_id, self.doi and self.doi.lower(), _title_key(self.title)) if k]
+
 
 _ARXIV_IN_TEXT = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|arxiv[:\s]\s*)(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})", re.I)
 _BRACES = re.compile(r"[{}]")
@@ -154,7 +159,7 @@ def read_library(paths: list[Path]) -> list[LibraryPaper]:
     seen: set[str] = set()
     for path in paths:
         for paper in read_library_file(path):
-            keys = {k for k in (paper.arxiv_id, paper.doi and paper.doi.lower(), _title_key(paper.title)) if k}
+            keys = set(paper.keys)
             if keys & seen:
                 continue
             seen |= keys
