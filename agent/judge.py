@@ -92,12 +92,15 @@ def _with_semantic(reason: str, ranking: SemanticRanking | None, paper: PaperMet
     return f"{reason}；{ranking.reason_zh(paper.versioned_id)}" if ranking else reason
 
 
-def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRanking | None, threshold: float) -> RelevanceVerdict:
+def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRanking | None, threshold: float,
+                     admissible: bool) -> RelevanceVerdict:
+    """The keyword verdict with the semantic reason; a paper `admissible` to the semantic stage (a keyword hit, or
+    within the day's cap) is accepted when it reaches the library-derived threshold."""
     verdict = lexical_verdict(paper, lex, threshold)
     if ranking is None:
         return verdict
     verdict.reason = _with_semantic(verdict.reason, ranking, paper)
-    if not verdict.relevant and not lex.negatives and ranking.accepts(paper.versioned_id):
+    if admissible and not verdict.relevant and not lex.negatives and ranking.accepts(paper.versioned_id):
         verdict.relevant, verdict.stage = True, "semantic"
         # At the bar, not above it: a keyword hit in the title still ranks first; ties go to the closer paper.
         verdict.score = threshold
@@ -127,10 +130,8 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
         admitted_ids = {p.versioned_id for p in admitted}
         for p in candidates:
             lex = lexical[p.versioned_id]
-            semantic = ranking if (p.versioned_id in admitted_ids or lex.passed) else None
-            verdicts[p.versioned_id] = _offline_verdict(p, lex, semantic, profile.relevance_threshold)
-            if ranking and semantic is None:
-                verdicts[p.versioned_id].reason = _with_semantic(verdicts[p.versioned_id].reason, ranking, p)
+            verdicts[p.versioned_id] = _offline_verdict(p, lex, ranking, profile.relevance_threshold,
+                                                        admissible=lex.passed or p.versioned_id in admitted_ids)
     else:
         pool = passed + admitted
         with ThreadPoolExecutor(max_workers=profile.reader.concurrency) as pool_exec:
@@ -139,7 +140,7 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
             lex = lexical[p.versioned_id]
             mv = by_id.get(p.versioned_id) or by_id.get(p.arxiv_id)
             if mv is None:
-                v = _offline_verdict(p, lex, ranking, profile.relevance_threshold)
+                v = _offline_verdict(p, lex, ranking, profile.relevance_threshold, admissible=True)
                 v.reason += "（模型未给出判断，按词法和语义评分）"
             else:
                 v = RelevanceVerdict(
@@ -149,9 +150,7 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
             verdicts[p.versioned_id] = v
         for p in candidates:
             if p.versioned_id not in verdicts:
-                v = lexical_verdict(p, lexical[p.versioned_id], profile.relevance_threshold)
-                v.reason = _with_semantic(v.reason, ranking, p)
-                verdicts[p.versioned_id] = v
+                verdicts[p.versioned_id] = _offline_verdict(p, lexical[p.versioned_id], ranking, profile.relevance_threshold, admissible=False)
     papers = {p.versioned_id: p for p in candidates}
     closeness = (lambda v: -ranking.closeness(v.arxiv_id)) if ranking else (lambda v: 0.0)
     ranked = sorted((v for v in verdicts.values() if v.relevant), key=lambda v: (-v.score, closeness(v), v.arxiv_id))
