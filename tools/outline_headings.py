@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from tools.headings import Heading, named_kind, normalize_title, parse_number
 from tools.pdf_layout import DocumentLayout, Line
-
-_PRINTED_LABEL = re.compile(r"^\s*(?:(?:[A-Z]|[IVX]{1,6})\.|\d{1,2}(?:\.\d{1,2}){0,3}\.?)\s+(?=\S)")
 
 
 def outline_entries(toc: list[list]) -> list[tuple[int, str, int, object]]:
@@ -68,6 +64,8 @@ def _locate(
     first line at or below the destination (a heading the paper does not print).
     """
     want = normalize_title(title)
+    # Outlines often leave out the number the page prints ("RQ4: Contamination Issues" for "D. RQ4: …").
+    title_numbered = parse_number(title) is not None
     y = point[1] if point else None
     best: tuple[float, int, int] | None = None
     for idx in candidates:
@@ -91,11 +89,10 @@ def _locate(
             dist = abs(lines[idx].y0 - y) if y is not None else 0.0
             if best is None or dist < best[0]:
                 best = (dist, idx, end)
-    if best is None and _PRINTED_LABEL.match(title) is None:
-        # The outline left out the number the page prints ("RQ4: Contamination Issues" for "D. RQ4: Contamination Issues").
+    if best is None and not title_numbered:
         for idx in candidates:
-            raw = lines[idx].text
-            if idx > after and _PRINTED_LABEL.match(raw) and normalize_title(_PRINTED_LABEL.sub("", raw, count=1)) == want:
+            printed = parse_number(lines[idx].text) if idx > after else None
+            if printed and normalize_title(printed.title) == want:
                 dist = abs(lines[idx].y0 - y) if y is not None else 0.0
                 if best is None or dist < best[0]:
                     best = (dist, idx, idx)
