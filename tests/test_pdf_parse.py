@@ -300,3 +300,6 @@ def test_outline_titles_without_the_printed_number_still_find_their_heading_and_
     assert locomo.section("8").title == "Limitations"
     assert locomo.section("8").paragraphs[0].text.startswith("Hybrid human-machine generated data.")
     assert locomo.section("9").paragraphs[0].text.startswith("We adopt and improve a framework of generative agents")
+    # Lettered appendix headings printed without a period ("A.1 Persona") too.
+    assert locomo.section("A.1").title == "Persona" and locomo.section("A.1").parent_id == "A"
+    assert locomo.section("C.2").paragraphs[0].text.startswith("We use OpenAI API and Huggingface")
