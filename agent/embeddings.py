@@ -45,7 +45,6 @@ class Embedder:
     def __init__(self, model: ResolvedModel, cache_path: Path, *, batch_size: int = 64, client=None):
         self.model = model
         self.batch_size = batch_size
-        self.calls = 0  # requests made to the endpoint (tests and progress lines read it)
         self._cache = EmbeddingCache(cache_path)
         self._client = client
 
@@ -71,7 +70,6 @@ class Embedder:
         for start in range(0, len(missing), self.batch_size):
             batch = missing[start : start + self.batch_size]
             vectors = self._endpoint().embed_documents(batch)
-            self.calls += 1
             fresh = {self._key(t): _unit(np.asarray(v, dtype=np.float32)) for t, v in zip(batch, vectors, strict=True)}
             self._cache.put(fresh)
             known.update(fresh)

@@ -98,10 +98,11 @@ def run_monitor(
     with profile_lock(data_dir, profile.name, events):
         ledger = Ledger(data_dir / "ledger.sqlite")
         checkpointer = open_checkpointer(data_dir / "checkpoints.sqlite")
+        embedder = embedder_for(profile, registry)
         try:
             ctx = Context(
                 profile=profile, llm=registry, source=source, ledger=ledger, papers=PaperCache(data_dir / "papers"),
-                prompts=prompts, events=events, cache_dir=data_dir / "cache", embedder=embedder_for(profile, registry),
+                prompts=prompts, events=events, cache_dir=data_dir / "cache", embedder=embedder,
             )
             if now is not None:
                 ctx.now = now
@@ -156,6 +157,8 @@ def run_monitor(
         finally:
             ledger.close()
             checkpointer.conn.close()
+            if embedder is not None:
+                embedder.close()
     return RunOutcome(day=report["date"], paths=paths, report=report, status=status, seconds=time.perf_counter() - started,
                       usage=registry.usage.as_dict(), deliveries=deliveries)
 
