@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from langgraph.runtime import Runtime
@@ -62,11 +63,17 @@ class RelevanceDaysDataset(BaseModel):
     items: list[DayItem]
 
     def entries(self, day: str) -> list[PaperMeta]:
-        feeds = sorted((REPO / self.days[day].feed_dir).glob("*.xml"))
-        return [e for f in feeds for e in parse_feed(f.read_bytes(), f.name).entries]
+        return list(_day_entries(self.days[day].feed_dir))
 
     def relevant(self, profile: str, day: str) -> set[str]:
         return {i.id for i in self.items if i.day == day and i.labels[profile].label}
+
+
+@lru_cache(maxsize=8)
+def _day_entries(feed_dir: str) -> tuple[PaperMeta, ...]:
+    """A day's feeds parsed once per process: every condition, profile and background reads the same days."""
+    feeds = sorted((REPO / feed_dir).glob("*.xml"))
+    return tuple(e for f in feeds for e in parse_feed(f.read_bytes(), f.name).entries)
 
 
 @dataclass
@@ -109,7 +116,12 @@ def library_bibtex(papers: list[PaperMeta]) -> str:
 
 def library_for(dataset: RelevanceDaysDataset, profile: str, day: str) -> list[PaperMeta]:
     """The profile's relevant papers of the other days: the library a group would have built by then."""
-    return [e for other in dataset.days if other != day for e in dataset.entries(other) if e.arxiv_id in dataset.relevant(profile, other)]
+    library = []
+    for other in dataset.days:
+        if other != day:
+            relevant = dataset.relevant(profile, other)
+            library += [e for e in dataset.entries(other) if e.arxiv_id in relevant]
+    return library
 
 
 def condition_profile(base: Profile, condition: str, one_keyword: str, library: Path | None, data_dir: Path) -> Profile:
