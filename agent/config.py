@@ -325,6 +325,28 @@ def _picker(role: str, over: Mapping, own: ModelSettings, default: ModelSettings
     return pick
 
 
+def _resolve_role(role: str, over: Mapping, own: ModelSettings, default: ModelSettings, env: Mapping[str, str]) -> ResolvedModel:
+    pick = _picker(role, over, own, default, env)
+    key_env = pick("api_key_env")
+    key_sources = [key_env] if key_env else [f"{ENV_PREFIX}{role.upper()}_API_KEY", f"{ENV_PREFIX}API_KEY", "OPENAI_API_KEY"]
+    api_key, api_key_source = None, None
+    for name in key_sources:
+        if env.get(name):
+            api_key, api_key_source = SecretStr(env[name]), name
+            break
+    return ResolvedModel(
+        role=role,
+        model=pick("model", "MODEL"),
+        base_url=pick("base_url", "BASE_URL"),
+        api_key=api_key,
+        api_key_source=api_key_source or (key_sources[0] if key_env else None),
+        temperature=pick("temperature", fallback=0.2),
+        timeout=float(pick("timeout", "TIMEOUT", fallback=120.0)),
+        max_retries=int(pick("max_retries", fallback=3)),
+        max_tokens=pick("max_tokens"),
+    )
+
+
 def resolve_models(
     profile: Profile,
     env: Mapping[str, str],
@@ -333,51 +355,20 @@ def resolve_models(
     """Per-role settings: overrides > profile role > profile default > environment > defaults."""
     overrides = overrides or {}
     default = profile.models.get("default", ModelSettings())
-    resolved: dict[str, ResolvedModel] = {}
-    for role in MODEL_ROLES:
-        pick = _picker(role, {**overrides.get("default", {}), **overrides.get(role, {})}, profile.models.get(role, ModelSettings()), default, env)
-
-        key_env = pick("api_key_env")
-        if key_env:
-            key_sources = [key_env]
-        else:
-            key_sources = [f"{ENV_PREFIX}{role.upper()}_API_KEY", f"{ENV_PREFIX}API_KEY", "OPENAI_API_KEY"]
-        api_key, api_key_source = None, None
-        for name in key_sources:
-            if env.get(name):
-                api_key, api_key_source = SecretStr(env[name]), name
-                break
-        resolved[role] = ResolvedModel(
-            role=role,
-            model=pick("model", "MODEL"),
-            base_url=pick("base_url", "BASE_URL"),
-            api_key=api_key,
-            api_key_source=api_key_source or (key_sources[0] if key_env else None),
-            temperature=pick("temperature", fallback=0.2),
-            timeout=float(pick("timeout", "TIMEOUT", fallback=120.0)),
-            max_retries=int(pick("max_retries", fallback=3)),
-            max_tokens=pick("max_tokens"),
-        )
-    return resolved
+    return {role: _resolve_role(role, {**overrides.get("default", {}), **overrides.get(role, {})}, profile.models.get(role, ModelSettings()),
+                                default, env)
+            for role in MODEL_ROLES}
 
 
 def resolve_embeddings(profile: Profile, env: Mapping[str, str]) -> ResolvedModel | None:
     """`[models.embeddings]` for the semantic stage, or None when no embeddings model is named.
 
-    The endpoint and key fall back to `[models.default]` and the environment, as the chat roles do."""
+    Endpoint, key and limits fall back to `[models.default]` and the environment exactly as a chat role's do;
+    only the model name must be given (a chat model's name would not embed)."""
     settings = profile.models.get("embeddings")
     if settings is None or not settings.model:
         return None
-    default = profile.models.get("default", ModelSettings())
-    key_sources = [settings.api_key_env] if settings.api_key_env else [
-        *([default.api_key_env] if default.api_key_env else []), f"{ENV_PREFIX}EMBEDDINGS_API_KEY", f"{ENV_PREFIX}API_KEY", "OPENAI_API_KEY"]
-    source = next((name for name in key_sources if env.get(name)), None)
-    return ResolvedModel(
-        role="embeddings", model=settings.model, base_url=settings.base_url or default.base_url or env.get(f"{ENV_PREFIX}BASE_URL"),
-        api_key=SecretStr(env[source]) if source else None, api_key_source=source or key_sources[0],
-        temperature=None, timeout=float(settings.timeout or default.timeout or 60.0),
-        max_retries=int(settings.max_retries if settings.max_retries is not None else 3), max_tokens=None,
-    )
+    return _resolve_role("embeddings", {}, settings, profile.models.get("default", ModelSettings()), env)
 
 
 NO_MODEL_CONFIGURED = "no model endpoint is configured"
