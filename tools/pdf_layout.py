@@ -189,21 +189,21 @@ def _order_blocks(blocks: list[dict], width: float) -> list[dict]:
     total = sum(size.values()) or 1
     if size["left"] < 0.15 * total or size["right"] < 0.15 * total:
         return sorted(blocks, key=lambda b: (round(b["bbox"][1], 1), b["bbox"][0]))
-    full.sort(key=lambda b: b["bbox"][1])
-    cuts = sorted([f["bbox"][1] for f in full] + _blank_bands(left, right))
+    # Bands are cut at each full-width block (read where it stands) and at each blank band across both columns.
+    cuts: list[tuple[float, dict | None]] = sorted(
+        [(f["bbox"][1], f) for f in full] + [(y, None) for y in _blank_bands(left, right)], key=lambda c: c[0])
     bands: list[list[dict]] = [[] for _ in range(len(cuts) + 1)]
     for b in left + right:
-        band = sum(1 for y in cuts if y < b["bbox"][1])
+        band = sum(1 for y, _ in cuts if y < b["bbox"][1])
         bands[band].append(b)
     left_ids = {id(b) for b in left}
-    full_at = {f["bbox"][1]: f for f in full}
     ordered: list[dict] = []
     for i, band in enumerate(bands):
         # Left column first, then right; each top to bottom.
         ordered += sorted(band, key=lambda b: (id(b) not in left_ids, b["bbox"][1]))
-        if i < len(cuts) and cuts[i] in full_at:
-            ordered.append(full_at.pop(cuts[i]))
-    return ordered + list(full_at.values())
+        if i < len(cuts) and cuts[i][1] is not None:
+            ordered.append(cuts[i][1])
+    return ordered
 
 
 def _blank_bands(left: list[dict], right: list[dict]) -> list[float]:
