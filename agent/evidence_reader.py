@@ -18,11 +18,12 @@ from tools.evidence import sentence_citation
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
 from tools.rhetoric import classify_sentence, own_names, section_type
 
-# The rhetorical role each part of the analysis is made of, and the sections it is best taken from.
+# The rhetorical role each part of the analysis is made of, and the only kinds of section it is taken from:
+# a "however" in a derivation is not the paper's motivation, nor a "we use" in the conclusion its method.
 PART_ROLES: dict[str, str] = {
     "motivation": "motivation", "contributions": "contribution", "method": "method", "experiments": "result", "future": "limitation",
 }
-PREFERRED_SECTIONS: dict[str, tuple[str, ...]] = {
+PART_SECTIONS: dict[str, tuple[str, ...]] = {
     "motivation": ("introduction", "abstract"),
     "contributions": ("introduction", "abstract", "conclusion"),
     "method": ("method",),
@@ -62,9 +63,8 @@ def classified_sentences(doc: PaperDocument) -> list[Candidate]:
 
 
 def _rank(part: str, c: Candidate) -> tuple:
-    preferred = c.where in PREFERRED_SECTIONS[part]
     numbers = part == "experiments" and bool(_HAS_NUMBER.search(c.sentence.text))
-    return (not preferred, not numbers, -c.score, c.order)
+    return (not numbers, -c.score, c.order)
 
 
 def _table_captions(doc: PaperDocument, sentences: list[Sentence]) -> list[tuple[Section, Paragraph]]:
@@ -94,7 +94,8 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
             add("summary", abstract, para, [sent])
     candidates = classified_sentences(doc)
     for part, role in PART_ROLES.items():
-        fitting = sorted((c for c in candidates if c.role == role and c.sentence.id not in used and normalize_space(c.sentence.text) not in quoted),
+        fitting = sorted((c for c in candidates if c.role == role and c.where in PART_SECTIONS[part] and c.sentence.id not in used
+                          and normalize_space(c.sentence.text) not in quoted),
                          key=lambda c: _rank(part, c))
         chosen = fitting[: per_part.get(part, 2)]
         for c in chosen:

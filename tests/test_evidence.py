@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.evidence_reader import PART_ROLES, classified_sentences, role_notes
+from agent.evidence_reader import PART_ROLES, PART_SECTIONS, classified_sentences, role_notes, section_types
 from agent.investigate import retrieval_turn
 from evals.datasets import load_dataset
 from evals.support_eval import score_split
@@ -103,12 +103,22 @@ def test_quotes_are_widened_to_whole_sentences_and_non_evidence_is_refused(docs)
     assert locate_evidence(doc, "references", "Devlin, J., Chang, M.-W., Lee, K., and Toutanova, K.") is None
 
 
-def test_offline_parts_hold_only_sentences_whose_role_fits(docs):
+def test_offline_parts_hold_only_sentences_whose_role_and_section_fit(docs):
     for doc in docs.values():
         roles = {c.sentence.id: c.role for c in classified_sentences(doc)}
+        kinds = section_types(doc)
         for note in role_notes(doc):
             if note.part != "summary" and note.citation.kind == "text":
                 assert roles[note.citation.sentence_ids[0]] == PART_ROLES[note.part]
+                # a "however" in a derivation is no motivation: each part comes from its own kind of section
+                assert kinds[note.citation.section_id] in PART_SECTIONS[note.part], (doc.title, note.part, note.citation.quote)
+
+
+def test_a_section_is_typed_by_the_first_word_of_its_title():
+    assert section_type("Methods and experimental details") == "method"
+    assert section_type("Experiments and analysis") == "experiments"
+    assert section_type("Limitations and future work") == "limitations"
+    assert section_type("Datasets", parent_title="4 Experiments") == "experiments"
 
 
 @pytest.mark.parametrize("sentence, where, role", [
@@ -121,6 +131,21 @@ def test_offline_parts_hold_only_sentences_whose_role_fits(docs):
     ("In future work, we plan to make this model more efficient.", "conclusion", "limitation"),
     ("ORQA (Lee et al., 2019) formulates Open-QA using a similar latent variable model.", "experiments", "other"),
     ("However, prior methods fail to handle long inputs, which makes reading costly.", "introduction", "motivation"),
+    # Asides fit no part, whatever cue words they carry.
+    ("We refer readers to Ref. [33] for further details of our simulation method.", "method", "other"),
+    ("We now study the performance of two-layer networks when both layers are trained.", "method", "other"),
+    ("Here we use the wording “marginal stability” instead of “marginally stable”.", "method", "other"),
+    ("In Ref. [5], we observed that NNLO contributions are important.", "experiments", "other"),
+    ("We will make the code for our pipeline publicly available.", "limitations", "other"),
+    # Definitions and general practice are background, not this paper's method.
+    ("A self-explanatory model is one that is intrinsically interpretable to an expert.47", "method", "other"),
+    ("Generally, one model per explanation is trained.", "method", "other"),
+    # The authors' own finding is not their motivation; what they did not do is not a contribution.
+    ("More intriguingly, we also find some generalization across tasks, though models struggle with calibration.", "introduction", "other"),
+    ("In this work, we have not explored the full range of possibilities that the method enables.", "conclusion", "limitation"),
+    # "gap-less" is no gap; superscript citation numbers are no result.
+    ("This is due to their common dynamical origin, the continuous, gap-less spectrum.", "introduction", "other"),
+    ("Matched molecular pairs are widely used in drug design.117,118", "experiments", "other"),
 ])
 def test_rhetorical_roles(sentence, where, role):
     assert sentence_role(sentence, where) == role

@@ -46,11 +46,10 @@ def section_type(title: str, kind: str = "body", parent_title: str = "") -> Sect
 
 
 def _title_type(title: str) -> str:
+    """The type whose word comes first in the title: "Methods and experimental details" is a method section."""
     low = title.lower()
-    for name, hints in _SECTION_TYPES:
-        if any(h in low for h in hints):
-            return name
-    return "other"
+    found = [(low.find(h), rank, name) for rank, (name, hints) in enumerate(_SECTION_TYPES) for h in hints if h in low]
+    return min(found)[2] if found else "other"
 
 
 def _compile(patterns: list[str]) -> list[re.Pattern]:
@@ -70,7 +69,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bhowever\b", r"\bchalleng", r"\bdifficult", r"\bremains? (an? )?(open|unclear|unexplored|challenging|limited|unsolved)",
         r"\b(is|are|remain|be) (limited|costly|expensive|slow|impractical|prohibitive|laborious|time-consuming)\b",
         r"\black(s|ing)? (of|the)\b", r"\bbottleneck", r"\bsuffer", r"\bstruggle", r"\bnot straightforward\b", r"\bhard to\b",
-        r"\bunclear\b", r"\bopen (problem|question)", r"\bproblem(atic)?\b", r"\b(gap|shortage|scarce|scarcity)\b", r"\b(fail|fails|failing) to\b",
+        r"\bunclear\b", r"\bopen (problem|question)", r"\bproblem(atic)?\b", r"\b(gap|shortage|scarce|scarcity)\b(?!-)", r"\b(fail|fails|failing) to\b",
         r"\b(cannot|can not|unable to)\b", r"\b(inefficient|ineffective|insufficient|inadequate|error-prone|brittle)\b",
     ]),
     "method": _compile([
@@ -89,7 +88,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bp ?[<=≤] ?0?\.\d", r"\bcompared (to|with)\b", r"\bbeats?\b", r"\bsurpass", r"\b(accuracy|f1|bleu|rouge|exact match|em score|recall|precision) of\b",
         r"\bpreferred\b", r"\brated\b", r"\bon average\b", r"\b(suggests?|indicates?|shows?|reveals?) that\b", r"\bperforms? (best|better|worse|well)\b",
         r"\b(excellent|strong|competitive|superior|comparable) (results|performance|accuracy)\b", r"\bwe (obtain|achieve|won)\b",
-        r"\bparticipants? (said|reported|rated|agreed|used|preferred|found|tended|responded|felt|liked|were (more|less|able|significantly))\b", r"\bstudy results\b", r"\bfinding\b",
+        r"\bturns? out (to be|that)\b", r"\bparticipants? (said|reported|rated|agreed|used|preferred|found|tended|responded|felt|liked|were (more|less|able|significantly))\b", r"\bstudy results\b", r"\bfinding\b",
     ]),
     "limitation": _compile([
         r"\blimitations?\b", r"\bfuture work\b", r"\bin the future\b", r"\bwe leave\b", r"\bleft (for|to) future\b", r"\bwe plan to\b",
@@ -110,7 +109,7 @@ _POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|sec
 _SHOWN_IN = re.compile(r"\b(see|in|shown in|depicted in|illustrated in|summari[sz]ed in|presented in|reported in|listed in|given in|details? (on|in))\s+"
                        r"(the )?(figure|fig\.|table|tab\.|appendix|section|sec\.|algorithm|alg\.)\s*[A-Z]?\d*")
 _OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article)|the proposed|present work)\b")
-_REFERENCE_NUMBER = re.compile(r"\b(figure|fig\.|table|tab\.|section|sec\.|eq\.|equation|appendix|algorithm|step|chapter)\s*\(?[A-Z]?\d+(\.\d+)*\)?|\[\d+(,\s*\d+)*\]|\(\d{4}[a-z]?\)|\b(19|20)\d\d\b")
+_REFERENCE_NUMBER = re.compile(r"(?<=[a-z.)])\d{1,3}(?:[,–-]\d{1,3})*(?=[\s,.;:]|$)|\b(figure|fig\.|table|tab\.|section|sec\.|eq\.|equation|appendix|algorithm|step|chapter)\s*\(?[A-Z]?\d+(\.\d+)*\)?|\[\d+(,\s*\d+)*\]|\(\d{4}[a-z]?\)|\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\d")
 _STRONG_RESULT = re.compile(r"\b(outperform\w*|significantly|state[- ]of[- ]the[- ]art|surpass\w*|beats?|better than|worse than|excellent|won|participants?|performs? best)\b")
 _OTHERS_WORK = re.compile(r"^\W*([A-Z][\w\-+]*\s+){0,4}(\(([A-Z][\w\-]+ (et al\.|and [A-Z]\w+),? )?\d{4}[a-z]?\)|\[\d+(,\s*\d+)*\]|et al\.)")
@@ -118,7 +117,22 @@ _OTHERS_WORK = re.compile(r"^\W*([A-Z][\w\-+]*\s+){0,4}(\(([A-Z][\w\-]+ (et al\.
 _TECHNICAL = re.compile(r"\b(model|network|layer|encoder|decoder|retriev\w*|train\w*|loss|objective|input|output|parameter\w*|algorithm|"
                         r"function|vector|embedding|matrix|index|token\w*|sampl\w*|comput\w*|estimat\w*|optimi[sz]\w*|gradient|"
                         r"interface|module|component|feature|score|query|passages?|dataset|prompt\w*|\(\d+\))\b")
+# What the field generally does or what a term means, said of no one in particular: background, not this paper's method.
+_GENERIC = re.compile(r"^(generally|typically|usually|in general|traditionally|conventionally),|\b(is|are) (one|ones|those) (that|which|whose)\b|"
+                      r"\b(is|are) defined as\b|\brefers? to\b")
+# The authors' own finding ("we also find ..."), which is a result even where it mentions a difficulty.
+_OWN_FINDING = re.compile(r"\bwe (also )?(find|found|observe|observed|show|showed|demonstrate|demonstrated)\b")
+# What the authors did not do is not what they contribute.
+_NOT_DONE = re.compile(r"\bwe (have|had|did|do) not\b|\b(is|are|was|were|has|have) not (yet )?(been )?(explored|addressed|studied|evaluated|considered)\b")
 _SCENARIO = re.compile(r"^(consider|imagine|suppose|for instance, imagine)\b")
+# Asides that fit no part whatever their cue words: where to read more, transitions, naming, the group's earlier
+# papers, release promises.
+_ASIDE = re.compile(
+    r"\bwe refer (the )?(interested )?readers? to\b|^(we|let us) now (study|turn|consider|discuss|describe|present|proceed|analy[sz]e|examine)\b|"
+    r"\bbefore proceeding\b|\bremarks? (is|are) in order\b|\bwe use the (term|wording|notation|name|phrase|word|abbreviation)\b|"
+    r"\bin (our )?refs?\. ?\[|\bour (previous|earlier|recent|prior|former) (work|report|paper|study|studies|analysis)\b|"
+    r"\bas (demonstrated|shown|reported|discussed|found) in (our|refs?\b|\[)|"
+    r"\bwe will (make|release|open-source)\b.*\b(available|public)\b|\b(code|data|models?) (is|are|will be) (made )?(publicly )?available\b")
 _ACTS = re.compile(r"\b(helps?|enables?|allows?|provides?|supports?|leverages?|connects?|augments?|surfaces?|lets?|makes?|uses?|combines?|learns?|detects?|generates?|retrieves?)\b")
 
 # How much a kind of section makes a role likely.
@@ -151,11 +165,13 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
         if scores[role] > 0 or (role == "method" and where == "method" and (own or _TECHNICAL.search(text))):
             scores[role] += prior
     numbers = bool(_NUMBER.search(_REFERENCE_NUMBER.sub(" ", text)))
-    if not own:
+    if not own or _NOT_DONE.search(text):
         scores["contribution"] = 0.0
+    if _OWN_FINDING.search(text):
+        scores["motivation"] = 0.0
     if where in ("abstract", "introduction", "related", "other") and not (numbers or _STRONG_RESULT.search(text)):
         scores["result"] = 0.0
-    if where in ("related", "introduction") and not own:
+    if where in ("related", "introduction", "abstract") and not own:
         scores["result"] = 0.0
     if where in ("related",) or not (own or where in ("conclusion", "limitations")):
         scores["limitation"] = 0.0
@@ -171,12 +187,14 @@ def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] 
     sentence about it counts as the authors' own work.
     """
     low = sentence.lower().strip()
-    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
+    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
         return "other", 0.0
     if _SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _NUMBER.search(_REFERENCE_NUMBER.sub(" ", low))):
         return "other", 0.0  # "An overview of the model is depicted in Figure 1.": where to look, not what it says
     if _OTHERS_WORK.match(sentence) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
         return "other", 0.0  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
+    if _GENERIC.search(low) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
+        return "other", 0.0  # "A self-explanatory model is one that ...": a definition, not this paper's doing
     scores = role_scores(sentence, where, names)
     role, best = max(scores.items(), key=lambda kv: (kv[1], -ROLES.index(kv[0])))
     return (role, best) if best >= 1.0 else ("other", 0.0)  # type: ignore[return-value]
