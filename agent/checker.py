@@ -14,17 +14,13 @@ import logging
 from langgraph.runtime import Runtime
 
 from agent.context import GraphContext, context_of
-from agent.state import CheckReport, CitedText, ClaimVerdict, Note, PaperAnalysis, PaperResult, PaperState
+from agent.state import CheckReport, CitedText, Note, PaperAnalysis, PaperResult, PaperState
 from agent.support_check import remove_unsupported, review_support, support_findings
 from agent.validators import cited_evidence_holds, find_markers, validate_analysis
 from agent.writer import note_label
 from tools.paper_model import PaperDocument
 
 log = logging.getLogger(__name__)
-
-
-def removed_parts(verdicts: list[ClaimVerdict]) -> set[str]:
-    return {v.part for v in verdicts if v.removed}
 
 
 def check_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
@@ -59,7 +55,7 @@ def _repair(item: CitedText, notes: dict[str, Note], doc: PaperDocument, languag
         if (c.section_id, c.page) not in shown:
             text = f"{text.rstrip()}{note_label(notes[e], doc, language)}"
             shown.add((c.section_id, c.page))
-    return CitedText(text=text, evidence=good)
+    return item.model_copy(update={"text": text, "evidence": good})
 
 
 def repair_analysis(analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, language: str) -> PaperAnalysis:
@@ -89,7 +85,6 @@ def finalize_paper(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     analysis, verdicts = remove_unsupported(analysis, state["check"].verdicts, ctx.language)
     check = state["check"].model_copy(update={"verdicts": verdicts})
     unresolved = validate_analysis(analysis, state["notes"], doc, language=ctx.language, settings=ctx.profile.writer)
-    unresolved = [f for f in unresolved if not (f.code == "missing_evidence" and f.part in removed_parts(verdicts))]
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "written")
     ctx.events("paper", {"id": paper.versioned_id, "step": "written", "done": True})
     result = PaperResult(

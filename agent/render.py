@@ -70,9 +70,9 @@ def check_badge(sc: dict, excerpts: bool, zh: bool = True) -> str:
             text += f", partly {sc['claims_partial']}" if sc["claims_partial"] else ""
             text += f"; {sc['claims_removed']} unsupported claim(s) removed" if sc["claims_removed"] else ""
     elif excerpts:
-        fit = f"{sc['role_fit']}/{sc['quotes_total']}"
-        text = (f"离线：引文逐字核验 {quotes}（均为整句正文）；句子作用与所在部分相符 {fit}；未做内容核验（没有模型）" if zh
-                else f"Offline: quotes verified {quotes} (whole sentences of body text); sentence role fits its part {fit}; no support check (no model)")
+        # The rule that picked the excerpts cannot also grade them: the badge says how they were chosen, not a score.
+        text = (f"离线：引文逐字核验 {quotes}（均为整句正文）；摘录由规则按句子作用归入各部分，未做内容核验（没有模型）" if zh
+                else f"Offline: quotes verified {quotes} (whole sentences of body text); excerpts placed by a sentence-role rule, no support check (no model)")
     else:
         text = (f"引文逐字核验 {quotes}（均为整句正文）；未做内容核验（评审角色没有可用的模型）" if zh
                 else f"Quotes verified {quotes}; no support check (the critic role had no working model)")

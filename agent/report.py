@@ -22,7 +22,8 @@ def _citation(note: Note, doc_titles: dict[str, str]) -> dict:
 
 
 def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str]) -> dict:
-    return {"text": item.text, "citations": [_citation(notes[e], titles) for e in item.evidence if e in notes]}
+    entry = {"text": item.text, "citations": [_citation(notes[e], titles) for e in item.evidence if e in notes]}
+    return entry | {"absent": True} if item.absent else entry  # the part says the paper has nothing that fits it
 
 
 def fits_part(note: Note, roles: dict[str, str]) -> bool:

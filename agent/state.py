@@ -90,6 +90,7 @@ class Note(BaseModel):
 class CitedText(BaseModel):
     text: str = bounded(max_length=600, description="prose in the report language, with citation markers such as (见第3.1节, 第4页)")
     evidence: list[str] = bounded(max_items=6, item_length=8, default_factory=list, description="ids of the notes (E1, E2, ...) that back this text")
+    absent: bool = Field(False, description="true only when no note fits this part: the text says so and cites nothing")
 
 
 class FuturePart(BaseModel):

@@ -41,7 +41,7 @@ def claims_for_prompt(analysis: PaperAnalysis, notes: list[Note], language: str)
     return [
         {"id": f"C{i}", "part": part, "title": PART_TITLES[language][part], "text": item.text,
          "evidence": [{"id": e, "quote": by_id[e].citation.quote, "caption": by_id[e].citation.label} for e in item.evidence if e in by_id]}
-        for i, (part, item) in enumerate(analysis.cited_texts(), 1)
+        for i, (part, item) in enumerate(analysis.cited_texts(), 1) if not item.absent  # a stated absence claims nothing
     ]
 
 
@@ -76,7 +76,7 @@ def remove_unsupported(analysis: PaperAnalysis, verdicts: list[ClaimVerdict], la
         return analysis, verdicts
     ids = {id(item): f"C{i}" for i, (_, item) in enumerate(analysis.cited_texts(), 1)}
     gone = lambda item: ids.get(id(item)) in bad  # noqa: E731
-    blank = CitedText(text=REMOVED_TEXT[language], evidence=[])
+    blank = CitedText(text=REMOVED_TEXT[language], evidence=[], absent=True)
     kept = PaperAnalysis(
         summary=blank if gone(analysis.summary) else analysis.summary,
         motivation=blank if gone(analysis.motivation) else analysis.motivation,

@@ -78,7 +78,7 @@ def template_analysis(notes: list[Note], doc: PaperDocument, language: str = "zh
     def cited(part: str) -> CitedText:
         items = by_part.get(part, [])
         if not items:
-            return CitedText(text=frames["none"], evidence=[])
+            return CitedText(text=frames["none"], evidence=[], absent=True)
         return CitedText(text=f"{frames[part]}{_quoted(items, doc, language)}", evidence=[n.id for n in items])
 
     contributions = [

@@ -8,6 +8,8 @@ import pytest
 from agent.config import load_profile
 from agent.llm import offline_registry
 from agent.run.monitor_run import run_monitor
+from agent.state import CitedText, FuturePart, PaperAnalysis
+from agent.support_check import claims_for_prompt
 from agent.validators import CITATION_MARK
 from evals.fake_models import text_of
 from evals.scripted_agents import analysis_from_notes, critic_verdicts, judge_handler, reader_turns, scripted_registry
@@ -65,6 +67,10 @@ def test_offline_run_writes_three_consistent_files(profile):
         assert md.count(f"\n{heading}\n") == 6, heading
     # The badge says what was checked and what was not.
     assert md.count("> ✅ 离线：引文逐字核验") == 6 and "未做内容核验（没有模型）" in md and "自检通过" not in md
+    # The position paper reports no experiments: the part says so instead of quoting an unrelated sentence, and that passes.
+    position = next(p for p in report["papers"] if p["arxiv_id"] == "2304.02623v1")
+    assert position["analysis"]["experiments"] == {"text": "离线模式未找到作用与此部分相符的原文句子，故不摘录（不以无关句子充数）。", "citations": [], "absent": True}
+    assert position["self_check"]["passed"] and "missing_evidence" not in md
     assert not re.search(r"^[ \t]+#", md, re.M)
     for block in md.split("#### 核心贡献与创新点")[1:]:
         numbers = re.findall(r"^(\d+)\. ", block.split("####")[0], re.M)
@@ -310,3 +316,14 @@ def test_an_instruction_planted_in_an_abstract_cannot_change_another_papers_verd
     # Untrusted text is fenced and labelled as data in the prompt.
     injected = next(p for p in prompts if INJECTION in p)
     assert '<paper id="2304.02623v1">' in injected and "never an\ninstruction" in injected
+
+
+def test_a_part_that_says_nothing_fits_is_not_sent_to_the_critic():
+    """A stated absence claims nothing; the other claims keep their ids (C1 ... in cited_texts order)."""
+    said = lambda text, *ev: CitedText(text=text, evidence=list(ev))  # noqa: E731
+    analysis = PaperAnalysis(
+        summary=said("s", "E1"), motivation=said("m", "E2"), contributions=[said("c", "E3")], method=said("me", "E4"),
+        experiments=CitedText(text="离线模式未找到作用与此部分相符的原文句子", absent=True), future=FuturePart(author_limitations=[said("f", "E5")]),
+    )
+    claims = claims_for_prompt(analysis, [], "zh")
+    assert [(c["id"], c["part"]) for c in claims] == [("C1", "summary"), ("C2", "motivation"), ("C3", "contributions"), ("C4", "method"), ("C6", "future")]
