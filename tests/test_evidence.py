@@ -43,6 +43,8 @@ def test_sentence_split_keeps_abbreviations_decimals_and_quotations_whole():
     ("DPR follows a bi-encoder architecture:", "text", "ends mid-sentence"),
     ("Table 1: Literature review topics conducted by participants.", "text", "caption outside a caption block"),
     ("We thank the reviewers for their helpful comments on the paper.", "footnote", "footnote"),
+    ("Acknowledgements We are grateful to Nal Kalchbrenner and Stephan Gouws for their fruitful comments.", "text", "acknowledgements"),
+    ("We thank the reviewers for their helpful comments on the paper.", "text", "acknowledgements"),
 ])
 def test_what_is_not_body_text_is_never_evidence(text, kind, reason):
     section = Section(id="1", title="Introduction", level=1, page_start=1, page_end=1)
@@ -153,20 +155,19 @@ def test_rhetorical_roles(sentence, where, role):
 
 def test_support_dataset_labels_are_attached_to_real_sentences(docs):
     dataset = load_dataset("support")
-    assert len(dataset.items) >= 200 and {i.split for i in dataset.items} == {"dev", "diagnostic", "heldout", "unseen"}
+    assert len(dataset.items) >= 200 and {i.split for i in dataset.items} == {"dev", "diagnostic", "heldout", "unseen", "fresh", "fresh-2"}
     texts = {name: {" ".join(t.text.split()) for _, _, t in doc.sentences()} for name, doc in docs.items()}
     missing = [i.id for i in dataset.items if " ".join(i.text.split()) not in texts[i.paper]]
     assert missing == []
 
 
 def test_selected_evidence_precision_is_measured_per_split():
-    """Figures the README and the eval report; the dev split guards against regressions (held-out is only measured)."""
+    """Regression guards at the figures the README reports; `fresh` was labelled blind, then measured once (0.81)."""
     dataset = load_dataset("support")
-    dev = score_split(dataset, "dev")
-    held = score_split(dataset, "heldout")
-    assert dev.selected >= 40 and dev.selected_precision >= 0.8
-    assert held.selected >= 30 and held.selected_unlabelled == 0  # every held-out pick was labelled, blind to its part
-    assert dev.body_recall >= 0.95 and held.body_precision >= 0.9
+    scores = {split: score_split(dataset, split) for split in ("dev", "diagnostic", "heldout", "unseen", "fresh")}
+    assert {split: s.selected_precision >= 0.84 for split, s in scores.items()} == dict.fromkeys(scores, True)
+    assert scores["dev"].selected >= 40 and scores["fresh"].selected >= 25
+    assert all(s.body_recall >= 0.94 and s.body_precision >= 0.9 for s in scores.values())
 
 
 @pytest.mark.parametrize("pdf", SAMPLE, ids=lambda p: p.stem)

@@ -134,6 +134,17 @@ def test_outline_root_title_entry_is_dropped():
     assert ("i introduction", 1, 1) in entries
 
 
+def test_an_outline_of_only_the_title_falls_back_to_the_printed_headings():
+    """LayoutParser's PDF has one bookmark, its title: the sections come from the page, not from that outline."""
+    pdf = FIXTURES / "papers" / "2103.15348v2.pdf"
+    assert len(pymupdf.open(pdf).get_toc()) == 1
+    doc = parse_pdf(pdf)
+    top = [(s.id, s.title) for s in doc.sections if s.kind == "body" and not s.parent_id]
+    assert top == [("1", "Introduction"), ("2", "Related Work"), ("3", "The Core LayoutParser Library"), ("4", "LayoutParser Community Platform"),
+                   ("5", "Use Cases"), ("6", "Conclusion")]
+    assert doc.section("abstract") is not None and doc.section("references") is not None
+
+
 # --- bad input -------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from tools.pdf_layout import DocumentLayout, Line, extract_layout
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -98,7 +98,7 @@ def parse_pdf(
             if not ends_properly(Path(path)):
                 raise PaperError(f"{path}: truncated PDF (the file ends early, before %%EOF); download it again")
             raise PaperError(f"{path}: no text layer (a scanned PDF?); OCR it first")
-        if toc:
+        if len(toc) >= 2:  # an outline of one entry (the paper's title) says nothing about its sections
             headings, lines = headings_from_outline(layout, toc)
             headings = add_printed_back_matter(layout, lines, headings) if headings else headings
         else:

@@ -63,7 +63,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bour (main |key |primary |major )?contributions?\b", r"\bcontributions? (of this|are|include)\b",
         r"\bto (the best of )?our knowledge\b", r"\bfor the first time\b", r"\bwe are the first\b", r"\bwe (explore|envision|argue)\b",
         r"\bour (key )?(insight|idea|approach|system|method|framework)\b.*\b(is|are)\b",
-        r"\bin this (paper|work|article), we\b",
+        r"\bin this (paper|work|article),? we\b",
     ]),
     "motivation": _compile([
         r"\bhowever\b", r"\bchalleng", r"\bdifficult", r"\bremains? (an? )?(open|unclear|unexplored|challenging|limited|unsolved)",
@@ -82,11 +82,12 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\b(the|this) (model|encoder|decoder|retriever|generator|system|interface|module|component) (is|uses|takes|computes|produces|consists|learns|generates|retrieves|shows|displays)\b",
     ]),
     "result": _compile([
-        r"\boutperform", r"\bimprov(e|es|ed|ement|ements)\b", r"\bachiev", r"\b(higher|lower|better|worse|faster|slower|larger|smaller) than\b",
+        r"\boutperform", r"\bimprov(e|es|ed|ement|ements)\b", r"(?<!to )\bachiev",  # "to achieve this" is a purpose
+        r"\b(higher|lower|better|worse|faster|slower|larger|smaller) than\b(?!\s*[\d∼~≈])",  # "objects larger than 0.5MB" is a setting
         r"\bstate[- ]of[- ]the[- ]art\b", r"\bsignificant(ly)?\b", r"\b(results?|performance|experiments?|findings) (show|suggest|indicate|demonstrate|reveal)",
         r"\bwe (also )?(find|found|observe|observed|see|note)\b", r"\b(gain|drop|increase|decrease|reduction|improvement)s? (of|in)\b",
         r"\bp ?[<=≤] ?0?\.\d", r"\bcompared (to|with)\b", r"\bbeats?\b", r"\bsurpass", r"\b(accuracy|f1|bleu|rouge|exact match|em score|recall|precision) of\b",
-        r"\bpreferred\b", r"\brated\b", r"\bon average\b", r"\b(suggests?|indicates?|shows?|reveals?) that\b", r"\bperforms? (best|better|worse|well)\b",
+        r"\bpreferred\b", r"\brated\b", r"\bon average\b", r"\b(suggests?|indicates?|shows?|reveals?|demonstrates?) that\b", r"\bperforms? (best|better|worse|well)\b",
         r"\b(excellent|strong|competitive|superior|comparable) (results|performance|accuracy)\b", r"\bwe (obtain|achieve|won)\b",
         r"\bturns? out (to be|that)\b", r"\bparticipants? (said|reported|rated|agreed|used|preferred|found|tended|responded|felt|liked|were (more|less|able|significantly))\b", r"\bstudy results\b", r"\bfinding\b",
     ]),
@@ -96,12 +97,13 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\b(does|do|did|can|could) not (handle|capture|address|scale|generali[sz]e|account|guarantee|support|model|cover)\b",
         r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
         r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
-        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bone could\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
+        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
         r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b", r"\bwill still\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
     ]),
 }
 _ROADMAP = re.compile(
+    r"\bthe (first|second|third|next|following|last|final) (part|section|subsection|paragraph)s? (describes?|presents?|details?|discuss\w*|introduces?|covers?)\b|"
     r"\b((then |finally, )?in sections? ([\divx]+|[a-h]\b)|in (the )?(next|following|this) section|the rest of (this|the) paper|(is|are) organi[sz]ed as follows|"
     r"section ([\divx]+|[a-h])(\.\d+)* (describes|presents|discusses|introduces|details|reviews|concludes))"
 )
@@ -120,8 +122,15 @@ _TECHNICAL = re.compile(r"\b(model|network|layer|encoder|decoder|retriev\w*|trai
 # What the field generally does or what a term means, said of no one in particular: background, not this paper's method.
 _GENERIC = re.compile(r"^(generally|typically|usually|in general|traditionally|conventionally),|\b(is|are) (one|ones|those) (that|which|whose)\b|"
                       r"\b(is|are) defined as\b|\brefers? to\b")
+# Overcoming others' limitations is what this paper offers, not one of its limitations.
+_OVERCOMES = re.compile(r"\b(overcom|address|alleviat|mitigat|remov|avoid|resolv|tackl)\w* (the |these |those |such |potential |existing |several |many )*"
+                        r"(limitations?|drawbacks?|shortcomings?)\b")
+# A significance threshold is how the analysis was done, not a finding.
+_THRESHOLD = re.compile(r"\b(considered|deemed|regarded as|set as|taken as) (statistically )?significant\b|\bsignificance (level|threshold)\b")
 # The authors' own finding ("we also find ..."), which is a result even where it mentions a difficulty.
 _OWN_FINDING = re.compile(r"\bwe (also )?(find|found|observe|observed|show|showed|demonstrate|demonstrated)\b")
+# "In this paper we highlight the challenges ...": a sentence about the paper itself is not the problem it responds to.
+_ABOUT_THIS_PAPER = re.compile(r"^(in this (paper|work|article|study),? we|this (paper|work|article|study) (proposes|presents|introduces|highlights|examines|studies|describes))\b")
 # What the authors did not do is not what they contribute.
 _NOT_DONE = re.compile(r"\bwe (have|had|did|do) not\b|\b(is|are|was|were|has|have) not (yet )?(been )?(explored|addressed|studied|evaluated|considered)\b")
 _SCENARIO = re.compile(r"^(consider|imagine|suppose|for instance, imagine)\b")
@@ -167,8 +176,12 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
     numbers = bool(_NUMBER.search(_REFERENCE_NUMBER.sub(" ", text)))
     if not own or _NOT_DONE.search(text):
         scores["contribution"] = 0.0
-    if _OWN_FINDING.search(text):
+    if _OWN_FINDING.search(text) or _ABOUT_THIS_PAPER.search(text):
         scores["motivation"] = 0.0
+    if _OVERCOMES.search(text):
+        scores["limitation"] = 0.0
+    if _THRESHOLD.search(text):
+        scores["result"], scores["method"] = 0.0, max(scores["method"], 1.0)
     if where in ("abstract", "introduction", "related", "other") and not (numbers or _STRONG_RESULT.search(text)):
         scores["result"] = 0.0
     if where in ("related", "introduction", "abstract") and not own:

@@ -62,6 +62,10 @@ def split_with_offsets(text: str) -> Iterator[tuple[int, str]]:
         yield start, tail
 
 
+# Thanks printed as a run-in paragraph inside the conclusion ("Acknowledgements We are grateful to ...").
+_THANKS = re.compile(r"(acknowledge?ments?\b|we (are|would like to|wish to) (be )?(grateful|thank)|we thank\b|the authors (thank|are grateful|acknowledge))", re.I)
+
+
 def not_evidence_reason(text: str, section: Section, paragraph: Paragraph) -> str | None:
     """Why a sentence may not be quoted as body evidence, or None when it may."""
     if section.kind in ("front", "references", "acknowledgments", "contents") or NOT_EVIDENCE_TITLES.match(section.title.strip()):
@@ -72,6 +76,8 @@ def not_evidence_reason(text: str, section: Section, paragraph: Paragraph) -> st
         return "caption outside a caption block"
     if _DOT_LEADERS.search(text):
         return "contents line"
+    if _THANKS.match(text):
+        return "acknowledgements"
     words = text.split()
     if len(words) < MIN_WORDS:
         return "too short"
