@@ -34,6 +34,8 @@ QUESTION_TYPES: dict[str, dict] = {
         "patterns": [r"\bevaluat", r"\bexperiment", r"\bresults?\b", r"\bdatasets?\b", r"\bbenchmark", r"\bmetrics?\b", r"\bperform",
                      r"\baccura", r"\bbaselines?\b", r"\btested\b", r"评估", r"评价", r"实验", r"结果", r"数据", r"基准", r"指标", r"性能", r"效果"],
         "sections": ("experiments", "abstract"), "roles": ("result", "method"),
+        # Where no section is called an evaluation (claims as titles, a theory paper), these words mark one.
+        "words": r"\b(evaluat\w*|benchmark\w*|accuracy|metrics?|baselines?|test set|held-out|we (test|measure|compare)\w*)\b",
     },
     "limitation": {
         "patterns": [r"\blimitation", r"\bweakness", r"\bfuture\b", r"\bdrawback", r"\bfail", r"\bshortcoming", r"局限", r"不足", r"限制", r"缺点", r"未来"],
@@ -82,11 +84,24 @@ def routed_sections(doc: PaperDocument, route: Route) -> set[str]:
     return {sid for sid, kind in section_types(doc).items() if kind in wanted}
 
 
+def _place(spec: dict, c: Candidate) -> int:
+    """0: the type's own kind of section; 1: elsewhere in the body; 2: the other listed sections (the abstract); 3: appendices."""
+    if c.where == spec["sections"][0]:
+        return 0
+    if c.where in spec["sections"]:
+        return 2
+    return 3 if c.where == "appendix" else 1
+
+
 def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[Candidate]:
     """For a generic question: sentences whose role answers each asked type, from the sections such answers stand in.
 
-    A paper without such a section (a theory paper has no "Experiments") falls back
-    to the sentences of the type's main role anywhere but the abstract, introduction and related work.
+    Within those sections the nearer kind of section comes first ("How is it evaluated?"
+    is answered from the experiments before the abstract). A paper without the
+    type's main role there (a theory paper has no "Experiments") falls back to that
+    role's sentences anywhere but the opening sections; a problem question with
+    no motivation found falls back to the opening sentences of the abstract and
+    introduction, which state the problem whatever their cue words.
     """
     candidates = classified_sentences(doc)
     chosen: list[Candidate] = []
@@ -94,9 +109,13 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
         spec = QUESTION_TYPES[name]
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
         placed = [c for c in fitting if c.where in spec["sections"]]
-        if not placed:
-            # No such section (a theory paper has no "Experiments"): the main role's sentences anywhere but the introduction.
-            placed = [c for c in fitting if c.role == spec["roles"][0] and c.where not in ("introduction", "related", "abstract")]
-        placed.sort(key=lambda c: (spec["roles"].index(c.role), spec["sections"].index(c.where) if c.where in spec["sections"] else 9, -c.score, c.order))
+        opening = ("introduction", "related", "abstract")
+        if not any(c.where == spec["sections"][0] for c in placed) and not set(spec["sections"]) <= set(opening):
+            words = re.compile(spec.get("words", r"$^"), re.I)
+            placed += [c for c in fitting if c.where not in opening and c.where not in spec["sections"]
+                       and (c.role == spec["roles"][0] or words.search(c.sentence.text))]
+        if not placed and name == "problem":
+            placed = [c for c in candidates if c.where in spec["sections"] and c not in chosen][:per_type]
+        placed.sort(key=lambda c: (_place(spec, c), spec["roles"].index(c.role) if c.role in spec["roles"] else 9, -c.score, c.order))
         chosen += placed[:per_type]
     return chosen

@@ -155,7 +155,7 @@ def test_rhetorical_roles(sentence, where, role):
 
 def test_support_dataset_labels_are_attached_to_real_sentences(docs):
     dataset = load_dataset("support")
-    assert len(dataset.items) >= 200 and {i.split for i in dataset.items} == {"dev", "diagnostic", "heldout", "unseen", "fresh", "fresh-2"}
+    assert len(dataset.items) >= 200 and {i.split for i in dataset.items} == {"dev", "diagnostic", "heldout", "unseen", "fresh", "fresh-2", "fresh-3"}
     texts = {name: {" ".join(t.text.split()) for _, _, t in doc.sentences()} for name, doc in docs.items()}
     missing = [i.id for i in dataset.items if " ".join(i.text.split()) not in texts[i.paper]]
     assert missing == []
@@ -170,7 +170,7 @@ def test_selected_evidence_precision_is_measured_per_split():
     assert all(s.body_recall >= 0.94 and s.body_precision >= 0.9 for s in scores.values())
 
 
-@pytest.mark.parametrize("pdf", SAMPLE, ids=lambda p: p.stem)
+@pytest.mark.parametrize("pdf", SAMPLE + UNTUNED, ids=lambda p: p.stem)
 def test_investigate_routes_generic_questions_to_the_right_sections(pdf, docs):
     doc = docs[pdf.stem]
     titles = {s.id: s for s in doc.sections}
