@@ -148,6 +148,12 @@ def test_a_section_is_typed_by_the_first_word_of_its_title():
     # "gap-less" is no gap; superscript citation numbers are no result.
     ("This is due to their common dynamical origin, the continuous, gap-less spectrum.", "introduction", "other"),
     ("Matched molecular pairs are widely used in drug design.117,118", "experiments", "other"),
+    # Hopes, quotations and table columns are no part's evidence; "we can achieve" is a capability, not a result.
+    ("However, our hope is that this effort could be useful also for the authors of an application paper.", "introduction", "other"),
+    ("As Mitchell said, remote monitoring will change service systems, but the power of place will still prevail.", "conclusion", "other"),
+    ("The rightmost column Gd is the density of the conflict graph, which is computed as the number of conflicts.", "method", "other"),
+    ("In every line and column we can achieve sub-total qualifications by averaging the elements.", "method", "method"),
+    ("To the best of our knowledge, the only public corpus of synthesis protocols was published by Mysore et al.", "introduction", "other"),
 ])
 def test_rhetorical_roles(sentence, where, role):
     assert sentence_role(sentence, where) == role

@@ -61,7 +61,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bwe (propose|present|introduce|contribute|develop|design|release|open-source|make (the following|three|two|several) contributions)\b",
         r"\b(this|our|the present) (paper|work|study|article|note) (proposes|presents|introduces|describes|contributes|develops|explores|investigates|studies|shows)\b",
         r"\bour (main |key |primary |major )?contributions?\b", r"\bcontributions? (of this|are|include)\b",
-        r"\bto (the best of )?our knowledge\b", r"\bfor the first time\b", r"\bwe are the first\b", r"\bwe (explore|envision|argue)\b",
+        r"\bto (the best of )?our knowledge,? (we|our|this (is|paper|work|study))\b", r"\bfor the first time\b", r"\bwe are the first\b", r"\bwe (explore|envision|argue)\b",
         r"\bour (key )?(insight|idea|approach|system|method|framework)\b.*\b(is|are)\b",
         r"\bin this (paper|work|article),? we\b",
     ]),
@@ -82,7 +82,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\b(the|this) (model|encoder|decoder|retriever|generator|system|interface|module|component) (is|uses|takes|computes|produces|consists|learns|generates|retrieves|shows|displays)\b",
     ]),
     "result": _compile([
-        r"\boutperform", r"\bimprov(e|es|ed|ement|ements)\b", r"(?<!to )\bachiev",  # "to achieve this" is a purpose
+        r"\boutperform", r"\bimprov(e|es|ed|ement|ements)\b", r"(?<!to )(?<!can )\bachiev",  # "to achieve this" is a purpose, "we can achieve" a capability
         r"\b(higher|lower|better|worse|faster|slower|larger|smaller) than\b(?!\s*[\d∼~≈])",  # "objects larger than 0.5MB" is a setting
         r"\bstate[- ]of[- ]the[- ]art\b", r"\bsignificant(ly)?\b", r"\b(results?|performance|experiments?|findings) (show|suggest|indicate|demonstrate|reveal)",
         r"\bwe (also )?(find|found|observe|observed|see|note)\b", r"\b(gain|drop|increase|decrease|reduction|improvement)s? (of|in)\b",
@@ -98,7 +98,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
         r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
         r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
-        r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b", r"\bwill still\b",
+        r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
     ]),
 }
@@ -141,6 +141,7 @@ _ASIDE = re.compile(
     r"\bbefore proceeding\b|\bremarks? (is|are) in order\b|\bwe use the (term|wording|notation|name|phrase|word|abbreviation)\b|"
     r"\bin (our )?refs?\. ?\[|\bour (previous|earlier|recent|prior|former) (work|report|paper|study|studies|analysis)\b|"
     r"\bas (demonstrated|shown|reported|discussed|found) in (our|refs?\b|\[)|"
+    r"\b(our hope is|we hope)\b|^as [a-z][\w.\- ]{1,40} (said|says|put it|noted|wrote|argued)\b|\b(rightmost|leftmost|first|second|third|last) column\b|"
     r"\bwe will (make|release|open-source)\b.*\b(available|public)\b|\b(code|data|models?) (is|are|will be) (made )?(publicly )?available\b")
 _ACTS = re.compile(r"\b(helps?|enables?|allows?|provides?|supports?|leverages?|connects?|augments?|surfaces?|lets?|makes?|uses?|combines?|learns?|detects?|generates?|retrieves?)\b")
 
