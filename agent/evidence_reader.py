@@ -15,7 +15,7 @@ import re
 
 from agent.state import Note
 from tools.evidence import sentence_citation
-from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
+from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.rhetoric import classify_sentence, own_names, section_type
 
 # The rhetorical role each part of the analysis is made of, and the only kinds of section it is taken from:
@@ -33,6 +33,7 @@ PART_SECTIONS: dict[str, tuple[str, ...]] = {
 NOTES_PER_PART = {"summary": 2, "motivation": 2, "contributions": 3, "method": 2, "experiments": 2, "future": 2}
 _TABLE_MENTION = re.compile(r"\b(Table|Tab\.)\s*(\d+)")
 _HAS_NUMBER = re.compile(r"\d")
+_WORD = re.compile(r"[a-z0-9]{3,}")
 
 
 class Candidate:
@@ -79,13 +80,17 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
     notes: list[Note] = []
     used: set[str] = set()
 
-    quoted: set[str] = set()  # a sentence printed twice (abstract and introduction) is one piece of evidence
+    quoted: list[set[str]] = []  # a sentence printed twice (abstract and introduction), even reworded, is one piece of evidence
+
+    def restates(sentence: Sentence) -> bool:
+        words = set(_WORD.findall(sentence.text.lower()))
+        return any(len(words & q) >= 0.6 * min(len(words), len(q)) for q in quoted if q)
 
     def add(part: str, section: Section, para: Paragraph, sentences: list[Sentence]) -> None:
         citation = sentence_citation(section, para, sentences)
         notes.append(Note(id=f"E{len(notes) + 1}", part=part, text=citation.quote, citation=citation))
         used.update(s.id for s in sentences)
-        quoted.update(normalize_space(s.text) for s in sentences)
+        quoted.extend(set(_WORD.findall(s.text.lower())) for s in sentences)
 
     abstract = doc.section("abstract")
     if abstract is not None:
@@ -94,12 +99,13 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
             add("summary", abstract, para, [sent])
     candidates = classified_sentences(doc)
     for part, role in PART_ROLES.items():
-        fitting = sorted((c for c in candidates if c.role == role and c.where in PART_SECTIONS[part] and c.sentence.id not in used
-                          and normalize_space(c.sentence.text) not in quoted),
+        fitting = sorted((c for c in candidates if c.role == role and c.where in PART_SECTIONS[part] and c.sentence.id not in used),
                          key=lambda c: _rank(part, c))
-        chosen = fitting[: per_part.get(part, 2)]
-        for c in chosen:
-            add(part, c.section, c.para, [c.sentence])
+        chosen: list[Candidate] = []
+        for c in fitting:
+            if len(chosen) < per_part.get(part, 2) and not restates(c.sentence):
+                chosen.append(c)
+                add(part, c.section, c.para, [c.sentence])
         if part == "experiments":
             for section, para in _table_captions(doc, [c.sentence for c in chosen])[:1]:
                 add(part, section, para, para.sentences[:1])
