@@ -114,3 +114,31 @@ def test_parsed_papers_are_cached_by_id_and_version(tmp_path, monkeypatch):
     monkeypatch.setattr(pc, "parse_pdf", lambda *a, **k: pytest.fail("parsed again despite the cache"))
     again = cache.load(SAMPLE_DIR / "2304.02623v1.pdf", "2304.02623v1")
     assert again == first
+
+
+def _as_older_parser(path):
+    """Rename a cache file as if an earlier parser version had written it."""
+    old = path.with_name(path.name.rsplit(".parser", 1)[0] + ".parser0.json")
+    path.rename(old)
+    return old
+
+
+def test_after_a_parser_upgrade_a_cached_id_is_parsed_again_from_its_pdf(tmp_path):
+    cache = PaperCache(tmp_path / "papers")
+    first = cache.load(SAMPLE_DIR / "2304.02623v1.pdf", "2304.02623v1")
+    old = _as_older_parser(next((tmp_path / "papers").glob("2304.02623v1.parser*.json")))
+    again = cache.cached("2304.02623")  # the id alone, as `investigate 2304.02623 --offline` gives it
+    assert again is not None and again.title == first.title
+    assert not old.exists() and len(list((tmp_path / "papers").glob("2304.02623v1.parser*.json"))) == 1  # the stale file is gone
+
+
+def test_after_a_parser_upgrade_a_cached_id_whose_pdf_is_gone_still_opens(tmp_path):
+    pdf = tmp_path / "2304.02623v1.pdf"
+    pdf.write_bytes((SAMPLE_DIR / "2304.02623v1.pdf").read_bytes())
+    cache = PaperCache(tmp_path / "papers")
+    first = cache.load(pdf, "2304.02623v1")
+    old = _as_older_parser(next((tmp_path / "papers").glob("2304.02623v1.parser*.json")))
+    pdf.unlink()
+    kept = cache.cached("2304.02623v1")
+    assert kept is not None and kept.sections == first.sections and old.exists()
+    assert PaperCache(tmp_path / "papers").cached("2304.02624v1") is None  # another paper is not mistaken for it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from pydantic import ValidationError
 
 from tools.paper_model import PaperDocument
 from tools.pdf_parse import PARSER_VERSION, parse_pdf
+
+
+def _key_of(path: Path) -> str:
+    """The key a cache file belongs to: "2002.08909v1" for "2002.08909v1.parser7.json"."""
+    return path.name.rsplit(".parser", 1)[0]
 
 
 def file_key(path: Path) -> str:
@@ -72,6 +78,32 @@ class PaperCache:
                     return PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
                 except (ValidationError, ValueError):
                     return None
+        return self._from_older_parser(arxiv_id)
+
+    def _older_versions(self, key: str) -> list[Path]:
+        """Cache files of this key (an id without version: of any version) written by earlier parser versions, newest first."""
+        if self.directory is None or not self.directory.exists():
+            return []
+        stem = key.replace("/", "_")
+        current = f".parser{PARSER_VERSION}.json"
+        same = re.compile(rf"{re.escape(stem)}(v\d+)?" if "v" not in stem.rsplit(".", 1)[-1] else re.escape(stem))
+        found = [p for p in self.directory.glob(f"{stem}*.parser*.json") if not p.name.endswith(current) and same.fullmatch(_key_of(p))]
+        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+    def _from_older_parser(self, arxiv_id: str) -> PaperDocument | None:
+        """After an upgrade, a paper parsed before is parsed again from its PDF, or, with the PDF gone, served as it was."""
+        for path in self._older_versions(arxiv_id):
+            try:
+                old = PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
+            except (ValidationError, ValueError):
+                continue
+            pdf = Path(old.source) if old.source else None
+            if pdf is not None and pdf.exists():
+                try:
+                    return self.load(pdf, _key_of(path))
+                except Exception:  # noqa: BLE001 - the old parse still answers
+                    return old
+            return old
         return None
 
     def load(self, pdf: Path, arxiv_id: str | None = None) -> PaperDocument:
@@ -85,4 +117,7 @@ class PaperCache:
         doc = parse_pdf(pdf, arxiv_id=arxiv_id)
         if path is not None:
             atomic_write_text(path, doc.model_dump_json())
+            for stale in self._older_versions(arxiv_id or file_key(pdf)):
+                if _key_of(stale) == _key_of(path):
+                    stale.unlink(missing_ok=True)  # an earlier parser's output of the same paper: never read again
         return doc
