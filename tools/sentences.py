@@ -62,6 +62,8 @@ def split_with_offsets(text: str) -> Iterator[tuple[int, str]]:
         yield start, tail
 
 
+# What a math font's glyphs become when the PDF has no Unicode map for them ("r(y1, x¦ n ˆ¹)", "♣W ♣1/2").
+_GARBLED = re.compile(r"[¦♣\ufffd]")
 # Thanks printed as a run-in paragraph inside the conclusion ("Acknowledgements We are grateful to ...").
 _THANKS = re.compile(r"(acknowledge?ments?\b|we (are|would like to|wish to) (be )?(grateful|thank)|we thank\b|the authors (thank|are grateful|acknowledge))", re.I)
 
@@ -78,6 +80,8 @@ def not_evidence_reason(text: str, section: Section, paragraph: Paragraph) -> st
         return "contents line"
     if _THANKS.match(text):
         return "acknowledgements"
+    if len(_GARBLED.findall(text)) >= 2:
+        return "garbled math (a formula's glyphs without their font)"
     words = text.split()
     if len(words) < MIN_WORDS:
         return "too short"
