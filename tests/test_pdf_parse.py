@@ -145,6 +145,14 @@ def test_an_outline_of_only_the_title_falls_back_to_the_printed_headings():
     assert doc.section("abstract") is not None and doc.section("references") is not None
 
 
+def test_unnumbered_imrad_headings_of_a_journal_paper_are_found_without_its_outline():
+    """BMC sets Background / Methods / Results in bold only slightly larger than the text: the section names decide."""
+    doc = parse_pdf(FIXTURES / "papers" / "jner-2016-13-22.pdf", use_outline=False)
+    top = [s.title for s in doc.sections if s.kind == "body" and s.level == 1]
+    assert [t for t in top if t in ("Background", "Methods", "Results", "Discussion", "Conclusions")] == [
+        "Background", "Methods", "Results", "Discussion", "Conclusions"]
+
+
 # --- bad input -------------------------------------------------------------------------
 
 

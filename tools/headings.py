@@ -35,7 +35,8 @@ NAMED_HEADINGS: dict[str, str] = {
     "appendices": "appendix",
     "supplementary material": "appendix",
 }
-_SOFT_NAMED = {"introduction", "conclusion", "conclusions", "related work", "discussion", "limitations", "broader impact", "ethics statement"}
+_SOFT_NAMED = {"introduction", "background", "methods", "materials and methods", "results", "results and discussion", "conclusion", "conclusions",
+               "related work", "discussion", "limitations", "broader impact", "ethics statement"}
 
 
 def roman_value(text: str) -> int | None:
