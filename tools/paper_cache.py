@@ -13,6 +13,14 @@ from pydantic import ValidationError
 from tools.paper_model import PaperDocument
 from tools.pdf_parse import PARSER_VERSION, parse_pdf
 
+_CURRENT = f".parser{PARSER_VERSION}.json"
+
+
+def _version(path: Path) -> int:
+    """The arXiv version in a cache file's key ("2002.08909v2" -> 2; 0 for a file hash)."""
+    found = re.search(r"v(\d+)$", _key_of(path))
+    return int(found.group(1)) if found else 0
+
 
 def _key_of(path: Path) -> str:
     """The key a cache file belongs to: "2002.08909v1" for "2002.08909v1.parser7.json"."""
@@ -59,40 +67,30 @@ class PaperCache:
     def _path(self, key: str) -> Path | None:
         if self.directory is None:
             return None
-        safe = key.replace("/", "_")
-        return self.directory / f"{safe}.parser{PARSER_VERSION}.json"
+        return self.directory / f"{key.replace('/', '_')}{_CURRENT}"
 
-    def cached(self, arxiv_id: str) -> PaperDocument | None:
-        """The parsed paper for this versioned id, or for an id without version its newest cached version; no PDF needed."""
-        if self.directory is None:
-            return None
-        if "v" in arxiv_id.rsplit(".", 1)[-1]:
-            paths = [self._path(arxiv_id)]
-        else:
-            suffix = f".parser{PARSER_VERSION}.json"
-            paths = sorted(self.directory.glob(f"{arxiv_id.replace('/', '_')}v*{suffix}"),
-                           key=lambda p: int(p.name.removesuffix(suffix).rsplit("v", 1)[1]))[-1:]
-        for path in paths:
-            if path is not None and path.exists():
-                try:
-                    return PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
-                except (ValidationError, ValueError):
-                    return None
-        return self._from_older_parser(arxiv_id)
-
-    def _older_versions(self, key: str) -> list[Path]:
-        """Cache files of this key (an id without version: of any version) written by earlier parser versions, newest first."""
+    def _files(self, key: str) -> list[Path]:
+        """Cache files of this key written by any parser version (for an id without version: of every version), highest version first."""
         if self.directory is None or not self.directory.exists():
             return []
         stem = key.replace("/", "_")
-        current = f".parser{PARSER_VERSION}.json"
-        same = re.compile(rf"{re.escape(stem)}(v\d+)?" if "v" not in stem.rsplit(".", 1)[-1] else re.escape(stem))
-        found = [p for p in self.directory.glob(f"{stem}*.parser*.json") if not p.name.endswith(current) and same.fullmatch(_key_of(p))]
-        return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+        same = re.compile(re.escape(stem) + (r"(v\d+)?" if "v" not in stem.rsplit(".", 1)[-1] else ""))
+        return sorted((p for p in self.directory.glob(f"{stem}*.parser*.json") if same.fullmatch(_key_of(p))), key=_version, reverse=True)
 
-    def _from_older_parser(self, arxiv_id: str) -> PaperDocument | None:
+    def cached(self, arxiv_id: str) -> PaperDocument | None:
+        """The parsed paper for this versioned id, or for an id without version its newest cached version; no PDF needed."""
+        files = self._files(arxiv_id)
+        current = [p for p in files if p.name.endswith(_CURRENT)]
+        if current:
+            try:
+                return PaperDocument.model_validate_json(current[0].read_text(encoding="utf-8"))
+            except (ValidationError, ValueError):
+                return None
+        return self._from_older_parser(files)
+
+    def _from_older_parser(self, paths: list[Path]) -> PaperDocument | None:
         """After an upgrade, a paper parsed before is parsed again from its PDF, or, with the PDF gone, served as it was."""
-        for path in self._older_versions(arxiv_id):
+        for path in paths:
             try:
                 old = PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
             except (ValidationError, ValueError):
@@ -108,7 +106,8 @@ class PaperCache:
 
     def load(self, pdf: Path, arxiv_id: str | None = None) -> PaperDocument:
         """The parsed paper, from cache when this (id, version) was parsed before."""
-        path = self._path(arxiv_id or file_key(pdf))
+        key = arxiv_id or file_key(pdf)
+        path = self._path(key)
         if path is not None and path.exists():
             try:
                 return PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
@@ -117,7 +116,7 @@ class PaperCache:
         doc = parse_pdf(pdf, arxiv_id=arxiv_id)
         if path is not None:
             atomic_write_text(path, doc.model_dump_json())
-            for stale in self._older_versions(arxiv_id or file_key(pdf)):
-                if _key_of(stale) == _key_of(path):
+            for stale in self._files(key):
+                if stale != path and _key_of(stale) == _key_of(path):
                     stale.unlink(missing_ok=True)  # an earlier parser's output of the same paper: never read again
         return doc
