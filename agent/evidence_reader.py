@@ -103,7 +103,9 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
                          key=lambda c: _rank(part, c))
         chosen: list[Candidate] = []
         for c in fitting:
-            if len(chosen) < per_part.get(part, 2) and not restates(c.sentence):
+            if len(chosen) == per_part.get(part, 2):
+                break
+            if not restates(c.sentence):
                 chosen.append(c)
                 add(part, c.section, c.para, [c.sentence])
         if part == "experiments":

@@ -43,6 +43,8 @@ QUESTION_TYPES: dict[str, dict] = {
     },
 }
 _COMPILED = {name: [re.compile(p, re.I) for p in spec["patterns"]] for name, spec in QUESTION_TYPES.items()}
+_WORDS = {name: re.compile(spec["words"], re.I) for name, spec in QUESTION_TYPES.items() if "words" in spec}
+_OPENING = ("introduction", "related", "abstract")  # sections that frame a paper rather than report it
 # Words that only say what kind of question it is: a question made of nothing else is generic.
 _TYPE_WORDS = set(
     """what which how why does do is are the this paper papers work address addresses addressed problem problems solve method methods approach
@@ -109,11 +111,10 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
         spec = QUESTION_TYPES[name]
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
         placed = [c for c in fitting if c.where in spec["sections"]]
-        opening = ("introduction", "related", "abstract")
-        if not any(c.where == spec["sections"][0] for c in placed) and not set(spec["sections"]) <= set(opening):
-            words = re.compile(spec.get("words", r"$^"), re.I)
-            placed += [c for c in fitting if c.where not in opening and c.where not in spec["sections"]
-                       and (c.role == spec["roles"][0] or words.search(c.sentence.text))]
+        if not any(c.where == spec["sections"][0] for c in placed) and not set(spec["sections"]) <= set(_OPENING):
+            words = _WORDS.get(name)
+            placed += [c for c in fitting if c.where not in _OPENING and c.where not in spec["sections"]
+                       and (c.role == spec["roles"][0] or (words is not None and words.search(c.sentence.text)))]
         if not placed and name == "problem":
             placed = [c for c in candidates if c.where in spec["sections"] and c not in chosen][:per_type]
         placed.sort(key=lambda c: (_place(spec, c), spec["roles"].index(c.role) if c.role in spec["roles"] else 9, -c.score, c.order))

@@ -180,9 +180,9 @@ def validate_analysis(
         if language == "zh" and chinese_ratio(text, quotes) < 0.4:
             findings.append(Finding(part=part_name, code="not_chinese", message=f"not written in Chinese: {text[:40]!r}"))
     for part_name, items in (("summary", [analysis.summary]), ("motivation", [analysis.motivation]), ("method", [analysis.method]), ("experiments", [analysis.experiments])):
-        length = len(strip_markers(items[0].text))
         if items[0].absent:
             continue
+        length = len(strip_markers(items[0].text))
         if length < settings.min_chars_per_part or length > settings.max_chars_per_part:
             findings.append(Finding(part=part_name, code="length", message=f"{length} characters (allowed {settings.min_chars_per_part}-{settings.max_chars_per_part})"))
     return findings
