@@ -49,8 +49,21 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env.filters["cite_label"] = cite_label
     env.filters["caption_name"] = lambda label, zh=True: caption_name(label, "zh" if zh else "en")
     env.globals["check_badge"] = check_badge
+    env.globals["stage_name"] = stage_name
     env.globals["verdict_names"] = VERDICT_NAMES_ZH
     return env
+
+
+_STAGE_NAMES = {
+    "zh": {"llm": "模型判断", "user": "用户指定", "semantic": "语义模型", None: "词法规则"},
+    "en": {"llm": "model", "user": "chosen by the user", "semantic": "semantic model", None: "lexical rules"},
+}
+
+
+def stage_name(stage: str, zh: bool = True) -> str:
+    """Who decided a paper's relevance, as the report says it (lexical rules unless a model, the user or the semantic stage did)."""
+    names = _STAGE_NAMES["zh" if zh else "en"]
+    return names.get(stage, names[None])
 
 
 VERDICT_NAMES_ZH = {"supported": "支持", "partial": "部分支持", "unsupported": "不支持"}
