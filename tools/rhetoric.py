@@ -159,6 +159,11 @@ SECTION_PRIORS: dict[str, dict[str, float]] = {
 }
 
 
+def _states_number(text: str) -> bool:
+    """A number the sentence states, not one that points at a figure, a reference or a year."""
+    return bool(_NUMBER.search(_REFERENCE_NUMBER.sub(" ", text)))
+
+
 def _names_own_work(sentence: str, names: tuple[str, ...]) -> bool:
     """The sentence speaks of the paper's own system by name ("CiteSee connects ...")."""
     return any(re.search(rf"(^|\W){re.escape(n)}(\W|$)", sentence) for n in names if len(n) >= 3)
@@ -174,7 +179,7 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
     for role, prior in SECTION_PRIORS.get(where, {}).items():
         if scores[role] > 0 or (role == "method" and where == "method" and (own or _TECHNICAL.search(text))):
             scores[role] += prior
-    numbers = bool(_NUMBER.search(_REFERENCE_NUMBER.sub(" ", text)))
+    numbers = _states_number(text)
     if not own or _NOT_DONE.search(text):
         scores["contribution"] = 0.0
     if _OWN_FINDING.search(text) or _ABOUT_THIS_PAPER.search(text):
@@ -203,12 +208,13 @@ def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] 
     low = sentence.lower().strip()
     if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
         return "other", 0.0
-    if _SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _NUMBER.search(_REFERENCE_NUMBER.sub(" ", low))):
+    if _SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _states_number(low)):
         return "other", 0.0  # "An overview of the model is depicted in Figure 1.": where to look, not what it says
-    if _OTHERS_WORK.match(sentence) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
-        return "other", 0.0  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
-    if _GENERIC.search(low) and not _OWN_WORK.search(low) and not _names_own_work(sentence, names):
-        return "other", 0.0  # "A self-explanatory model is one that ...": a definition, not this paper's doing
+    if not (_OWN_WORK.search(low) or _names_own_work(sentence, names)):
+        if _OTHERS_WORK.match(sentence):
+            return "other", 0.0  # "ORQA (Lee et al., 2019) formulates ...": another paper's work
+        if _GENERIC.search(low):
+            return "other", 0.0  # "A self-explanatory model is one that ...": a definition, not this paper's doing
     scores = role_scores(sentence, where, names)
     role, best = max(scores.items(), key=lambda kv: (kv[1], -ROLES.index(kv[0])))
     return (role, best) if best >= 1.0 else ("other", 0.0)  # type: ignore[return-value]
