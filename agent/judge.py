@@ -19,8 +19,6 @@ from agent.structured import call_structured
 from tools.feeds import PaperMeta
 
 log = logging.getLogger(__name__)
-# One paper per model call: a paper's title and abstract are the only untrusted text in its prompt, so an
-# instruction planted in one abstract cannot reach another paper's verdict. Calls run in parallel.
 
 
 class ModelVerdict(BaseModel):
@@ -134,6 +132,8 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
                                                         admissible=lex.passed or p.versioned_id in admitted_ids)
     else:
         pool = passed + admitted
+        # One paper per model call: a paper's title and abstract are the only untrusted text in its prompt, so an
+        # instruction planted in one abstract cannot reach another paper's verdict. Calls run in parallel.
         with ThreadPoolExecutor(max_workers=profile.reader.concurrency) as pool_exec:
             answers = list(pool_exec.map(lambda p: _model_verdicts([(p, lexical[p.versioned_id])], keywords, runtime, degraded, ranking), pool))
         for p, by_id in zip(pool, answers, strict=True):
