@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
-from agent.semantic_stage import SemanticRanking, rank_day, score_zh
+from agent.semantic_stage import SemanticRanking, rank_day
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
 from tools.feeds import PaperMeta
@@ -103,7 +103,7 @@ def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRank
         # At the bar, not above it: a keyword hit in the title still ranks first; ties go to the closer paper.
         verdict.score = threshold
         verdict.reason += (f"；语义模型评分达到由您的库推出的阈值（保留库中 {ranking.model.library_recall:.0%} 的论文），"
-                           f"高于库中 {score_zh(ranking.library_share(paper.versioned_id)) * 10:.0f}% 的论文")
+                           f"高于库中 {ranking.library_share(paper.versioned_id):.0%} 的论文")
     return verdict
 
 

@@ -72,13 +72,17 @@ class RelevanceModel:
     background_size: int
     library_recall: float
 
+    def sorted_loo(self) -> np.ndarray:
+        """The leave-one-out scores in ascending order, as library_rank reads them."""
+        return np.sort(np.asarray(self.loo_scores))
+
     def score(self, texts: list[str]) -> list[SemanticScore]:
         if not texts:
             return []
         vectors = self.vectorizer.transform(texts)
         decisions = self.classifier.decision_function(vectors)
         similarities = (vectors @ self.reference_vectors.T).toarray()
-        loo = np.sort(np.asarray(self.loo_scores))
+        loo = self.sorted_loo()
         out = []
         for row, decision in enumerate(decisions):
             best = int(np.argmax(similarities[row])) if similarities.shape[1] else 0
@@ -136,7 +140,7 @@ def cross_fitted_scores(data: TrainingSet, model: RelevanceModel, texts: list[st
     scores = model.score(texts)
     positives = [data.profile_text] + [p.text for p in data.library]
     library_keys = {p.key for p in data.library}
-    loo = np.sort(np.asarray(model.loo_scores))
+    loo = model.sorted_loo()
     for fold in range(folds):
         held = {k for i, k in enumerate(keys) if i % folds == fold}
         negatives = [p.text for p in data.background if p.key not in held and p.key not in library_keys] + [p.text for p in data.disliked]

@@ -159,17 +159,10 @@ def _add_dense(ranking: SemanticRanking, data: TrainingSet, candidates: list[Pap
     for k, p in enumerate(candidates):
         ranking.dense[p.versioned_id] = (float(dense.similarity[k]), dense.nearest[k])
         ranking.fused[p.versioned_id] = (ranking.scores[p.versioned_id].library_rank + dense.library_rank(float(dense.similarity[k]))) / 2
-    loo = np.sort(np.asarray(ranking.model.loo_scores))
+    loo = ranking.model.sorted_loo()
     if len(loo) and len(dense.loo) == len(loo):
         # Library paper i: its rank by the linear model's leave-one-out score and by its dense leave-one-out similarity.
         fused = [(library_rank(loo, linear) + dense.library_rank(float(d))) / 2
                  for linear, d in zip(ranking.model.loo_scores, dense.loo_by_paper, strict=True)]
         ranking.fused_threshold = float(np.quantile(fused, 1 - library_recall))
     ranking.notes.append(f"语义相似度来自嵌入模型 {embedder.model.model}")
-
-
-def score_zh(share: float) -> float:
-    """0-10 for the report: how the paper ranks among the library's own papers (10 = above all of them)."""
-    return round(10 * share, 1)
-
-
