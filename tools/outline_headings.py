@@ -6,6 +6,11 @@ from tools.headings import Heading, named_kind, normalize_title, parse_number
 from tools.pdf_layout import DocumentLayout, Line
 
 
+def has_sections(toc: list[list]) -> bool:
+    """Whether an outline says anything about sections: one entry is only the paper's title (LayoutParser)."""
+    return len(toc) >= 2
+
+
 def outline_entries(toc: list[list]) -> list[tuple[int, str, int, object]]:
     """(level, title, page 0-based, destination point) with a title-only root removed."""
     entries = [(e[0], e[1].strip(), e[2] - 1, (e[3] or {}).get("to") if len(e) > 3 else None) for e in toc if e[2] >= 1]

@@ -9,7 +9,7 @@ import pymupdf
 
 from tools.errors import PaperError
 from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
-from tools.outline_headings import headings_from_outline
+from tools.outline_headings import has_sections, headings_from_outline
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
 from tools.sentences import not_evidence_reason, split_with_offsets
@@ -98,7 +98,7 @@ def parse_pdf(
             if not ends_properly(Path(path)):
                 raise PaperError(f"{path}: truncated PDF (the file ends early, before %%EOF); download it again")
             raise PaperError(f"{path}: no text layer (a scanned PDF?); OCR it first")
-        if len(toc) >= 2:  # an outline of one entry (the paper's title) says nothing about its sections
+        if has_sections(toc):
             headings, lines = headings_from_outline(layout, toc)
             headings = add_printed_back_matter(layout, lines, headings) if headings else headings
         else:
