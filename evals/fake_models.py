@@ -29,6 +29,18 @@ def tool_calls(*calls: tuple[str, dict]) -> AIMessage:
     return AIMessage(content="", tool_calls=[{"name": n, "args": a, "id": f"call_{next(_ids)}", "type": "tool_call"} for n, a in calls])
 
 
+def unreachable_model_error(url: str = "http://model.invalid/v1/chat/completions") -> Exception:
+    """The error the OpenAI client raises when its endpoint cannot be reached, built as the client builds it.
+
+    openai's exception constructors read the request they are given (3.x reads its
+    headers), so a test that passes None raises AttributeError instead of this error.
+    """
+    import httpx
+    import openai
+
+    return openai.APIConnectionError(request=httpx.Request("POST", url))
+
+
 def text_of(messages: list[BaseMessage]) -> str:
     return "\n".join(m.content if isinstance(m.content, str) else str(m.content) for m in messages)
 

@@ -107,16 +107,14 @@ def test_report_files_follow_the_umask_and_the_banner_names_what_was_given(profi
 
 
 def test_a_run_whose_model_calls_fell_back_says_so_at_the_top(tmp_path, profile_file):
-    import httpx
-    import openai
-
     from agent.config import load_profile
     from agent.run.monitor_run import run_monitor
+    from evals.fake_models import unreachable_model_error
     from evals.scripted_agents import scripted_registry
     from tools.sources import OfflineSource
 
     def down(messages, kwargs):
-        raise openai.APIConnectionError(request=httpx.Request("POST", "http://model.invalid/v1"))
+        raise unreachable_model_error()
 
     registry, _ = scripted_registry(writer={"PaperAnalysis": down}, critic={"SupportReview": down})
     profile = load_profile(profile_file).model_copy(update={"max_papers": 2})

@@ -1,7 +1,6 @@
 import json
 import re
 
-import openai
 import pytest
 from typer.testing import CliRunner
 
@@ -10,7 +9,7 @@ from agent.config import parse_profile
 from agent.llm import offline_registry
 from agent.prompts import PromptLibrary
 from agent.run.investigate_session import InvestigateSession, PaperRef
-from evals.fake_models import text_of
+from evals.fake_models import text_of, unreachable_model_error
 from evals.scripted_agents import reader_turns, scripted_registry
 from tests.conftest import SAMPLE_DIR
 from tools.errors import ConfigError
@@ -97,7 +96,7 @@ def test_offline_answers_are_labelled_excerpts(doc, tmp_path):
 
 def test_the_session_survives_a_model_error(doc, tmp_path):
     def broken(messages, kwargs):
-        raise openai.APIConnectionError(request=None)
+        raise unreachable_model_error()
 
     registry, _ = scripted_registry(reader={"tools": broken, "Answer": broken})
     s = session(doc, tmp_path, registry)

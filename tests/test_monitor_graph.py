@@ -11,7 +11,7 @@ from agent.run.monitor_run import run_monitor
 from agent.state import CitedText, FuturePart, PaperAnalysis
 from agent.support_check import claims_for_prompt
 from agent.validators import CITATION_MARK
-from evals.fake_models import text_of
+from evals.fake_models import text_of, unreachable_model_error
 from evals.scripted_agents import analysis_from_notes, critic_verdicts, judge_handler, reader_turns, scripted_registry
 from tests.conftest import REPO, SAMPLE_DIR
 from tools.paper_model import normalize_space
@@ -245,10 +245,8 @@ def test_an_interrupted_run_resumes_without_redoing_finished_papers(profile):
 
 
 def test_mixed_mode_and_model_errors_degrade_per_paper(profile):
-    import openai
-
     def failing_notes(messages, kwargs):
-        raise openai.APIConnectionError(request=None)
+        raise unreachable_model_error()
 
     registry, _ = scripted_registry(reader={"NotesDraft": failing_notes})
     paper = run(profile.model_copy(update={"max_papers": 1}), registry).report["papers"][0]

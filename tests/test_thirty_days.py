@@ -17,14 +17,13 @@ from datetime import date, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-import httpx
-import openai
 import pytest
 
 from agent.config import SemanticSettings, load_profile
 from agent.lexical import KeywordMatcher
 from agent.run.monitor_run import run_monitor
 from agent.sources_factory import make_source
+from evals.fake_models import unreachable_model_error
 from evals.scripted_agents import analysis_from_notes, scripted_registry
 from tests.conftest import REPO, SAMPLE_DIR
 from tests.loopback import LoopbackServer
@@ -122,7 +121,7 @@ def script_day(server: LoopbackServer, d: int, healed: bool) -> None:
 
 
 def failing_writer(messages, kwargs):
-    raise openai.APIConnectionError(request=httpx.Request("POST", "http://model.invalid/v1/chat/completions"))
+    raise unreachable_model_error()
 
 
 def relevant_ids() -> set[str]:
