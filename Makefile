@@ -21,7 +21,6 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(INSTALL) pip
 	$(INSTALL) -e '.[test]'
-	rm -f $(LLAMA_STAMP)
 	touch $(STAMP)
 
 # llama-cpp-python builds from source (about 6 minutes on 2 cores); the SmolLM2
@@ -64,12 +63,12 @@ lock-add: $(STAMP)
 # The low end of every range in pyproject.toml: a separate venv with the oldest
 # allowed versions of our direct dependencies, and the fast tests.
 OLDEST := .venv-oldest
-test-oldest: $(STAMP)
-	$(INSTALL) 'uv>=0.9,<1'
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --resolution lowest-direct --python-version 3.11 --no-header -o $(OLDEST).txt
+test-oldest:
 	$(PYTHON) -m venv $(OLDEST)
-	$(OLDEST)/bin/python -m pip install -q -c $(OLDEST).txt -e '.[test]'
+	$(OLDEST)/bin/python -m pip install -q 'uv>=0.9,<1'
+	$(OLDEST)/bin/uv pip compile pyproject.toml --extra test --resolution lowest-direct --python-version 3.11 --no-header -o $(OLDEST)/constraints.txt
+	$(OLDEST)/bin/python -m pip install -q -c $(OLDEST)/constraints.txt -e '.[test]'
 	$(OLDEST)/bin/python -m pytest -q -m "not llama and not slow" -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(OLDEST) $(OLDEST).txt build *.egg-info
+	rm -rf $(VENV) $(OLDEST) build *.egg-info
