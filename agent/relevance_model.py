@@ -53,7 +53,7 @@ class TrainingSet:
 @dataclass
 class SemanticScore:
     decision: float  # the SVM's signed distance: higher is closer to the library
-    similarity: float  # cosine similarity to the nearest library paper (or the profile text)
+    similarity: float  # cosine similarity to the nearest library paper (the profile text without a library)
     nearest: str  # that paper's title; "" for the profile text
     library_rank: float  # share of the library's own (leave-one-out) scores at or below this one, 0-1
 
@@ -84,8 +84,10 @@ class RelevanceModel:
         similarities = (vectors @ self.reference_vectors.T).toarray()
         loo = self.sorted_loo()
         out = []
+        # The nearest library paper when there is a library (a reader can open it); the profile text only without one.
+        first = 1 if similarities.shape[1] > 1 else 0
         for row, decision in enumerate(decisions):
-            best = int(np.argmax(similarities[row])) if similarities.shape[1] else 0
+            best = first + int(np.argmax(similarities[row, first:])) if similarities.shape[1] else 0
             out.append(SemanticScore(float(decision), float(similarities[row, best]) if similarities.shape[1] else 0.0,
                                      self.reference_titles[best] if similarities.shape[1] else "", library_rank(loo, float(decision))))
         return out
