@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
+from agent.semantic_admission import MAX_SEMANTIC_SCORE
 from agent.semantic_stage import SemanticRanking, rank_day
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
@@ -105,7 +106,7 @@ def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRank
         verdict.score = ranking.admission_score(pid, threshold)
         verdict.reason = (f"标题和摘要未出现关注关键词，由语义模型选入：{ranking.reason_zh(pid)}；{ranking.margin_zh(pid)}，"
                           f"高于库中 {ranking.library_share(pid):.0%} 的论文（每篇库论文由未见过它的模型评分）；"
-                          f"评分 {verdict.score:g} = 阈值 {threshold:g} + 每超出入选线一个离散单位加 0.5 分")
+                          f"评分 {verdict.score:g}：入选线上为阈值 {threshold:g} 分，高出越多越接近 {MAX_SEMANTIC_SCORE:g} 分")
         return verdict
     verdict.reason = _with_semantic(verdict.reason, ranking, paper)
     return verdict

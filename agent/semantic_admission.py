@@ -21,8 +21,8 @@ import numpy as np
 # 3.5 spreads above the day's median kept P ≥ 0.7 on three of the four dev profile-days at R ≥ 0.6.
 DAY_BAR_Z = 3.5
 MIN_DAY_FOR_BAR = 20  # a median and spread over fewer papers say little about an ordinary paper
-SCORE_PER_SPREAD = 0.5  # each spread above the bar adds half a point to the admission score
 MAX_SEMANTIC_SCORE = 9.0  # the top is left to what a model or the user decides
+SPREADS_TO_TWO_THIRDS = 4.0  # 4 spreads above the bar cover about two thirds of the way from the bar to the top
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,11 @@ class DayCalibration:
         return self.bar is not None and score >= self.bar
 
     def admission_score(self, score: float, threshold: float) -> float:
-        """0-10: the relevance threshold at the bar, half a point more per spread above it, at most MAX_SEMANTIC_SCORE."""
+        """0-10: the relevance threshold at the bar, rising towards MAX_SEMANTIC_SCORE with the margin above it and
+        never reaching it, so that even the day's best-ranked papers keep their order."""
         bar = self.bar if self.bar is not None else score
-        return round(min(MAX_SEMANTIC_SCORE, threshold + SCORE_PER_SPREAD * max(0.0, (score - bar) / self.spread)), 1)
+        margin = max(0.0, (score - bar) / self.spread)
+        return round(threshold + (MAX_SEMANTIC_SCORE - threshold) * (1 - math.exp(-margin / SPREADS_TO_TWO_THIRDS)), 1)
 
 
 def top_share(place: int, of: int) -> int:

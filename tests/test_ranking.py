@@ -76,7 +76,7 @@ def test_the_daily_cap_keeps_the_best_ranked_and_the_report_says_how_many_it_cut
     report["profile"]["language"] = "zh"
     for text in (render_markdown(report), render_html(report)):
         assert f"本日另有 {len(above) - 1} 篇超过入选线，但因每日上限未入选" in text
-        assert "每高出一个离散单位加 0.5 分" in text
+        assert "高出越多越接近 9 分" in text
     report["profile"]["language"] = "en"
     assert f"{len(above) - 1} more cleared the bar today but were cut by the daily cap" in render_markdown(report)
 
@@ -118,8 +118,10 @@ def test_the_bar_is_the_higher_of_the_library_and_the_day_and_scores_grow_above_
     assert DayCalibration.of(ordinary, library_bar=2.0).bar == 2.0  # a strict library wins
     assert DayCalibration.of(ordinary[:10], library_bar=0.05).bar == 0.05  # ten papers say little about an ordinary one
     assert DayCalibration.of(ordinary, library_bar=None).bar is None  # no library, no offline admission
-    scores = [day.admission_score(x, 5.0) for x in (day.bar, day.bar + 0.15, day.bar + 0.6, 100.0)]
-    assert scores[0] == 5.0 and scores == sorted(scores) and len(set(scores)) == 4 and scores[-1] == MAX_SEMANTIC_SCORE
+    spread = 0.14826
+    scores = [day.admission_score(day.bar + k * spread, 5.0) for k in (0, 1, 4, 8, 16)]
+    assert scores[0] == 5.0 and scores == sorted(scores) and len(set(scores)) == 5 and scores[-1] < MAX_SEMANTIC_SCORE
+    assert scores[2] == pytest.approx(5.0 + 4.0 * (1 - 1 / 2.718281828), abs=0.05)  # four spreads: two thirds of the way
 
 
 def paper(arxiv_id: str, title: str, abstract: str) -> PaperMeta:
