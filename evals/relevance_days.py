@@ -220,6 +220,21 @@ def scores_table(scores: list[DayScore]) -> str:
     return "\n".join(lines)
 
 
+def baseline_comparison(scores: list[DayScore], condition: str = "one-keyword+library") -> str:
+    """The semantic stage (one keyword + library) against the arxiv-sanity baseline, per profile and day:
+    P@10 of each ranking, and P and R of what each selects (the baseline: its top `daily_cap`)."""
+    by = {(s.profile, s.day, s.condition): s for s in scores}
+    lines = ["| profile | day | split | P@10 semantic | P@10 baseline | semantic P / R (selected) | baseline P / R (at cap) |",
+             "|---|---|---|---:|---:|---|---|"]
+    for (profile, day, cond), s in by.items():
+        base = by.get((profile, day, BASELINE))
+        if cond != condition or base is None:
+            continue
+        lines.append(f"| {profile} | {day} | {s.split} | {s.precision_at_10:.1f} | {base.precision_at_10:.1f} "
+                     f"| {s.precision:.2f} / {s.recall:.2f} ({s.selected}) | {base.precision:.2f} / {base.recall:.2f} ({base.selected}) |")
+    return "\n".join(lines)
+
+
 def run_relevance_days(dataset: RelevanceDaysDataset, variant: str, setup) -> VariantResult:
     """The eval harness's view: one item per (profile, day, condition, paper), P/R/F1/P@10 per row in the summary."""
     scores = evaluate_days(dataset, setup.make_registry, setup.prompts(variant))
