@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
 from agent.lexical import KeywordMatcher, LexicalResult
+from agent.semantic_admission import MAX_SEMANTIC_SCORE
 from agent.semantic_stage import SemanticRanking, rank_day
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
@@ -75,15 +76,16 @@ def _model_verdicts(
     return {v.arxiv_id.strip(): v for v in result.verdicts if v.arxiv_id.strip() in asked}
 
 
-def _model_pool(failed: list[PaperMeta], ranking: SemanticRanking | None, cap: int, offline: bool) -> list[PaperMeta]:
-    """Papers without keyword hits that the semantic stage admits, at most `cap` a day: the best-ranked go to
-    the judge model; offline only those at or above the library-derived threshold are accepted."""
-    if ranking is None or cap == 0:
-        return []
+def _model_pool(failed: list[PaperMeta], ranking: SemanticRanking | None, cap: int, offline: bool) -> tuple[list[PaperMeta], set[str]]:
+    """Papers without keyword hits that the semantic stage admits, at most `cap` a day, best-ranked first: with a
+    model they go to the judge; offline only those above the bar (library and day, see agent/semantic_admission.py)
+    are accepted. Also returns the papers above the bar that the cap left out."""
+    if ranking is None:
+        return [], set()
     ranked = sorted(failed, key=lambda p: (-ranking.closeness(p.versioned_id), p.versioned_id))
-    if offline:
-        ranked = [p for p in ranked if ranking.accepts(p.versioned_id)]
-    return ranked[:cap]
+    above = [p for p in ranked if ranking.accepts(p.versioned_id)]
+    admitted = (above if offline else ranked)[:cap]
+    return admitted, {p.versioned_id for p in above} - {p.versioned_id for p in admitted}
 
 
 def _with_semantic(reason: str, ranking: SemanticRanking | None, paper: PaperMeta) -> str:
@@ -93,17 +95,20 @@ def _with_semantic(reason: str, ranking: SemanticRanking | None, paper: PaperMet
 def _offline_verdict(paper: PaperMeta, lex: LexicalResult, ranking: SemanticRanking | None, threshold: float,
                      admissible: bool) -> RelevanceVerdict:
     """The keyword verdict with the semantic reason; a paper `admissible` to the semantic stage (a keyword hit, or
-    within the day's cap) is accepted when it reaches the library-derived threshold."""
+    within the day's cap) is accepted when it clears the bar learned from the library and the day."""
     verdict = lexical_verdict(paper, lex, threshold)
     if ranking is None:
         return verdict
-    verdict.reason = _with_semantic(verdict.reason, ranking, paper)
     if admissible and not verdict.relevant and not lex.negatives and ranking.accepts(paper.versioned_id):
+        pid = paper.versioned_id
         verdict.relevant, verdict.stage = True, "semantic"
-        # At the bar, not above it: a keyword hit in the title still ranks first; ties go to the closer paper.
-        verdict.score = threshold
-        verdict.reason += (f"；语义模型评分达到由您的库推出的阈值（保留库中 {ranking.model.library_recall:.0%} 的论文），"
-                           f"高于库中 {ranking.library_share(paper.versioned_id):.0%} 的论文")
+        # The threshold at the bar, more the further above it: scores follow the ranking.
+        verdict.score = ranking.admission_score(pid, threshold)
+        verdict.reason = (f"标题和摘要未出现关注关键词，由语义模型选入：{ranking.reason_zh(pid)}；{ranking.margin_zh(pid)}，"
+                          f"高于库中 {ranking.library_share(pid):.0%} 的论文（每篇库论文由未见过它的模型评分）；"
+                          f"评分 {verdict.score:g}：入选线上为阈值 {threshold:g} 分，高出越多越接近 {MAX_SEMANTIC_SCORE:g} 分")
+        return verdict
+    verdict.reason = _with_semantic(verdict.reason, ranking, paper)
     return verdict
 
 
@@ -119,9 +124,10 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
     offline = ctx.llm.is_offline("judge")
     passed = [p for p in candidates if lexical[p.versioned_id].passed]
     failed = [p for p in candidates if not lexical[p.versioned_id].passed and not lexical[p.versioned_id].negatives]
-    admitted = _model_pool(failed, ranking, profile.semantic.daily_cap, offline)
+    admitted, cut_by_cap = _model_pool(failed, ranking, profile.semantic.daily_cap, offline)
     ctx.events("stage", {"name": "judge", "detail": f"{len(passed)} of {len(candidates)} pass the lexical prefilter"
-                         + (f", {len(admitted)} more admitted by the semantic stage" if ranking else "")})
+                         + (f", {len(admitted)} more admitted by the semantic stage" if ranking else "")
+                         + (f", {len(cut_by_cap)} more above its bar left out by the daily cap" if cut_by_cap else "")})
     verdicts: dict[str, RelevanceVerdict] = {}
     degraded: list[dict] = []
     if offline:
@@ -131,7 +137,8 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
             verdicts[p.versioned_id] = _offline_verdict(p, lex, ranking, profile.relevance_threshold,
                                                         admissible=lex.passed or p.versioned_id in admitted_ids)
     else:
-        pool = passed + admitted
+        # In rank order, so the model meets the day's candidates as the ranking sees them, closest first.
+        pool = sorted(passed + admitted, key=lambda p: ranking.places[p.versioned_id]) if ranking else passed
         # One paper per model call: a paper's title and abstract are the only untrusted text in its prompt, so an
         # instruction planted in one abstract cannot reach another paper's verdict. Calls run in parallel.
         with ThreadPoolExecutor(max_workers=profile.reader.concurrency) as pool_exec:
@@ -164,19 +171,40 @@ def judge_relevance(state: MonitorState, runtime: Runtime[GraphContext]) -> dict
     excluded = [Excluded(paper=papers[v.arxiv_id], verdict=v) for v in ordered if v.arxiv_id not in selected_ids]
     excluded.sort(key=lambda e: (-e.verdict.score, e.paper.versioned_id))
     close = near_misses(excluded, ranking, profile.semantic.near_misses)
+    summary = ranking.summary() | {"daily_cap": profile.semantic.daily_cap, "cut_by_cap": len(cut_by_cap), "offline": offline} if ranking else {}
     return {"verdicts": ordered, "selected": [papers[i] for i in selected_ids], "excluded": excluded, "degraded": degraded,
-            "near_misses": close, "semantic": ranking.summary() if ranking else {},
-            "near_miss_details": _near_miss_details(close, ranking)}
+            "near_misses": close, "semantic": summary,
+            "near_miss_details": _near_miss_details(close, ranking, lexical, cut_by_cap, profile.semantic.daily_cap)}
 
 
-def _near_miss_details(close: list[Excluded], ranking: SemanticRanking | None) -> dict[str, dict]:
-    """Similarity to the nearest library paper and the place among the day's papers by the semantic model (1 = closest)."""
+def _near_miss_details(close: list[Excluded], ranking: SemanticRanking | None, lexical: dict[str, LexicalResult],
+                       cut: set[str], cap: int) -> dict[str, dict]:
+    """For each near miss: its place among the day's papers by the semantic model (1 = closest), the nearest library
+    paper, and why it stayed out, in one line without the keyword sentence every row would share."""
     if ranking is None:
         return {}
-    order = sorted(ranking.scores, key=lambda pid: (-ranking.closeness(pid), pid))
-    place = {pid: k + 1 for k, pid in enumerate(order)}
-    return {e.paper.versioned_id: {"similarity": round(ranking.similarity(e.paper.versioned_id), 2),
-                                   "rank": place[e.paper.versioned_id], "of": len(order)} for e in close}
+    out = {}
+    for e in close:
+        pid = e.paper.versioned_id
+        place, of = ranking.place(pid)
+        lex = lexical[pid]
+        if e.verdict.stage == "limit":
+            why = "判为相关，但超出每日报告篇数上限"
+        elif lex.negatives:
+            why = lex.reason_zh()
+        elif e.verdict.stage == "llm":
+            why = f"模型判为不相关：{e.verdict.reason}"
+        elif pid in cut:
+            why = f"超过入选线，但超出每日语义入选上限（{cap} 篇）"
+        elif lex.passed:
+            why = f"只在摘要中出现关键词，词法评分 {e.verdict.score:g} 不足；{ranking.margin_zh(pid)}"
+        elif ranking.calibration.bar is None:
+            why = "库中论文不足 5 篇，离线不按语义入选"
+        else:
+            why = f"{ranking.margin_zh(pid)}，未达入选线"
+        out[pid] = {"rank": place, "of": of, "nearest": ranking.nearest(pid),
+                    "reason": f"{ranking.place_zh(pid)}；{ranking.nearest_zh(pid)}；{why}"}
+    return out
 
 
 def near_misses(excluded: list[Excluded], ranking: SemanticRanking | None, limit: int) -> list[Excluded]:

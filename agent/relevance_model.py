@@ -25,7 +25,7 @@ from sklearn.svm import LinearSVC
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2  # 2: the title counts twice
 MIN_POSITIVES_FOR_THRESHOLD = 5  # leave-one-out over fewer papers says nothing about a threshold
 MIN_BACKGROUND = 20
 
@@ -53,7 +53,7 @@ class TrainingSet:
 @dataclass
 class SemanticScore:
     decision: float  # the SVM's signed distance: higher is closer to the library
-    similarity: float  # cosine similarity to the nearest library paper (or the profile text)
+    similarity: float  # cosine similarity to the nearest library paper (the profile text without a library)
     nearest: str  # that paper's title; "" for the profile text
     library_rank: float  # share of the library's own (leave-one-out) scores at or below this one, 0-1
 
@@ -84,11 +84,20 @@ class RelevanceModel:
         similarities = (vectors @ self.reference_vectors.T).toarray()
         loo = self.sorted_loo()
         out = []
+        # The nearest library paper when there is a library (a reader can open it); the profile text only without one.
+        first = 1 if similarities.shape[1] > 1 else 0
         for row, decision in enumerate(decisions):
-            best = int(np.argmax(similarities[row])) if similarities.shape[1] else 0
+            best = first + int(np.argmax(similarities[row, first:])) if similarities.shape[1] else 0
             out.append(SemanticScore(float(decision), float(similarities[row, best]) if similarities.shape[1] else 0.0,
                                      self.reference_titles[best] if similarities.shape[1] else "", library_rank(loo, float(decision))))
         return out
+
+
+def model_text(title: str, text: str) -> str:
+    """What the linear model reads: the title once more before the title and abstract, because the title says
+    what a paper is about while the abstract's background sentences are shared with every paper of its field
+    (a title weight of 2 was chosen on the dev days)."""
+    return f"{title}. {text}"
 
 
 def library_rank(sorted_loo: np.ndarray, value: float) -> float:
@@ -109,8 +118,8 @@ def _classifier() -> LinearSVC:
 def train(data: TrainingSet, *, library_recall: float = 0.85, today: date | None = None) -> RelevanceModel:
     positive_keys = {p.key for p in data.library}
     background = [p for p in data.background if p.key not in positive_keys]
-    negatives = [p.text for p in background] + [p.text for p in data.disliked if p.key not in positive_keys]
-    positives = [data.profile_text] + [p.text for p in data.library]
+    negatives = [model_text(p.title, p.text) for p in background] + [model_text(p.title, p.text) for p in data.disliked if p.key not in positive_keys]
+    positives = [data.profile_text] + [model_text(p.title, p.text) for p in data.library]
     if len(negatives) < MIN_BACKGROUND:
         raise ValueError(f"the semantic stage needs at least {MIN_BACKGROUND} background papers, has {len(negatives)}")
     vectorizer = _vectorizer()
@@ -138,12 +147,13 @@ def cross_fitted_scores(data: TrainingSet, model: RelevanceModel, texts: list[st
     """Scores for papers that are also in the background: each fold is scored by a model trained without that fold,
     so no paper is pushed down for having been a negative. Similarities and ranks come from the full model."""
     scores = model.score(texts)
-    positives = [data.profile_text] + [p.text for p in data.library]
+    positives = [data.profile_text] + [model_text(p.title, p.text) for p in data.library]
     library_keys = {p.key for p in data.library}
     loo = model.sorted_loo()
     for fold in range(folds):
         held = {k for i, k in enumerate(keys) if i % folds == fold}
-        negatives = [p.text for p in data.background if p.key not in held and p.key not in library_keys] + [p.text for p in data.disliked]
+        negatives = ([model_text(p.title, p.text) for p in data.background if p.key not in held and p.key not in library_keys]
+                     + [model_text(p.title, p.text) for p in data.disliked])
         if len(negatives) < MIN_BACKGROUND:
             continue
         matrix = model.vectorizer.transform(positives + negatives)

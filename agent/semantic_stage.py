@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -23,8 +24,10 @@ from agent.relevance_model import (
     cross_fitted_scores,
     library_rank,
     load_or_train,
+    model_text,
     train,
 )
+from agent.semantic_admission import DAY_BAR_Z, DayCalibration, top_share
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.library import LibraryPaper, read_library
@@ -50,34 +53,71 @@ class SemanticRanking:
             return self.fused[paper_id] + 1e-6 * self.scores[paper_id].decision  # ties (both ranks 0) by the linear model
         return self.scores[paper_id].decision
 
+    @cached_property
+    def calibration(self) -> DayCalibration:
+        """The library's leave-one-out bar and the day's own score distribution (see agent/semantic_admission.py)."""
+        return DayCalibration.of([s.decision for s in self.scores.values()], self.model.threshold)
+
+    @cached_property
+    def places(self) -> dict[str, int]:
+        """Each candidate's place among the day's candidates by closeness, 1 = closest."""
+        order = sorted(self.scores, key=lambda pid: (-self.closeness(pid), pid))
+        return {pid: k + 1 for k, pid in enumerate(order)}
+
+    def place(self, paper_id: str) -> tuple[int, int]:
+        return self.places[paper_id], len(self.places)
+
     def accepts(self, paper_id: str) -> bool:
-        """Offline acceptance: at or above the library-derived threshold (none without a library)."""
+        """Offline acceptance: above the library's leave-one-out bar and far enough above the day's ordinary paper
+        (none without a library). With embeddings the library bar is the fused model's."""
         if self.fused:
-            return self.fused_threshold is not None and self.fused[paper_id] >= self.fused_threshold
-        threshold = self.model.threshold
-        return threshold is not None and self.scores[paper_id].decision >= threshold
+            if self.fused_threshold is None or self.fused[paper_id] < self.fused_threshold:
+                return False
+            day = self.calibration
+            return not day.day_bar_applies or day.spreads_above_median(self.scores[paper_id].decision) >= DAY_BAR_Z
+        return self.calibration.admits(self.scores[paper_id].decision)
+
+    def admission_score(self, paper_id: str, threshold: float) -> float:
+        """0-10 for a semantic admission: the relevance threshold at the bar, more the further above it."""
+        return self.calibration.admission_score(self.scores[paper_id].decision, threshold)
 
     def library_share(self, paper_id: str) -> float:
         """Share of the library's own papers this paper scores above (0-1)."""
         return self.fused[paper_id] if self.fused else self.scores[paper_id].library_rank
 
-    def similarity(self, paper_id: str) -> float:
-        return self.dense[paper_id][0] if self.dense else self.scores[paper_id].similarity
+    def nearest(self, paper_id: str) -> str:
+        """Title of the library paper most similar to this one ("" when the profile's description is closer)."""
+        return self.dense[paper_id][1] if self.dense else self.scores[paper_id].nearest
+
+    def place_zh(self, paper_id: str) -> str:
+        place, of = self.place(paper_id)
+        kind = "语义排名（线性模型与嵌入相似度融合）" if self.dense else "语义排名"
+        return f"{kind} {place} / {of}（本日前 {top_share(place, of)}%）"
+
+    def nearest_zh(self, paper_id: str) -> str:
+        nearest = self.nearest(paper_id)
+        return f"最接近您库中的《{nearest}》" if nearest else "最接近关注主题的描述"
 
     def reason_zh(self, paper_id: str) -> str:
-        if self.dense:
-            similarity, nearest = self.dense[paper_id]
-            kind = "语义相似度"
-        else:
-            similarity, nearest, kind = self.scores[paper_id].similarity, self.scores[paper_id].nearest, "相似度"
-        if nearest:
-            return f"与您库中《{nearest}》相近（{kind} {similarity:.2f}）"
-        return f"与关注主题的描述相近（{kind} {similarity:.2f}）"
+        """Where the paper stands today and which library paper it resembles most: numbers a reader can check,
+        not a raw cosine (0.05 between two abstracts of one field reads as "unrelated" and is not)."""
+        return f"{self.place_zh(paper_id)}，{self.nearest_zh(paper_id)}"
+
+    def margin_zh(self, paper_id: str) -> str:
+        """How far the paper stands above the day's ordinary paper, and where the bar was."""
+        day = self.calibration
+        above = day.spreads_above_median(self.scores[paper_id].decision)
+        text = f"高出本日论文中位水平 {above:.1f} 个离散单位"
+        if day.bar is not None:
+            text += f"（入选线 {day.spreads_above_median(day.bar):.1f}，" + ("由本日分数分布定" if day.day_bar_binds else
+                                                                          f"由您的库定：保留库中 {self.model.library_recall:.0%} 的论文") + "）"
+        return text
 
     def summary(self) -> dict:
         m = self.model
         return {"library": m.library_size, "liked": self.liked, "disliked": self.disliked, "background": m.background_size,
                 "threshold": None if m.threshold is None else round(m.threshold, 4), "library_recall": m.library_recall,
+                "day_bar_binds": self.calibration.day_bar_binds, "day_bar_spreads": DAY_BAR_Z,
                 "trained_on": m.trained_on, "retrained": self.retrained, "notes": self.notes, "embeddings": bool(self.dense)}
 
 
@@ -137,15 +177,16 @@ def rank_day(profile: Profile, keywords: list[Keyword], ledger: Ledger, day: dat
     if len({p.key for p in data.background} - {p.key for p in data.library}) < MIN_BACKGROUND:
         return None
     texts = [paper_text(p) for p in candidates]
+    model_texts = [model_text(p.title, t) for p, t in zip(candidates, texts, strict=True)]
     if from_day:
         # Not cached: tomorrow has a real background. Each candidate is scored by a model that did not learn it as a negative.
         model, retrained = train(data, library_recall=profile.semantic.library_recall, today=day), True
-        scored = cross_fitted_scores(data, model, texts, [p.arxiv_id for p in candidates])
+        scored = cross_fitted_scores(data, model, model_texts, [p.arxiv_id for p in candidates])
     else:
         cache = profile.data_dir / "semantic" / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', profile.name)}.joblib"
         model, retrained = load_or_train(data, cache, today=day, library_recall=profile.semantic.library_recall,
                                          max_age_days=profile.semantic.retrain_days)
-        scored = model.score(texts)
+        scored = model.score(model_texts)
     ranking = SemanticRanking(model, {p.versioned_id: s for p, s in zip(candidates, scored, strict=True)}, retrained, liked, disliked, notes)
     if embedder is not None:
         _add_dense(ranking, data, candidates, texts, embedder, profile.semantic.library_recall)

@@ -1,4 +1,5 @@
-"""Relevance: the whole-day table (relevance-days-v1, offline), judging 2,000 candidates, training on 1,000 papers.
+"""Relevance: the whole-day table (relevance-days-v1, offline) with the arxiv-sanity baseline, judging 2,000
+candidates, training on 1,000 papers.
 
     python -m benchmarks.relevance
 
@@ -17,7 +18,7 @@ from agent.lexical import KeywordMatcher
 from agent.llm import build_registry
 from agent.prompts import PromptLibrary
 from agent.relevance_model import TrainingPaper, TrainingSet, train
-from evals.relevance_days import REPO, RelevanceDaysDataset, evaluate_days, library_for, scores_table
+from evals.relevance_days import REPO, RelevanceDaysDataset, baseline_comparison, evaluate_days, library_for, scores_table
 
 
 def _dataset() -> RelevanceDaysDataset:
@@ -58,6 +59,8 @@ def main() -> None:
     scores = evaluate_days(dataset, lambda: build_registry({}, offline=True), PromptLibrary(profile.prompts))
     print(f"relevance on whole days, offline ({time.perf_counter() - t:.1f} s); 2025-10-24 is held out (not tuned on):")
     print(scores_table(scores))
+    print("\none keyword + library against the arxiv-sanity baseline (TF-IDF + linear SVM, library vs the day, top daily_cap shown):")
+    print(baseline_comparison(scores))
     speed(dataset)
 
 

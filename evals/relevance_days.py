@@ -3,7 +3,9 @@
 Each condition runs the real judge node on a whole day, as a user meets the problem: a few relevant papers among
 hundreds. The other two days play "recent announcements" (the background the semantic model learns from) and,
 for the library condition, their relevant papers are the group's library, written as a BibTeX file and read
-back through the library reader.
+back through the library reader. The arxiv-sanity condition is the baseline the semantic stage must beat: the
+same library against the day alone, ranked by a linear SVM, its top `daily_cap` papers shown.
+P@10 reads each condition's ranking: what it selected, best first, then its nearest misses.
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ from agent.prompts import PromptLibrary
 from agent.run.paper_run import one_paper_context
 from agent.state import RelevanceVerdict
 from evals import metrics
+from evals.arxiv_sanity_baseline import baseline_ranking
 from evals.harness import ItemResult, VariantResult
 from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta, parse_feed
 from tools.paper_cache import PaperCache
 
 REPO = Path(__file__).resolve().parents[1]
-CONDITIONS = ("lexical", "lexical+semantic", "one-keyword", "one-keyword+library")
-SHORT = {"lexical": "lex", "lexical+semantic": "lex+sem", "one-keyword": "1kw", "one-keyword+library": "1kw+lib"}
+BASELINE = "arxiv-sanity"  # evals/arxiv_sanity_baseline.py: the library against the day, its top `daily_cap` shown
+CONDITIONS = ("lexical", "lexical+semantic", "one-keyword", "one-keyword+library", BASELINE)
+SHORT = {"lexical": "lex", "lexical+semantic": "lex+sem", "one-keyword": "1kw", "one-keyword+library": "1kw+lib", BASELINE: "sanity"}
+RANKED = 50  # near misses asked of the judge, so that P@10 reads the whole ranking, not only what was selected
 
 
 class DayLabel(BaseModel):
@@ -61,6 +66,11 @@ class RelevanceDaysDataset(BaseModel):
     profiles: dict[str, str]  # profile name -> well-keyworded profile file
     one_keyword: dict[str, str]  # profile name -> the one keyword of the sparse profile
     items: list[DayItem]
+
+    def without_held_out(self) -> RelevanceDaysDataset:
+        """The dev days alone: the held-out day is then neither a candidate day nor library nor background, as
+        settings must be chosen."""
+        return self.model_copy(update={"days": {d: s for d, s in self.days.items() if s.split != "heldout"}})
 
     def entries(self, day: str) -> list[PaperMeta]:
         return list(_day_entries(self.days[day].feed_dir))
@@ -129,20 +139,21 @@ def condition_profile(base: Profile, condition: str, one_keyword: str, library: 
     if condition.startswith("one-keyword"):
         update["keywords"] = [Keyword(term=one_keyword)]
     update["semantic"] = SemanticSettings(enabled=condition != "lexical" and condition != "one-keyword", daily_cap=base.semantic.daily_cap,
-                                          library_recall=base.semantic.library_recall)
+                                          library_recall=base.semantic.library_recall, near_misses=RANKED)
     update["library"] = [library] if condition.endswith("+library") and library else []
     return base.model_copy(update=update)
 
 
 def judge_day(profile: Profile, registry: LLMRegistry, prompts: PromptLibrary, day: date,
               candidates: list[PaperMeta], background: list[PaperMeta]) -> tuple[list[RelevanceVerdict], list[str]]:
-    """The day's verdicts and the selected papers in the judge's own order (best first)."""
+    """The day's verdicts and the judge's ranking: the selected papers in its own order (best first), then the
+    near misses (by the semantic model when there is one)."""
     ctx = one_paper_context(profile, registry, prompts, source=None, papers=PaperCache(None))
     try:
         ctx.ledger.observe(profile.name, background, day - timedelta(days=1))
         ctx.ledger.observe(profile.name, candidates, day)
         out = judge_relevance({"candidates": candidates, "day": day.isoformat()}, Runtime(context=ctx))
-        return out["verdicts"], [p.arxiv_id for p in out["selected"]]
+        return out["verdicts"], [p.arxiv_id for p in out["selected"]] + [e.paper.arxiv_id for e in out["near_misses"]]
     finally:
         ctx.ledger.close()
 
@@ -151,20 +162,31 @@ def score_day(verdicts: list[RelevanceVerdict], ranked: list[str], gold: set[str
     base = {parse_arxiv_id(v.arxiv_id).base: v for v in verdicts}
     predicted = {i: v.relevant for i, v in base.items()}
     p, r, f1 = metrics.precision_recall_f1(predicted, {i: i in gold for i in base})
-    p_at_10 = sum(1 for i in ranked[:10] if i in gold) / 10
+    p_at_10 = sum(1 for i in ranked[:10] if i in gold) / 10  # ten slots: a ranking shorter than ten loses the rest
     found = sorted(i for i, yes in predicted.items() if yes and i in gold)
     missed = sorted(gold - set(found))
     false_pos = sorted(i for i, yes in predicted.items() if yes and i not in gold)
     return p, r, f1, p_at_10, found, missed, false_pos
 
 
+def baseline_day(library: list[PaperMeta], candidates: list[PaperMeta], cap: int) -> tuple[list[RelevanceVerdict], list[str]]:
+    """The arxiv-sanity baseline as verdicts: its top `cap` papers are the ones it shows."""
+    ranked = baseline_ranking(library, candidates)
+    shown = set(ranked[:cap])
+    verdicts = [RelevanceVerdict(arxiv_id=p.versioned_id, score=0, relevant=p.arxiv_id in shown, reason=BASELINE) for p in candidates]
+    return verdicts, ranked
+
+
 def evaluate_days(dataset: RelevanceDaysDataset, make_registry, prompts: PromptLibrary, *,
-                  conditions: tuple[str, ...] = CONDITIONS, progress=lambda msg: None) -> list[DayScore]:
+                  conditions: tuple[str, ...] = CONDITIONS, days: tuple[str, ...] | None = None,
+                  progress=lambda msg: None) -> list[DayScore]:
     scores = []
     with tempfile.TemporaryDirectory(prefix="relevance-days-") as tmp:
         for name, profile_file in dataset.profiles.items():
             base = load_profile(REPO / profile_file)
             for day, spec in dataset.days.items():
+                if days is not None and day not in days:
+                    continue
                 # As `run` sees a day: only papers listed in one of the profile's categories (cross-lists included).
                 followed = set(base.categories)
                 candidates = [e for e in dataset.entries(day) if followed & set(e.categories)]
@@ -174,13 +196,20 @@ def evaluate_days(dataset: RelevanceDaysDataset, make_registry, prompts: PromptL
                 gold = dataset.relevant(name, day)
                 for condition in conditions:
                     progress(f"{name} {day} ({spec.split}): {condition}")
+                    if condition == BASELINE:
+                        verdicts, ranked = baseline_day(library_for(dataset, name, day), candidates, base.semantic.daily_cap)
+                        scores.append(_scored(name, day, spec.split, condition, verdicts, ranked, gold))
+                        continue
                     data_dir = Path(tmp) / f"{name}-{day}-{condition.replace('+', '_')}"
                     profile = condition_profile(base, condition, dataset.one_keyword[name], library_file, data_dir)
                     verdicts, ranked = judge_day(profile, make_registry(), prompts, date.fromisoformat(day), candidates, background)
-                    p, r, f1, p10, found, missed, false_pos = score_day(verdicts, ranked, gold)
-                    scores.append(DayScore(name, day, spec.split, condition, p, r, f1, p10, len(found) + len(false_pos), len(gold),
-                                           found, missed, false_pos))
+                    scores.append(_scored(name, day, spec.split, condition, verdicts, ranked, gold))
     return scores
+
+
+def _scored(profile: str, day: str, split: str, condition: str, verdicts: list[RelevanceVerdict], ranked: list[str], gold: set[str]) -> DayScore:
+    p, r, f1, p10, found, missed, false_pos = score_day(verdicts, ranked, gold)
+    return DayScore(profile, day, split, condition, p, r, f1, p10, len(found) + len(false_pos), len(gold), found, missed, false_pos)
 
 
 def scores_table(scores: list[DayScore]) -> str:
@@ -188,6 +217,21 @@ def scores_table(scores: list[DayScore]) -> str:
     for s in scores:
         lines.append(f"| {s.profile} | {s.day} | {s.split} | {s.condition} | {s.selected} | {s.precision:.2f} | {s.recall:.2f} "
                      f"| {s.f1:.2f} | {s.precision_at_10:.1f} |")
+    return "\n".join(lines)
+
+
+def baseline_comparison(scores: list[DayScore], condition: str = "one-keyword+library") -> str:
+    """The semantic stage (one keyword + library) against the arxiv-sanity baseline, per profile and day:
+    P@10 of each ranking, and P and R of what each selects (the baseline: its top `daily_cap`)."""
+    by = {(s.profile, s.day, s.condition): s for s in scores}
+    lines = ["| profile | day | split | P@10 semantic | P@10 baseline | semantic P / R (selected) | baseline P / R (at cap) |",
+             "|---|---|---|---:|---:|---|---|"]
+    for (profile, day, cond), s in by.items():
+        base = by.get((profile, day, BASELINE))
+        if cond != condition or base is None:
+            continue
+        lines.append(f"| {profile} | {day} | {s.split} | {s.precision_at_10:.1f} | {base.precision_at_10:.1f} "
+                     f"| {s.precision:.2f} / {s.recall:.2f} ({s.selected}) | {base.precision:.2f} / {base.recall:.2f} ({base.selected}) |")
     return "\n".join(lines)
 
 

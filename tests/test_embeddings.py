@@ -22,6 +22,7 @@ from agent.prompts import PromptLibrary
 from evals.relevance_days import REPO, RelevanceDaysDataset, library_bibtex, library_for
 from evals.scripted_agents import scripted_registry
 from tools.ledger import Ledger
+from tools.library import read_library
 from tools.paper_cache import PaperCache
 
 HELD_OUT = "2025-10-24"
@@ -106,13 +107,14 @@ def test_dense_similarity_is_fused_into_the_ranking_and_cached(tmp_path, days, e
     out, ctx = judge(profile, days, registry)
     assert seen and all(body["model"] == "stand-in-embed" for body in seen)
     assert out["semantic"]["embeddings"] is True
-    # Papers the judge model did not see say their dense similarity; those it saw had it in their prompt.
+    # Papers the judge model did not see say their place by the fused ranking; those it saw had it in their prompt.
     reasons = [v.reason for v in out["verdicts"]]
-    assert all("语义相似度" in v.reason for v in out["verdicts"] if v.stage != "llm")
+    assert all("嵌入相似度融合" in v.reason for v in out["verdicts"] if v.stage != "llm")
     prompts = [m[0].content for kind, m in models["judge"].calls if kind == "VerdictBatch"]
-    assert len(prompts) == 2 + profile.semantic.daily_cap and all("语义相似度" in p for p in prompts)
+    assert len(prompts) == 2 + profile.semantic.daily_cap and all("嵌入相似度融合" in p for p in prompts)
     details = out["near_miss_details"]
-    assert details and all(0 <= d["similarity"] <= 1 for d in details.values())
+    library_titles = {p.title for p in read_library(profile.library)}
+    assert details and all(d["nearest"] in library_titles | {""} for d in details.values())
     requests = len(seen)
     again, _ = judge(profile, days, registry)
     assert len(seen) == requests  # every vector came from the cache
@@ -133,4 +135,4 @@ def test_without_a_chat_model_the_embeddings_endpoint_still_ranks_and_the_librar
     out, ctx = judge(profile, days, offline_registry("no model endpoint is configured"))
     assert ctx.embedder is not None and seen and out["semantic"]["embeddings"] is True
     semantic = [v for v in out["verdicts"] if v.stage == "semantic"]
-    assert semantic and all("语义相似度" in v.reason for v in semantic)
+    assert semantic and all("嵌入相似度融合" in v.reason for v in semantic)

@@ -51,7 +51,7 @@ def test_the_library_finds_papers_without_the_keyword_and_says_which_library_pap
     relevant = {v.arxiv_id.split("v")[0]: v for v in out["verdicts"] if v.relevant}
     semantic = [v for v in relevant.values() if v.stage == "semantic"]
     assert semantic, "no paper was admitted on semantics"
-    assert all("与您库中《" in v.reason or "与关注主题的描述相近" in v.reason for v in semantic)
+    assert all("最接近您库中的《" in v.reason or "最接近关注主题的描述" in v.reason for v in semantic)
     # Without the library the same one keyword finds fewer of the day's labelled papers.
     without, _ = judge(one_keyword_profile(tmp_path / "nolib", days, with_library=False), days)
     gold = days.relevant("3d-reconstruction", HELD_OUT)
@@ -80,7 +80,7 @@ def test_with_a_model_the_semantic_stage_sends_a_capped_number_of_keywordless_pa
     prompts = [m[0].content for kind, m in models["judge"].calls if kind == "VerdictBatch"]
     keyword_hits = [v for v in out["verdicts"] if "Gaussian splatting" in v.matched_topics or "Gaussian splatting" in v.reason]
     assert len(prompts) == 2 + 3  # the papers with the keyword, then the cap of semantic admissions
-    assert sum("与您库中《" in p or "与关注主题的描述相近" in p for p in prompts) == 5  # the prompt carries the semantic reason
+    assert sum("语义排名" in p for p in prompts) == 5  # the prompt carries the semantic place
     assert len(keyword_hits) >= 2
 
 
