@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -38,9 +39,15 @@ def mcp(
     if http is None:
         server.run("stdio")
         return
-    # Loopback only: the tools read local files and write the profile's ledger.
+    import uvicorn
+
+    # Loopback only: the tools read local files and write the profile's ledger. The SDK's app checks the Host
+    # header against 127.0.0.1, so a web page cannot reach it by DNS rebinding.
+    app_ = server.streamable_http_app(host="127.0.0.1")
+    # log_config=None: uvicorn logs through our handler on stderr (its default prints access lines on stdout).
+    config = uvicorn.Config(app_, host="127.0.0.1", port=http, log_config=None, log_level=logging.getLogger().level)
     err_console.print(f"arxiv-monitor MCP server on http://127.0.0.1:{http}/mcp — Ctrl-C to stop", markup=False)
     try:
-        server.run("streamable-http", host="127.0.0.1", port=http)
+        uvicorn.Server(config).run()
     except KeyboardInterrupt:
         pass

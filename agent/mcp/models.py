@@ -93,6 +93,7 @@ class PaperAnswer(BaseModel):
     mode: Literal["model", "retrieval"] = Field(description="model: written by the profile's reader model; retrieval: offline, the best passages")
     reader: str = Field(description="which model answered, or why none did")
     citations: list[Quote]
+    dropped_quotes: int = Field(description="quotes the model gave that the paper does not bear out, removed from citations")
     looked_at: list[str] = Field(description="section ids consulted")
 
 

@@ -8,6 +8,7 @@ nothing a call does can stop the server, and nothing but protocol goes to stdout
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
 from agent.config import Profile, load_profile
+from agent.llm import LLMRegistry
 from agent.mcp import reports
 from agent.mcp.links import url_of
 from agent.mcp.models import (
@@ -67,12 +69,12 @@ class ServerSettings:
 class ServerState:
     """What every call shares: the profile, its models, and the papers opened so far."""
 
-    def __init__(self, settings: ServerSettings):
+    def __init__(self, settings: ServerSettings, registry: LLMRegistry | None = None):
         from agent.cli.common import load_setup  # the same profile, models and offline rules as every command
 
         self.settings = settings
         setup = load_setup(settings.profile, offline=settings.offline, offline_dir=settings.offline_dir, required=False)
-        self.profile, self.registry = setup.profile, setup.registry
+        self.profile, self.registry = setup.profile, registry or setup.registry
         self.has_profile_file = settings.profile.exists()
         self.shelf = PaperShelf(self.profile.data_dir, self.make_source, registry=self.registry,
                                 prompts=PromptLibrary(self.profile.prompts), reader=self.profile.reader)
@@ -140,6 +142,7 @@ def tool_errors(fn):
             log.exception("%s failed", fn.__name__)
             raise ToolError(f"{fn.__name__} failed unexpectedly ({type(exc).__name__}: {one_sentence(exc)}) "
                             "The server keeps running; its log on stderr has the details.") from None
+    call.__doc__ = inspect.cleandoc(fn.__doc__ or "")  # the description a client shows its model, without the source's indentation
     return call
 
 
@@ -157,8 +160,9 @@ def quote_of(p: OpenPaper, c: Citation) -> Quote:
                  sentence_ids=list(c.sentence_ids), kind=c.kind, label=c.label, url=url_of(c, p.arxiv_id, p.source, c.page))
 
 
-def build_server(settings: ServerSettings) -> ReaderServer:
-    state = ServerState(settings)
+def build_server(settings: ServerSettings, registry: LLMRegistry | None = None) -> ReaderServer:
+    """The server with its seven tools; `registry` replaces the profile's models (tests script them)."""
+    state = ServerState(settings, registry)
     server = ReaderServer("arxiv-monitor", instructions=INSTRUCTIONS, version=_version())
 
     @server.tool()
@@ -226,7 +230,8 @@ def build_server(settings: ServerSettings) -> ReaderServer:
         if state.registry.is_offline("reader") and state.registry.offline_reason:
             reader += f": {state.registry.offline_reason}"
         return PaperAnswer(paper=paper_info(p), question=question, answer=turn.answer, found=turn.found, verified=turn.verified,
-                           mode=turn.mode, reader=reader, citations=[quote_of(p, c) for c in turn.citations], looked_at=turn.looked_at)
+                           mode=turn.mode, reader=reader, citations=[quote_of(p, c) for c in turn.citations], dropped_quotes=turn.dropped_citations,
+                           looked_at=turn.looked_at)
 
     @server.tool()
     @tool_errors

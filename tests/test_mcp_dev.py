@@ -1,0 +1,27 @@
+"""The file `mcp dev` / `mcp run` import: a module-level `server`, configured from the environment as Studio's graphs are."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import anyio
+from mcp import Client
+
+from tests.conftest import SAMPLE_DIR
+from tests.mcp_client import sample_profile
+
+
+def test_mcp_dev_finds_the_server_and_its_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARXIV_MONITOR_PROFILE", str(sample_profile(tmp_path)))
+    monkeypatch.setenv("ARXIV_MONITOR_OFFLINE_DIR", str(SAMPLE_DIR))
+    sys.modules.pop("agent.mcp.dev", None)
+    dev = importlib.import_module("agent.mcp.dev")
+
+    async def session():
+        async with Client(dev.server) as client:  # in-process, as the SDK's own tests drive a server
+            return await client.call_tool("candidates", {}), await client.call_tool("search_paper", {"paper": "2005.11401", "query": "retriever"})
+
+    cands, search = anyio.run(session)
+    assert not cands.is_error and cands.structured_content["profile"] == "sample"
+    assert not search.is_error and search.structured_content["paper"]["arxiv_id"] == "2005.11401v4"
