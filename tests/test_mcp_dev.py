@@ -10,6 +10,7 @@ from mcp import Client
 
 from tests.conftest import SAMPLE_DIR
 from tests.mcp_client import sample_profile
+from tests.test_startup import HEAVY, run_cli
 
 
 def test_mcp_dev_finds_the_server_and_its_settings(tmp_path, monkeypatch):
@@ -25,3 +26,9 @@ def test_mcp_dev_finds_the_server_and_its_settings(tmp_path, monkeypatch):
     cands, search = anyio.run(session)
     assert not cands.is_error and cands.structured_content["profile"] == "sample"
     assert not search.is_error and search.structured_content["paper"]["arxiv_id"] == "2005.11401v4"
+
+
+def test_mcp_help_answers_without_loading_the_sdk_or_the_reader():
+    result = run_cli("mcp", "--help")
+    assert result["code"] == 0 and "--http" in result["output"] and "ask_paper" in result["output"]
+    assert [m for m in (*HEAVY, "mcp", "uvicorn") if m in result["loaded"]] == []
