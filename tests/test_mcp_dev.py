@@ -32,3 +32,20 @@ def test_mcp_help_answers_without_loading_the_sdk_or_the_reader():
     result = run_cli("mcp", "--help")
     assert result["code"] == 0 and "--http" in result["output"] and "ask_paper" in result["output"]
     assert [m for m in (*HEAVY, "mcp", "uvicorn") if m in result["loaded"]] == []
+
+
+def test_a_crash_inside_a_tool_is_one_line_and_the_next_call_works(tmp_path, monkeypatch):
+    from agent.mcp import reports
+    from agent.mcp.server import ServerSettings, build_server
+
+    server = build_server(ServerSettings(profile=sample_profile(tmp_path), offline=True))
+    monkeypatch.setattr(reports, "candidates", lambda profile, day: {}["no such key"])  # a bug, not bad input
+
+    async def session():
+        async with Client(server) as client:
+            return await client.call_tool("candidates", {}), await client.call_tool("daily_report", {})
+
+    crashed, after = anyio.run(session)
+    text = crashed.content[0].text
+    assert crashed.is_error and "candidates failed unexpectedly (KeyError: 'no such key'.)" in text and "\n" not in text
+    assert not after.is_error and after.structured_content["date"] == "2026-11-20"

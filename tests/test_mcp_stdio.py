@@ -70,6 +70,8 @@ async def _session(profile: Path, tmp: Path) -> dict:
             ("bad_profile", "daily_report", {"profile": "nobody"}),
             ("bad_value", "feedback", {"paper": "2002.08909v1", "value": "meh"}),
             ("not_a_pdf", "paper_sections", {"paper": str(FIXTURES / "report-sample.json")}),
+            ("damaged", "daily_report", {"date": "2026-11-18"}),
+            ("not_a_report", "candidates", {"date": "2026-11-19"}),
         ]:
             await call(key, name, **args)
         # A client that keeps the server for a day: a hundred calls, good and bad, in one session.
@@ -88,6 +90,9 @@ async def _session(profile: Path, tmp: Path) -> dict:
 def session(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mcp")
     profile = sample_profile(tmp)
+    for day, text in [("2026-11-18", "{broken"), ("2026-11-19", "[]")]:  # a damaged file, and JSON that is no report
+        (tmp / "reports" / "sample" / day).mkdir()
+        (tmp / "reports" / "sample" / day / "report.json").write_text(text, encoding="utf-8")
     seen = anyio.run(_session, profile, tmp)
     seen["profile"], seen["tmp"] = profile, tmp
     return seen
@@ -189,10 +194,12 @@ def test_feedback_lands_in_the_ledger(session):
     ("other_host", "is not an arXiv URL"),
     ("bad_section", "no section '9.9' in this paper"),
     ("bad_date", "is not a day like 2026-11-20"),
-    ("no_report", "has no report for 2026-11-21 (days with a report: 2026-11-20)"),
+    ("no_report", "has no report for 2026-11-21 (days with a report: 2026-11-20, 2026-11-19, 2026-11-18)"),
     ("bad_profile", "no profile 'nobody'"),
     ("bad_value", "feedback: argument value: Input should be 'like' or 'dislike'."),
     ("not_a_pdf", "report-sample.json"),
+    ("damaged", "2026-11-18/report.json cannot be read (Expecting property name"),
+    ("not_a_report", "2026-11-19/report.json is not an arxiv-monitor report"),
 ])
 def test_bad_input_is_a_one_line_tool_error(session, key, words):
     error = session["calls"][key].get("error")

@@ -55,9 +55,12 @@ def _day(profile: Profile, day: str) -> str:
 
 def _read(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path} cannot be read ({exc}); run that day again with --fresh") from None
+    if not isinstance(report, dict) or not isinstance(report.get("date"), str):
+        raise ConfigError(f"{path} is not an arxiv-monitor report; run that day again with --fresh")
+    return report
 
 
 def load_report(profile: Profile, day: str, *, judge_only_too: bool = False) -> tuple[dict, Path]:
