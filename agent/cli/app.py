@@ -64,7 +64,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 # Register the subcommands (each module adds itself to `app`).
-from agent.cli import deliver_cmd, doctor_cmd, eval_cmd, feedback_cmd, investigate_cmd, run_cmd, schedule_cmd, sections_cmd, site_cmd  # noqa: E402,F401
+from agent.cli import (  # noqa: E402,F401
+    deliver_cmd,
+    doctor_cmd,
+    eval_cmd,
+    feedback_cmd,
+    investigate_cmd,
+    mcp_cmd,
+    run_cmd,
+    schedule_cmd,
+    sections_cmd,
+    site_cmd,
+)
 
 
 def main() -> None:

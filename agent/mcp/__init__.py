@@ -1,0 +1,1 @@
+"""`arxiv-monitor mcp`: the section-aware reader and the daily reports, as a Model Context Protocol server."""
