@@ -270,9 +270,10 @@ class Ledger:
         return row[0] if row else None
 
     def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
-        """(day, channel, error) of deliveries that have not gone out."""
-        rows = self._conn.execute("SELECT day, channel, error FROM deliveries WHERE profile=? AND status='failed' ORDER BY day", (profile,))
-        return [tuple(r) for r in rows]
+        """(day, channel, error) of deliveries that have not reached everyone (from the outbox, tools/outbox.py)."""
+        from tools.outbox import SqliteOutbox
+
+        return [(r.day, r.channel, r.error or r.status) for r in SqliteOutbox(self).undelivered(profile) if r.error or r.status != "pending"]
 
     def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
         """A reader's like or dislike of a paper (by id without version); the latest word counts."""

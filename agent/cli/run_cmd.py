@@ -12,6 +12,9 @@ from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION,
 from agent.roles import PROMPT_ROLES
 from tools.errors import ConfigError
 
+# Exit status of a run whose report was written but did not reach every channel (it stays in the outbox for the next run).
+EXIT_UNDELIVERED = 3
+
 DATE_OPTION = typer.Option(None, "--date", "-d", help="Announcement day YYYY-MM-DD (default: today online; the latest recorded day offline).")
 PROMPT_OPTION = typer.Option(None, "--prompt", help="Prompt variant for a role, ROLE=VARIANT (repeatable), e.g. --prompt writer=concise.")
 
@@ -81,3 +84,17 @@ def run(
         err_console.print(usage_table(outcome.usage))
     for kind in ("md", "html", "json"):
         err_console.print(f"  {outcome.paths[kind]}", markup=False)
+    report_deliveries(outcome.deliveries, prof.name, profile)
+
+
+def report_deliveries(deliveries: list, profile_name: str, profile_path: Path) -> None:
+    """One line per delivery that did not simply go out; exit status 3 when a channel still lacks a report."""
+    missing = [d for d in deliveries if not d.ok]
+    for d in deliveries:
+        if d.status != "skipped":
+            err_console.print(f"  delivery {d.describe()}", markup=False, soft_wrap=True)
+    if missing:
+        err_console.print(f"[yellow]{len(missing)} delivery(ies) did not reach everyone[/]; the report is written and kept in the outbox: "
+                          f"the next run retries it, `arxiv-monitor doctor -p {profile_path}` lists it (exit status {EXIT_UNDELIVERED})",
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_UNDELIVERED)
