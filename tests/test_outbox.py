@@ -421,3 +421,45 @@ def test_a_mail_server_off_for_a_day_gets_that_days_mail_with_the_next_days_run_
     run(profile, source=source, day=days[2], now=clock(morning[2]))
     subjects = [m["Subject"] for _, _, m in smtp.inbox.messages]
     assert len(subjects) == 3 and sum(f"{days[0].month}月{days[0].day}日" in s for s in subjects) == 1
+
+
+# --- the outbox itself -----------------------------------------------------------------------------
+
+
+def test_backoff_grows_per_failed_run_stays_under_a_day_and_a_row_is_given_up_after_a_week():
+    from datetime import date
+
+    from tools.outbox import GIVE_UP_AFTER, MAX_BACKOFF
+
+    ledger = Ledger(":memory:")
+    outbox = SqliteOutbox(ledger)
+    item = outbox.enqueue("p", date(2026, 11, 20), "mail", "/r", now=T0)
+    assert [i.channel for i in outbox.due("p", now=T0)] == ["mail"]
+    waits = []
+    moment = T0
+    for _ in range(6):
+        outbox.fail(item, "down", 3, now=moment)
+        nxt = datetime.fromisoformat(item.next_attempt)
+        waits.append(nxt - moment)
+        assert outbox.due("p", now=nxt - timedelta(seconds=1)) == [] and len(outbox.due("p", now=nxt)) == 1
+        moment = nxt
+    assert waits[:3] == [timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1)] and max(waits) == MAX_BACKOFF < timedelta(days=1)
+    assert item.status == "pending" and item.attempts == 18
+    outbox.fail(item, "still down", 3, now=T0 + GIVE_UP_AFTER)
+    assert item.status == "given_up" and outbox.due("p", now=T0 + GIVE_UP_AFTER * 2) == []
+    assert ledger.failed_deliveries("p") == [("2026-11-20", "mail", "still down")]
+    # A resend on purpose brings it back, whole.
+    again = outbox.reset("p", date(2026, 11, 20), "mail", "/r", now=T0 + GIVE_UP_AFTER * 2)
+    assert (again.status, again.parts_sent) == ("pending", 0)
+
+
+def test_a_ledger_from_before_the_outbox_does_not_send_a_delivered_day_again():
+    from datetime import date
+
+    ledger = Ledger(":memory:")
+    ledger.record_delivery("p", date(2026, 11, 19), "mail", "sent", 1)
+    ledger.record_delivery("p", date(2026, 11, 19), "slack", "failed", 3, "HTTP 500")
+    outbox = SqliteOutbox(ledger)
+    assert outbox.get("p", "2026-11-19", "mail").status == "sent"
+    assert ledger.failed_deliveries("p") == [("2026-11-19", "slack", "HTTP 500")]
+    assert outbox.enqueue("p", date(2026, 11, 19), "mail", "/r", now=T0).status == "sent"

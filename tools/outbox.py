@@ -109,6 +109,12 @@ class SqliteOutbox:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            # Ledgers from before the outbox kept one status per channel and day in `deliveries`: a day sent then is not
+            # sent again, and a failed one stays listed (without its folder: a rerun of that day or `deliver` sends it).
+            db.execute("""INSERT OR IGNORE INTO outbox (profile, day, channel, report_dir, status, error, attempts, failed_runs,
+                                                        queued_at, next_attempt, updated_at)
+                          SELECT profile, day, channel, '', CASE status WHEN 'sent' THEN 'sent' ELSE 'pending' END, error, attempts,
+                                 CASE status WHEN 'sent' THEN 0 ELSE 1 END, updated_at, updated_at, updated_at FROM deliveries""")
 
     def _select(self, where: str, args: tuple) -> list[OutboxItem]:
         # Rows as dicts from the cursor's description: the ledger's shared connection keeps its default row factory.
@@ -145,7 +151,7 @@ class SqliteOutbox:
     def due(self, profile: str, *, now: datetime) -> list[OutboxItem]:
         """Rows not yet sent whose backoff has passed (a row left `sending` by a killed run is always due), oldest day first."""
         rows = self._select("profile=? AND status IN ('pending', 'sending')", (profile,))
-        return [r for r in rows if r.status == "sending" or _parse(r.next_attempt) <= now.astimezone(timezone.utc)]
+        return [r for r in rows if r.report_dir and (r.status == "sending" or _parse(r.next_attempt) <= now.astimezone(timezone.utc))]
 
     def undelivered(self, profile: str) -> list[OutboxItem]:
         """Rows that have not reached every recipient: waiting for a retry, cut short, partly refused or given up."""

@@ -138,7 +138,6 @@ def doctor(
         ledger_path = p.data_dir / "ledger.sqlite"
         if ledger_path.exists():
             from tools.ledger import Ledger
-
             from tools.outbox import SqliteOutbox
 
             ledger = Ledger(ledger_path)

@@ -6,10 +6,10 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import smtplib
 import ssl
 import time
-import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
