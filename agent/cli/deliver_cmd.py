@@ -19,16 +19,30 @@ def deliver(
     channel: str | None = typer.Option(None, "--channel", help="Only this channel (its name, or type-N as `doctor` lists them)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Where the reports are (default: the profile's output_dir)."),
 ) -> None:
-    """Resend a day's report to its channels, even if it was delivered before (a run delivers each report once)."""
-    import json
-
+    """Resend a day's report to its channels, even if it was delivered before (a run delivers each report once).
+    Exit status 3 when a channel still does not have it."""
     from agent.cli.common import load_settings
-    from agent.delivery.deliver import deliver_report
-    from tools.ledger import Ledger
+    from agent.run.monitor_run import profile_lock
 
     prof, _ = load_settings(profile)
     if not prof.delivery:
         raise ConfigError(f"profile {prof.name} has no [[delivery]] channels")
+
+    # Under the profile's run lock: a scheduled run sending the same outbox rows at this moment would send them twice.
+    with profile_lock(prof.data_dir, prof.name, lambda kind, data: err_console.print(data["detail"], markup=False)):
+        results = _resend(prof, day, channel, out)
+    for d in results:
+        err_console.print(d.describe(), markup=False, soft_wrap=True)
+    if any(not d.ok for d in results):
+        raise typer.Exit(EXIT_UNDELIVERED)
+
+
+def _resend(prof, day: str, channel: str | None, out: Path | None) -> list:
+    import json
+
+    from agent.delivery.deliver import deliver_report
+    from tools.ledger import Ledger
+
     ledger = Ledger(prof.data_dir / "ledger.sqlite")
     try:
         folder = _report_folder(prof, ledger, day, channel, out)
@@ -36,13 +50,9 @@ def deliver(
         if not paths["json"].exists():
             raise ConfigError(f"no report for {day} in {folder}; run that day first (or pass --out with the folder the reports went to)")
         report = json.loads(paths["json"].read_text(encoding="utf-8"))
-        results = deliver_report(prof, report, paths, ledger, only=channel, force=True)
+        return deliver_report(prof, report, paths, ledger, only=channel, force=True)
     finally:
         ledger.close()
-    for d in results:
-        err_console.print(d.describe(), markup=False, soft_wrap=True)
-    if any(not d.ok for d in results):
-        raise typer.Exit(EXIT_UNDELIVERED)
 
 
 def _report_folder(prof, ledger, day: str, channel: str | None, out: Path | None) -> Path:

@@ -53,7 +53,10 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="Forget this day's checkpoints and run it again from the start."),
     judge_only: bool = typer.Option(False, "--judge-only", help="Stop after judging: write the verdicts (in a judge-only folder) without fetching any PDF, to tune a profile in seconds."),
 ) -> None:
-    """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json."""
+    """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json.
+
+    Exit status: 0 done; 3 the report is written but a delivery channel does not have it yet (it stays in the
+    outbox and the next run retries it); 2 an error that stopped the run."""
     from agent.cli.progress import ConsoleProgress, usage_table
     from agent.prompts import PromptLibrary
     from agent.run.monitor_run import run_monitor
