@@ -55,8 +55,7 @@ def run(
 ) -> None:
     """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json.
 
-    Exit status: 0 done; 3 the report is written but a delivery channel does not have it yet (it stays in the
-    outbox and the next run retries it); 2 an error that stopped the run."""
+    Exit status: 0 done; 3 the report is written but a delivery channel does not have it yet (it stays in the outbox and the next run retries it); 2 an error that stopped the run."""
     from agent.cli.progress import ConsoleProgress, usage_table
     from agent.prompts import PromptLibrary
     from agent.run.monitor_run import run_monitor
