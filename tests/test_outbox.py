@@ -463,3 +463,17 @@ def test_a_ledger_from_before_the_outbox_does_not_send_a_delivered_day_again():
     assert outbox.get("p", "2026-11-19", "mail").status == "sent"
     assert ledger.failed_deliveries("p") == [("2026-11-19", "slack", "HTTP 500")]
     assert outbox.enqueue("p", date(2026, 11, 19), "mail", "/r", now=T0).status == "sent"
+
+
+def test_a_late_note_with_a_long_error_keeps_every_part_within_the_platform_limit():
+    from agent.delivery.messages import LIMITS, late_note
+
+    report = json.loads((REPO / "tests" / "fixtures" / "report-sample.json").read_text(encoding="utf-8"))
+    report["papers"] = report["papers"] * 10
+    note = late_note(report, error="拒绝" * 400, uncertain=True)
+    text = {"slack": lambda p: p["blocks"][1]["text"]["text"], "wecom": lambda p: p["markdown"]["content"],
+            "dingtalk": lambda p: p["markdown"]["text"]}
+    for platform, body in text.items():
+        plain, late = payloads(platform, report, "https://h/a/"), payloads(platform, report, "https://h/a/", note)
+        assert len(plain) == len(late) > (platform != "dingtalk")  # the same split, so a retry resumes at the same part
+        assert all(len(body(p).encode()) <= LIMITS[platform] + 100 for p in late)  # + the part's title line

@@ -77,6 +77,8 @@ def late_note(report: dict, *, error: str | None, uncertain: bool) -> str:
     """The 补发 note on a message that goes out after its first attempt failed or was cut short."""
     zh = report["profile"]["language"] == "zh"
     day = report["date"]
+    if error and len(error) > 100:  # the note must fit the room every part keeps for it
+        error = error[:99] + "…"
     if zh:
         note = f"【补发】这是 {day} 的报告" + (f"，上次发送失败（{error}）" if error else "") + "，现在补发。"
         if uncertain:
@@ -113,7 +115,7 @@ def chunks(lines: list[str], limit: int) -> list[list[str]]:
 
 
 # Room kept in every part for a 补发 note, so a late message splits exactly as the first attempt did (a retry resumes by part number).
-NOTE_ROOM = 400
+NOTE_ROOM = 700  # bytes: the longest note (a 100-character error, CJK, and the cut-short sentence) fits
 
 
 def _parts(report: dict, link: str | None, platform: str) -> list[str]:
