@@ -257,7 +257,7 @@ class Ledger:
                 (profile, day.isoformat(), status, json.dumps(counts, ensure_ascii=False), self._now()),
             )
 
-    # The `deliveries` table is what ledgers recorded before the outbox (tools/outbox.py); the outbox imports it once
+    # The `deliveries` table is what ledgers recorded before the outbox (tools/outbox.py); the outbox copies its rows in (never over its own)
     # and delivery no longer writes it. These two stay for reading and for tests of that upgrade.
     def record_delivery(self, profile: str, day: date, channel: str, status: str, attempts: int, error: str | None = None) -> None:
         with self._tx() as db:
