@@ -145,7 +145,7 @@ class Profile(_Strict):
     reader: ReaderSettings = Field(default_factory=ReaderSettings)
     writer: WriterSettings = Field(default_factory=WriterSettings)
     delivery: list[DeliveryChannel] = Field(default_factory=list, description="where each report is sent, once per channel")
-    report_url: str | None = Field(default=None, description="link to the full report in messages, with {profile} and {date}")
+    report_url: str | None = Field(default=None, description="where the `site` folder is served (messages link <url>/<date>/index.html), or a pattern with {profile} and {date}")
 
     @field_validator("name")
     @classmethod

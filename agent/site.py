@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jinja2
 
+from agent.delivery.links import day_page, normalise_base_url
 from agent.render import TEMPLATES, render_html
 from tools.errors import ConfigError
 from tools.paper_cache import atomic_write_text
@@ -60,7 +61,7 @@ def atom_feed(profile: str, reports: list[dict], base_url: str) -> str:
         ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{r['date']}：{r['counts']['reported']} 篇论文"
         ET.SubElement(entry, f"{{{ATOM}}}id").text = f"tag:arxiv-monitor,2026:{profile}:{r['date']}"
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = stamps[r["date"]]
-        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{base_url}{r['date']}/index.html")
+        ET.SubElement(entry, f"{{{ATOM}}}link", href=f"{base_url}{day_page(r['date'])}")
         ET.SubElement(entry, f"{{{ATOM}}}summary").text = "；".join(p["title"] for p in r["papers"]) or "无相关论文"
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
@@ -68,18 +69,19 @@ def atom_feed(profile: str, reports: list[dict], base_url: str) -> str:
 def search_index(reports: list[dict]) -> list[dict]:
     return [
         {"date": r["date"], "title": p["title"], "arxiv_id": p["arxiv_id"], "topics": p["relevance"].get("matched_topics", []),
-         "url": f"{r['date']}/index.html#paper-{i}"}
+         "url": f"{day_page(r['date'])}#paper-{i}"}
         for r in reports for i, p in enumerate(r["papers"], 1)
     ]
 
 
 def build_site(profile: str, report_dir: Path, out_dir: Path, base_url: str = "") -> SiteResult:
+    base_url = normalise_base_url(base_url)  # "https://host/arxiv" must not give "https://host/arxivfeed.xml"
     reports = load_reports(report_dir)
     if not reports:
         raise ConfigError(f"no reports under {report_dir}; run a day first")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined)
     for r in reports:
-        atomic_write_text(out_dir / r["date"] / "index.html", render_html(r))
+        atomic_write_text(out_dir / day_page(r["date"]), render_html(r))  # the layout report_url points into (agent/delivery/links.py)
         atomic_write_text(out_dir / r["date"] / "report.json", json.dumps(r, ensure_ascii=False, indent=1) + "\n")
     index = env.get_template("site_index.html.j2").render(profile=profile, reports=reports,
                                                           search=json.dumps(search_index(reports), ensure_ascii=False))

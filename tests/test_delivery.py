@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import urllib.parse
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default as email_policy
 
@@ -156,10 +157,17 @@ def test_a_failing_channel_is_retried_recorded_and_never_fails_the_run(tmp_path,
     ledger = Ledger(load_profile(profile).data_dir / "ledger.sqlite")
     assert ledger.failed_deliveries("sample") == [("2026-11-20", "slack-3", "HTTP 500: boom")]
     ledger.close()
-    # The next run tries the failed channel again, and only that one.
+    # A rerun right away waits for the outbox's backoff instead of hammering the endpoint...
     hooks.script.add("/slack", SLACK_OK)
-    again = run_monitor(load_profile(profile), registry=offline_registry("t"), source=OfflineSource(SAMPLE_DIR), deliver_sleep=waits.append)
+    soon = run_monitor(load_profile(profile), registry=offline_registry("t"), source=OfflineSource(SAMPLE_DIR), deliver_sleep=waits.append)
+    assert {d.channel: d.status for d in soon.deliveries} == {"lab-mail": "skipped", "feishu": "skipped", "slack-3": "waiting"}
+    assert hooks.script.hits["/slack"] == 0
+    # ...and a run after it tries the failed channel again, and only that one, saying it is a 补发.
+    later = lambda: datetime.now(timezone.utc) + timedelta(hours=1)  # noqa: E731
+    again = run_monitor(load_profile(profile), registry=offline_registry("t"), source=OfflineSource(SAMPLE_DIR), deliver_sleep=waits.append, now=later)
     assert {d.channel: d.status for d in again.deliveries} == {"lab-mail": "skipped", "feishu": "skipped", "slack-3": "sent"}
+    path, _, body = hooks.script.posts[-1]
+    assert path == "/slack" and json.loads(body)["text"].startswith("【补发】") and "HTTP 500: boom" in body.decode()
 
 
 def test_dingtalk_and_wecom_formats_and_limits(tmp_path, hooks, monkeypatch):

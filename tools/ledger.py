@@ -257,6 +257,8 @@ class Ledger:
                 (profile, day.isoformat(), status, json.dumps(counts, ensure_ascii=False), self._now()),
             )
 
+    # The `deliveries` table is what ledgers recorded before the outbox (tools/outbox.py); the outbox copies its rows in (never over its own)
+    # and delivery no longer writes it. These two stay for reading and for tests of that upgrade.
     def record_delivery(self, profile: str, day: date, channel: str, status: str, attempts: int, error: str | None = None) -> None:
         with self._tx() as db:
             db.execute(
@@ -270,9 +272,10 @@ class Ledger:
         return row[0] if row else None
 
     def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
-        """(day, channel, error) of deliveries that have not gone out."""
-        rows = self._conn.execute("SELECT day, channel, error FROM deliveries WHERE profile=? AND status='failed' ORDER BY day", (profile,))
-        return [tuple(r) for r in rows]
+        """(day, channel, error) of deliveries that have not reached everyone (from the outbox, tools/outbox.py)."""
+        from tools.outbox import SqliteOutbox
+
+        return [(r.day, r.channel, r.error or r.status) for r in SqliteOutbox(self).undelivered(profile) if r.error or r.status != "pending"]
 
     def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
         """A reader's like or dislike of a paper (by id without version); the latest word counts."""

@@ -8,6 +8,7 @@ import typer
 
 from agent.cli.app import app, err_console
 from agent.cli.common import PROFILE_OPTION
+from agent.cli.run_cmd import EXIT_UNDELIVERED
 from tools.errors import ConfigError
 
 
@@ -18,27 +19,51 @@ def deliver(
     channel: str | None = typer.Option(None, "--channel", help="Only this channel (its name, or type-N as `doctor` lists them)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Where the reports are (default: the profile's output_dir)."),
 ) -> None:
-    """Resend a day's report to its channels, even if it was delivered before (a run delivers each report once)."""
-    import json
-
+    """Resend a day's report to its channels, even if it was delivered before (a run delivers each report once).
+    Exit status 3 when a channel still does not have it."""
     from agent.cli.common import load_settings
-    from agent.delivery.deliver import deliver_report
-    from tools.ledger import Ledger
+    from agent.run.monitor_run import profile_lock
 
     prof, _ = load_settings(profile)
     if not prof.delivery:
         raise ConfigError(f"profile {prof.name} has no [[delivery]] channels")
-    folder = (out or prof.output_dir) / prof.name / day
-    paths = {kind: folder / f"report.{kind}" for kind in ("md", "html", "json")}
-    if not paths["json"].exists():
-        raise ConfigError(f"no report for {day} in {folder}; run that day first")
-    report = json.loads(paths["json"].read_text(encoding="utf-8"))
+
+    # Under the profile's run lock: a scheduled run sending the same outbox rows at this moment would send them twice.
+    with profile_lock(prof.data_dir, prof.name, lambda kind, data: err_console.print(data["detail"], markup=False)):
+        results = _resend(prof, day, channel, out)
+    for d in results:
+        err_console.print(d.describe(), markup=False, soft_wrap=True)
+    if any(not d.ok for d in results):
+        raise typer.Exit(EXIT_UNDELIVERED)
+
+
+def _resend(prof, day: str, channel: str | None, out: Path | None) -> list:
+    import json
+
+    from agent.delivery.deliver import deliver_report
+    from tools.ledger import Ledger
+
     ledger = Ledger(prof.data_dir / "ledger.sqlite")
     try:
-        results = deliver_report(prof, report, paths, ledger, only=channel, force=True)
+        folder = _report_folder(prof, ledger, day, channel, out)
+        paths = {kind: folder / f"report.{kind}" for kind in ("md", "html", "json")}
+        if not paths["json"].exists():
+            raise ConfigError(f"no report for {day} in {folder}; run that day first (or pass --out with the folder the reports went to)")
+        report = json.loads(paths["json"].read_text(encoding="utf-8"))
+        return deliver_report(prof, report, paths, ledger, only=channel, force=True)
     finally:
         ledger.close()
-    for d in results:
-        err_console.print(f"{d.channel}: {d.status}" + (f" ({d.messages} message(s))" if d.messages else "") + (f" — {d.error}" if d.error else ""), markup=False)
-    if any(d.status == "failed" for d in results):
-        raise typer.Exit(1)
+
+
+def _report_folder(prof, ledger, day: str, channel: str | None, out: Path | None) -> Path:
+    """--out if given; else where the outbox says the day's report was written; else the profile's output_dir."""
+    if out is not None:
+        return out / prof.name / day
+    from tools.outbox import SqliteOutbox
+
+    outbox = SqliteOutbox(ledger)
+    for name in [channel] if channel else prof.channel_names():
+        item = outbox.get(prof.name, day, name)
+        if item is not None and (Path(item.report_dir) / "report.json").exists():
+            return Path(item.report_dir)
+    return prof.output_dir / prof.name / day

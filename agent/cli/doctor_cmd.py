@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -137,10 +138,19 @@ def doctor(
         ledger_path = p.data_dir / "ledger.sqlite"
         if ledger_path.exists():
             from tools.ledger import Ledger
+            from tools.outbox import SqliteOutbox
 
             ledger = Ledger(ledger_path)
-            for day, channel, error in ledger.failed_deliveries(p.name):
-                out_console.print(f"  [red]not delivered[/] {day} → {escape(channel)}: {escape(error or '')} (resend: arxiv-monitor deliver --date {day})")
+            for item in SqliteOutbox(ledger).undelivered(p.name):
+                if item.status == "pending" and not item.error:
+                    continue  # queued by a run that is still going
+                # The command as it can be pasted: this profile file and the folder the report was written to.
+                command = shlex.join(["arxiv-monitor", "deliver", "-p", str(profile.resolve()), "--date", item.day, "--channel", item.channel,
+                                      "--out", str(Path(item.report_dir).parent.parent)])
+                when = {"pending": f"next try after {item.next_attempt}", "sending": "cut short while sending; the next run resends it",
+                        "partial": "some recipients refused it", "given_up": "given up"}[item.status]
+                out_console.print(f"  [red]not delivered[/] {item.day} → {escape(item.channel)}: {escape(item.error or '')} ({when})", soft_wrap=True)
+                out_console.print(f"    resend now: {command}", markup=False, soft_wrap=True)
             ledger.close()
 
     out_console.print("[bold]Paths[/]")

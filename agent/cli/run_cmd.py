@@ -12,6 +12,9 @@ from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION,
 from agent.roles import PROMPT_ROLES
 from tools.errors import ConfigError
 
+# Exit status of a run whose report was written but did not reach every channel (it stays in the outbox for the next run).
+EXIT_UNDELIVERED = 3
+
 DATE_OPTION = typer.Option(None, "--date", "-d", help="Announcement day YYYY-MM-DD (default: today online; the latest recorded day offline).")
 PROMPT_OPTION = typer.Option(None, "--prompt", help="Prompt variant for a role, ROLE=VARIANT (repeatable), e.g. --prompt writer=concise.")
 
@@ -50,7 +53,9 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="Forget this day's checkpoints and run it again from the start."),
     judge_only: bool = typer.Option(False, "--judge-only", help="Stop after judging: write the verdicts (in a judge-only folder) without fetching any PDF, to tune a profile in seconds."),
 ) -> None:
-    """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json."""
+    """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json.
+
+    Exit status: 0 done; 3 the report is written but a delivery channel does not have it yet (it stays in the outbox and the next run retries it); 2 an error that stopped the run."""
     from agent.cli.progress import ConsoleProgress, usage_table
     from agent.prompts import PromptLibrary
     from agent.run.monitor_run import run_monitor
@@ -81,3 +86,17 @@ def run(
         err_console.print(usage_table(outcome.usage))
     for kind in ("md", "html", "json"):
         err_console.print(f"  {outcome.paths[kind]}", markup=False)
+    report_deliveries(outcome.deliveries, prof.name, profile)
+
+
+def report_deliveries(deliveries: list, profile_name: str, profile_path: Path) -> None:
+    """One line per delivery that did not simply go out; exit status 3 when a channel still lacks a report."""
+    missing = [d for d in deliveries if not d.ok]
+    for d in deliveries:
+        if d.status != "skipped":
+            err_console.print(f"  delivery {d.describe()}", markup=False, soft_wrap=True)
+    if missing:
+        err_console.print(f"[yellow]{len(missing)} delivery(ies) did not reach everyone[/]; the report is written and kept in the outbox: "
+                          f"the next run retries it, `arxiv-monitor doctor -p {profile_path}` lists it (exit status {EXIT_UNDELIVERED})",
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_UNDELIVERED)

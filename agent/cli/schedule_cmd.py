@@ -37,6 +37,9 @@ def schedule(
         outcome = run_monitor(current.profile, registry=current.registry, source=source, out_dir=out,
                               prompts=PromptLibrary(current.profile.prompts), now=datetime.now)
         err_console.print(f"[green]{outcome.status}[/] {current.profile.name} {outcome.day}: {outcome.report['counts']['reported']} papers → {outcome.paths['md']}")
+        for d in outcome.deliveries:
+            if not d.ok:  # the scheduler keeps going; the next run retries it from the outbox
+                err_console.print(f"  not delivered: {d.describe()}", markup=False, soft_wrap=True)
 
     err_console.print(f"scheduling {setup.profile.name} at {when:%H:%M} on {days}; Ctrl-C to stop")
     Scheduler(job, when, weekdays, announce=lambda msg: err_console.print(msg)).run(max_runs)

@@ -14,7 +14,7 @@ from agent.cli.common import PROFILE_OPTION
 def site(
     profile: Path = PROFILE_OPTION,
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the site into (index.html, one folder per day, feed.xml)."),
-    base_url: str = typer.Option("", "--base-url", help="Where the site will be served, for absolute links in feed.xml (e.g. https://lab.example.org/arxiv/)."),
+    base_url: str = typer.Option("", "--base-url", help="Where the site will be served, for absolute links in feed.xml (e.g. https://lab.example.org/arxiv; a trailing / is added). Set the profile's report_url to the same URL and messages link each day's page."),
     reports: Path | None = typer.Option(None, "--reports", help="Where the reports are (default: the profile's output_dir)."),
 ) -> None:
     """Build a static archive: an index by day with search in the browser, one page per day and an Atom feed."""

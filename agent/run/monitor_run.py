@@ -15,7 +15,7 @@ from pathlib import Path
 
 from agent.config import Profile
 from agent.context import Context, Events, embedder_for, ignore_events
-from agent.delivery.deliver import deliver_report
+from agent.delivery.deliver import deliver_report, flush_outbox
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import write_report_files
@@ -108,6 +108,8 @@ def run_monitor(
                 ctx.now = now
             if judge_only:
                 return _judge_only(profile, ctx, run_day, out_dir, started)
+            # Reports of earlier days that have not gone out are sent first (补发), so today's report lists only what is still missing.
+            deliveries = flush_outbox(profile, ledger, sleep=deliver_sleep, now=now) if profile.delivery else []
             graph = build_monitor_graph(checkpointer)
             config = {
                 "configurable": {"thread_id": thread_id(profile, run_day)},
@@ -147,13 +149,17 @@ def run_monitor(
             reported_day = date.fromisoformat(report["date"])
             written = [_reported_meta(p) for p in report["papers"]]
             ledger.mark_reported(profile.name, written, reported_day)
-            ledger.mark_delivered(profile.name, reported_day)
+            if not profile.delivery:
+                ledger.mark_delivered(profile.name, reported_day)  # the files are the delivery; with channels, only after the send
             ledger.record_run(profile.name, reported_day, status, report["counts"])
             write_fingerprint(data_dir, profile.name, run_day, fingerprint)
-            deliveries = deliver_report(profile, report, paths, ledger, sleep=deliver_sleep) if profile.delivery else []
+            if profile.delivery:
+                early = {(d.day, d.channel) for d in deliveries}  # sent before the graph ran: not "skipped" a second time
+                deliveries += [d for d in deliver_report(profile, report, paths, ledger, sleep=deliver_sleep, now=now)
+                               if (d.day, d.channel) not in early]
             for d in deliveries:
                 if d.status != "skipped":
-                    events("stage", {"name": "deliver", "detail": f"{d.channel}: {d.status}" + (f" ({d.error})" if d.error else "")})
+                    events("stage", {"name": "deliver", "detail": d.describe()})
         finally:
             ledger.close()
             checkpointer.conn.close()
