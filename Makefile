@@ -68,7 +68,7 @@ test-oldest:
 	$(OLDEST)/bin/python -m pip install -q 'uv>=0.9,<1'
 	$(OLDEST)/bin/uv pip compile pyproject.toml --extra test --resolution lowest-direct --python-version 3.11 --no-header -o $(OLDEST)/constraints.txt
 	$(OLDEST)/bin/python -m pip install -q -c $(OLDEST)/constraints.txt -e '.[test]'
-	$(OLDEST)/bin/python -m pytest -q -m "not llama and not slow" -p no:cacheprovider
+	ARXIV_MONITOR_OLDEST=1 $(OLDEST)/bin/python -m pytest -q -m "not llama and not slow" -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(OLDEST) build *.egg-info
