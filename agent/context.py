@@ -35,6 +35,7 @@ from tools.sources import PaperSource
 
 if TYPE_CHECKING:  # numpy and scikit-learn load only with the judge, not with every command that builds a context
     from agent.embeddings import Embedder
+    from agent.shared_analysis import SharedAnalyses
 
 Events = Callable[[str, dict], None]
 DEFAULT_PROFILE = REPO_ROOT / "profiles" / "sample.toml"
@@ -80,6 +81,7 @@ class Context:
     events: Events = ignore_events  # progress reports: ("paper", {...}), ("stage", {...})
     cache_dir: Path | None = None  # keyword expansions
     embedder: Embedder | None = None  # [models.embeddings]: dense similarity in the semantic stage
+    shared: SharedAnalyses | None = None  # a many-profile run: paper analyses shared between profiles
     _docs: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
