@@ -154,6 +154,7 @@ class LabRun:
         self.paper_graph = build_paper_graph()
         self.run_day = run_day_for(source, day, now().date())
         self.took_over: list[str] = []
+        self.rerendered = False
         self.fingerprints = {n: _digest(run_fingerprint(lp.profile, lp.prompts, lp.registry)) for n, lp in self.profiles.items()}
         self.batch = f"{self.run_day.isoformat()}:{_digest(sorted(self.fingerprints.items()))}"
 
@@ -265,6 +266,7 @@ class LabRun:
         if set(done_before) >= set(names):
             self.events("stage", {"name": "reuse", "detail": f"{self.run_day} was done for every profile; re-rendering the reports"})
             self.rerender(outcomes)
+            self.rerendered = True
         else:
             self.store.enqueue(self.batch, "judge", {n: {} for n in names})
             self.events("stage", {"name": "judge", "detail": f"searching and judging for {len(names)} profile(s)"})
