@@ -96,7 +96,7 @@ def print_lab_outcome(outcome) -> None:
         err_console.print(f"  {o.paths['md']}", markup=False)
     for name, worker in outcome.reported_by_others.items():
         err_console.print(f"[green]reported by {worker}[/] {name} {outcome.day}")
-    err_console.print(f"[bold]shared:[/] {outcome.summary.line()} — {outcome.seconds:.1f}s", highlight=False)
+    err_console.print(f"[bold]shared:[/] {outcome.summary.line()} — {outcome.seconds:.1f}s", highlight=False, soft_wrap=True)
     totals: dict[str, dict] = {}
     for usage in outcome.usage.values():
         for role, u in usage.items():
