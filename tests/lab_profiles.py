@@ -13,7 +13,7 @@ NAMES = ("lab-both", "lab-rag", "lab-reading")
 
 def copy_lab_profiles(tmp_path: Path, *, data: str = "data", reports: str = "reports") -> Path:
     target = tmp_path / "lab-profiles"
-    target.mkdir(exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     for src in sorted(LAB_DIR.glob("*.toml")):
         text = src.read_text(encoding="utf-8")
         text = text.replace('output_dir = "reports"', f'output_dir = "{tmp_path / reports}"').replace(

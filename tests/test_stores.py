@@ -119,7 +119,7 @@ def test_postgres_pacing_spaces_requests_from_every_worker(postgres_url):  # noq
     for t in threads:
         t.join()
     stamps.sort()
-    assert len(stamps) == 6 and min(b - a for a, b in zip(stamps, stamps[1:])) >= 0.29
+    assert len(stamps) == 6 and min(b - a for a, b in zip(stamps, stamps[1:], strict=False)) >= 0.29
     for p in pacers:
         p.close()
     store.close()

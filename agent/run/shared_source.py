@@ -43,7 +43,7 @@ class SharedSource:
         parts = [self._category(c, day) for c in categories]
         found = next((p.day for p in parts if p.day is not None), day)
         feeds = [Feed(source=",".join(p.sources), title=c, categories=[c], announced=p.day, entries=p.entries)
-                 for c, p in zip(categories, parts)]
+                 for c, p in zip(categories, parts, strict=True)]
         sources = list(dict.fromkeys(s for p in parts for s in p.sources))
         problems = list(dict.fromkeys(x for p in parts for x in p.problems))
         return select_day(feeds, categories, found, sources, backfill=any(p.backfill for p in parts), problems=problems)
