@@ -113,3 +113,15 @@ def test_two_profiles_with_one_name_are_refused(tmp_path):
     profiles = lab_profiles(directory)
     with pytest.raises(ConfigError, match="two profiles are named 'lab-rag'"):
         run_lab([profiles[1], profiles[1]], source=OfflineSource(SAMPLE_DIR))
+
+
+def test_schedule_runs_a_profile_directory_together(tmp_path, monkeypatch):
+    import agent.run.scheduler
+
+    monkeypatch.setattr(agent.run.scheduler, "next_run", lambda now, at, weekdays: now)  # the run is due at once
+    directory = copy_lab_profiles(tmp_path)
+    result = CliRunner().invoke(app, ["schedule", "--profiles", str(directory), "--offline", "--max-runs", "1"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "scheduling 3 profile(s) together" in said and "read 6 paper(s) once for 3 profile(s)" in said
+    assert sorted(read_reports(tmp_path / "reports")) == sorted(NAMES)

@@ -125,3 +125,16 @@ def test_a_single_profile_on_postgres_goes_through_the_database(postgres_url, tm
     assert "store: PostgreSQL" in result.output and not (tmp_path / "data" / "ledger.sqlite").exists()
     with psycopg.connect(postgres_url) as conn:
         assert conn.execute("SELECT COUNT(*) FROM papers WHERE profile='lab-rag' AND reported_day='2026-11-20'").fetchone()[0] == 3
+
+
+def test_feedback_goes_to_the_lab_database(postgres_url, tmp_path, monkeypatch):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    directory = copy_lab_profiles(tmp_path)
+    monkeypatch.setenv("ARXIV_MONITOR_DATABASE_URL", postgres_url)
+    result = CliRunner().invoke(app, ["feedback", "2002.08909", "--like", "-p", str(directory / "rag.toml"), "--offline"])
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT profile, arxiv_id, value FROM feedback").fetchall() == [("lab-rag", "2002.08909", "like")]

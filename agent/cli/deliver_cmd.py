@@ -23,7 +23,7 @@ def deliver(
 
     from agent.cli.common import load_settings
     from agent.delivery.deliver import deliver_report
-    from tools.ledger import Ledger
+    from tools.stores import database_url, open_store
 
     prof, _ = load_settings(profile)
     if not prof.delivery:
@@ -33,7 +33,7 @@ def deliver(
     if not paths["json"].exists():
         raise ConfigError(f"no report for {day} in {folder}; run that day first")
     report = json.loads(paths["json"].read_text(encoding="utf-8"))
-    ledger = Ledger(prof.data_dir / "ledger.sqlite")
+    ledger = open_store(database_url(prof.database), prof.data_dir)  # the lab's PostgreSQL when one is configured
     try:
         results = deliver_report(prof, report, paths, ledger, only=channel, force=True)
     finally:
