@@ -32,6 +32,7 @@ from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument
 from tools.reader_tools import PaperIndex
 from tools.sources import PaperSource
+from tools.stores import database_url, open_store
 
 if TYPE_CHECKING:  # numpy and scikit-learn load only with the judge, not with every command that builds a context
     from agent.embeddings import Embedder
@@ -140,7 +141,8 @@ def build_context(settings: RunSettings) -> Context:
     prompts = PromptLibrary(profile.prompts)
     prompts.validate()
     return Context(
-        profile=profile, llm=registry, source=source, ledger=Ledger(profile.data_dir / "ledger.sqlite"),
+        # The lab's PostgreSQL when one is configured, so server runs and CLI workers keep one ledger.
+        profile=profile, llm=registry, source=source, ledger=open_store(database_url(profile.database), profile.data_dir),
         papers=PaperCache(profile.data_dir / "papers"), prompts=prompts, cache_dir=profile.data_dir / "cache",
         embedder=embedder_for(profile, registry),
     )
