@@ -125,3 +125,17 @@ def test_schedule_runs_a_profile_directory_together(tmp_path, monkeypatch):
     said = " ".join(result.output.split())
     assert "scheduling 3 profile(s) together" in said and "read 6 paper(s) once for 3 profile(s)" in said
     assert sorted(read_reports(tmp_path / "reports")) == sorted(NAMES)
+
+
+def test_one_profile_without_a_database_keeps_the_embedded_path(profile_file, tmp_path):
+    """The SQLite path is unchanged: one profile, no database, the single-profile run with its files in data_dir."""
+    import sqlite3
+
+    result = CliRunner().invoke(app, ["run", "-p", str(profile_file), "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "completed sample 2026-11-20" in result.output and "store:" not in result.output
+    data = tmp_path / "data"
+    assert (data / "ledger.sqlite").exists() and (data / "checkpoints.sqlite").exists()
+    with sqlite3.connect(data / "ledger.sqlite") as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "tasks" not in tables and {"papers", "versions", "runs"} <= tables

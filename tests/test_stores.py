@@ -72,6 +72,9 @@ def test_a_claim_is_taken_once_and_expires_when_its_worker_stops_renewing(store)
     taken = store.claim("day", "paper", "w3", lease=30)
     assert (taken.key, taken.attempts) == ("a", 2)
     assert not store.renew(first, "w1", 30)  # the dead worker's claim is gone
+    store.release(taken, "w3")  # w3 failed on it: free at once, not after its 30 s lease
+    taken = store.claim("day", "paper", "w3", lease=30)
+    assert (taken.key, taken.attempts) == ("a", 3)
     store.finish(taken, "w3")
     assert store.unfinished("day", "paper") == 0 and store.done_by("day", "paper") == {"a": "w3", "b": "w2"}
 

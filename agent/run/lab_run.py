@@ -187,8 +187,13 @@ class LabRun:
                 if task.attempts > 1:
                     self.took_over.append(f"{kind}:{task.key}")
                     self.events("stage", {"name": "take over", "detail": f"{kind} {task.key}: an earlier claim expired; taking it"})
-                with holding(self.store, task, self.worker, self.lease):
-                    handle(task)
+                try:
+                    with holding(self.store, task, self.worker, self.lease):
+                        handle(task)
+                except BaseException:
+                    # A failure here (not a death): give the task back now, so a rerun need not wait out the lease.
+                    self.store.release(task, self.worker)
+                    raise
                 self.store.finish(task, self.worker)
 
         if threads <= 1:

@@ -316,6 +316,12 @@ class PostgresStore:
             db.execute("""UPDATE tasks SET done_at=now(), done_by=%s, claimed_until=NULL
                           WHERE run=%s AND kind=%s AND key=%s AND done_at IS NULL""", (worker, task.run, task.kind, task.key))
 
+    def release(self, task: Task, worker: str) -> None:
+        """Give a claim back at once (the work failed here): the next claim may take it without waiting for the lease."""
+        with self._tx() as db:
+            db.execute("UPDATE tasks SET claimed_until=NULL WHERE run=%s AND kind=%s AND key=%s AND worker=%s AND done_at IS NULL",
+                       (task.run, task.kind, task.key, worker))
+
     def unfinished(self, run: str, kind: str) -> int:
         return self._one("SELECT COUNT(*) FROM tasks WHERE run=%s AND kind=%s AND done_at IS NULL", (run, kind))[0]
 

@@ -99,6 +99,12 @@ class SqliteStore(Ledger):
             db.execute("UPDATE tasks SET done_at=?, done_by=?, claimed_until=NULL WHERE run=? AND kind=? AND key=? AND done_at IS NULL",
                        (time.time(), worker, task.run, task.kind, task.key))
 
+    def release(self, task: Task, worker: str) -> None:
+        """Give a claim back at once (the work failed here): the next claim may take it without waiting for the lease."""
+        with self._tx() as db:
+            db.execute("UPDATE tasks SET claimed_until=NULL WHERE run=? AND kind=? AND key=? AND worker=? AND done_at IS NULL",
+                       (task.run, task.kind, task.key, worker))
+
     def unfinished(self, run: str, kind: str) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM tasks WHERE run=? AND kind=? AND done_at IS NULL", (run, kind)).fetchone()[0]
 
