@@ -146,6 +146,9 @@ class Profile(_Strict):
     writer: WriterSettings = Field(default_factory=WriterSettings)
     delivery: list[DeliveryChannel] = Field(default_factory=list, description="where each report is sent, once per channel")
     report_url: str | None = Field(default=None, description="where the `site` folder is served (messages link <url>/<date>/index.html), or a pattern with {profile} and {date}")
+    database: str | None = Field(
+        default=None, description="postgresql://... to share the ledger, analyses and checkpoints with other workers "
+                                  "(ARXIV_MONITOR_DATABASE_URL wins); unset: SQLite in data_dir")
 
     @field_validator("name")
     @classmethod

@@ -32,9 +32,11 @@ from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument
 from tools.reader_tools import PaperIndex
 from tools.sources import PaperSource
+from tools.stores import database_url, open_store
 
 if TYPE_CHECKING:  # numpy and scikit-learn load only with the judge, not with every command that builds a context
     from agent.embeddings import Embedder
+    from agent.shared_analysis import SharedAnalyses
 
 Events = Callable[[str, dict], None]
 DEFAULT_PROFILE = REPO_ROOT / "profiles" / "sample.toml"
@@ -80,6 +82,7 @@ class Context:
     events: Events = ignore_events  # progress reports: ("paper", {...}), ("stage", {...})
     cache_dir: Path | None = None  # keyword expansions
     embedder: Embedder | None = None  # [models.embeddings]: dense similarity in the semantic stage
+    shared: SharedAnalyses | None = None  # a many-profile run: paper analyses shared between profiles
     _docs: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -138,7 +141,8 @@ def build_context(settings: RunSettings) -> Context:
     prompts = PromptLibrary(profile.prompts)
     prompts.validate()
     return Context(
-        profile=profile, llm=registry, source=source, ledger=Ledger(profile.data_dir / "ledger.sqlite"),
+        # The lab's PostgreSQL when one is configured, so server runs and CLI workers keep one ledger.
+        profile=profile, llm=registry, source=source, ledger=open_store(database_url(profile.database), profile.data_dir),
         papers=PaperCache(profile.data_dir / "papers"), prompts=prompts, cache_dir=profile.data_dir / "cache",
         embedder=embedder_for(profile, registry),
     )

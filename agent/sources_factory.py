@@ -24,12 +24,14 @@ def arxiv_base() -> str | None:
     return base or None
 
 
-def make_source(*, offline: bool, offline_dir: Path | None, data_dir: Path, today: date, max_retries: int = 4) -> PaperSource:
+def make_source(*, offline: bool, offline_dir: Path | None, data_dir: Path, today: date, max_retries: int = 4,
+                pacing=None) -> PaperSource:
     """An explicit --offline-dir always wins; --offline without one uses the bundled sample day.
 
     Online, every process on the machine shares one pacing file, so arXiv sees at
     most one request per 3 s from this machine, whatever runs at the same time.
     `max_retries` is lower for interactive lookups, where a quick "not found" beats a minute of backoff.
+    `pacing` replaces the pacing file, e.g. with the database's when workers on several machines share arXiv's limit.
     """
     if offline_dir is not None or offline:
         return OfflineSource(offline_dir or DEFAULT_OFFLINE_DIR)
@@ -38,11 +40,11 @@ def make_source(*, offline: bool, offline_dir: Path | None, data_dir: Path, toda
     clean_partial_downloads(pdf_dir)
     base = arxiv_base()
     if base is None:
-        return OnlineSource(PoliteClient(shared_pacing=SharedPacing(default_pacing_file()), max_retries=max_retries), pdf_dir, today=today)
+        return OnlineSource(PoliteClient(shared_pacing=pacing or SharedPacing(default_pacing_file()), max_retries=max_retries), pdf_dir, today=today)
     # A mirror or a test server may allow faster pacing and shorter timeouts; arXiv itself always gets 3 s and 30 s.
     interval = float(os.environ.get("ARXIV_MONITOR_ARXIV_INTERVAL") or 3.0)
     timeout = float(os.environ.get("ARXIV_MONITOR_ARXIV_TIMEOUT") or 30.0)
-    http = PoliteClient(min_interval=interval, backoff_base=interval, timeout=timeout, shared_pacing=SharedPacing(default_pacing_file()),
+    http = PoliteClient(min_interval=interval, backoff_base=interval, timeout=timeout, shared_pacing=pacing or SharedPacing(default_pacing_file()),
                         allowed_hosts={urlsplit(base).hostname}, max_retries=max_retries)
     return OnlineSource(http, pdf_dir, today=today, api=ArxivAPI(http, url_format=base + "/api/query?{}"),
                         rss_url=base + "/rss/{}", pdf_url=base + "/pdf/{}")

@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures: `python -m benchmarks` (or `make bench`)."""
 
-from benchmarks import feed_parse, parallel_readers, parse_pdfs, parse_quality, relevance, startup
+from benchmarks import feed_parse, lab_profiles, parallel_readers, parse_pdfs, parse_quality, relevance, startup
 
 if __name__ == "__main__":
     print("== command-line start-up")
@@ -15,3 +15,5 @@ if __name__ == "__main__":
     relevance.main()
     print("\n== parallel readers (stub model)")
     parallel_readers.main([])
+    print("\n== many profiles: one shared run against separate runs (scripted models)")
+    lab_profiles.main([])

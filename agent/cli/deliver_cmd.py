@@ -41,9 +41,9 @@ def _resend(prof, day: str, channel: str | None, out: Path | None) -> list:
     import json
 
     from agent.delivery.deliver import deliver_report
-    from tools.ledger import Ledger
+    from tools.stores import database_url, open_store
 
-    ledger = Ledger(prof.data_dir / "ledger.sqlite")
+    ledger = open_store(database_url(prof.database), prof.data_dir)  # the lab's PostgreSQL when one is configured
     try:
         folder = _report_folder(prof, ledger, day, channel, out)
         paths = {kind: folder / f"report.{kind}" for kind in ("md", "html", "json")}

@@ -30,12 +30,12 @@ def feedback(
     from agent.sources_factory import make_source
     from tools.arxiv_ids import parse_arxiv_id
     from tools.errors import ConfigError, MonitorError
-    from tools.ledger import Ledger
+    from tools.stores import database_url, open_store
 
     if like == dislike:
         raise ConfigError("give exactly one of --like or --dislike")
     prof, _ = load_settings(profile)
-    ledger = Ledger(prof.data_dir / "ledger.sqlite")
+    ledger = open_store(database_url(prof.database), prof.data_dir)  # the lab's PostgreSQL when one is configured
     pid = parse_arxiv_id(arxiv_id)
     base = pid.base
     try:

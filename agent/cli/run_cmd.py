@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from agent.cli.app import app, err_console
-from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION, load_setup
+from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, load_setup
+from agent.cli.lab_common import LEASE_OPTION, PROFILES_DIR_OPTION, WORKER_OPTION, profile_paths, wants_lab
 from agent.roles import PROMPT_ROLES
 from tools.errors import ConfigError
 
@@ -16,6 +17,10 @@ from tools.errors import ConfigError
 EXIT_UNDELIVERED = 3
 
 DATE_OPTION = typer.Option(None, "--date", "-d", help="Announcement day YYYY-MM-DD (default: today online; the latest recorded day offline).")
+RUN_PROFILE_OPTION = typer.Option(
+    None, "--profile", "-p", envvar="ARXIV_MONITOR_PROFILE",
+    help="TOML profile with categories, keywords and models; repeat for several profiles in one run (default: profiles/sample.toml).",
+)
 PROMPT_OPTION = typer.Option(None, "--prompt", help="Prompt variant for a role, ROLE=VARIANT (repeatable), e.g. --prompt writer=concise.")
 
 
@@ -42,7 +47,8 @@ def parse_prompt_options(values: list[str] | None, defaults: dict[str, str]) -> 
 
 @app.command()
 def run(
-    profile: Path = PROFILE_OPTION,
+    profile: list[Path] | None = RUN_PROFILE_OPTION,
+    profiles_dir: Path | None = PROFILES_DIR_OPTION,
     day: str | None = DATE_OPTION,
     offline: bool = OFFLINE_OPTION,
     offline_dir: Path | None = OFFLINE_DIR_OPTION,
@@ -52,8 +58,15 @@ def run(
     max_papers: int | None = typer.Option(None, "--max-papers", min=1, help="Report at most this many papers (default: the profile's max_papers)."),
     fresh: bool = typer.Option(False, "--fresh", help="Forget this day's checkpoints and run it again from the start."),
     judge_only: bool = typer.Option(False, "--judge-only", help="Stop after judging: write the verdicts (in a judge-only folder) without fetching any PDF, to tune a profile in seconds."),
+    worker: str | None = WORKER_OPTION,
+    claim_lease: float = LEASE_OPTION,
 ) -> None:
     """Find, judge, read and write up a day of arXiv for a profile; writes report.md, report.html and report.json.
+
+    With several profiles (-p repeated, or --profiles DIR) the run shares its work: each feed is
+    fetched once per category and each paper read once, whichever profiles chose it; each profile
+    still gets its own report and delivery. With a PostgreSQL database (ARXIV_MONITOR_DATABASE_URL
+    or `database` in a profile), several such runs on one or more machines split the day.
 
     Exit status: 0 done; 3 the report is written but a delivery channel does not have it yet (it stays in the outbox and the next run retries it); 2 an error that stopped the run."""
     from agent.cli.progress import ConsoleProgress, usage_table
@@ -61,7 +74,19 @@ def run(
     from agent.run.monitor_run import run_monitor
     from agent.sources_factory import make_source
 
-    setup = load_setup(profile, offline=offline, offline_dir=offline_dir, model_override=model)
+    paths = profile_paths(profile, profiles_dir)
+    if wants_lab(paths, profiles_dir):
+        if fresh or judge_only:
+            raise ConfigError("--fresh and --judge-only work on one profile at a time (-p PROFILE, without a database)")
+        from agent.cli.lab_common import print_lab_outcome, run_lab_from_cli
+
+        variants = parse_prompt_options(prompt, {})
+        with ConsoleProgress(err_console) as progress:
+            lab = run_lab_from_cli(paths, offline=offline, offline_dir=offline_dir, model=model, prompt_variants=variants,
+                                   max_papers=max_papers, day=parse_day(day), out=out, worker=worker, lease=claim_lease, events=progress)
+        print_lab_outcome(lab)
+        return
+    setup = load_setup(paths[0], offline=offline, offline_dir=offline_dir, model_override=model)
     prof = setup.profile
     if max_papers is not None:
         prof = prof.model_copy(update={"max_papers": max_papers})

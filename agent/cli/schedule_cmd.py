@@ -8,26 +8,48 @@ from pathlib import Path
 import typer
 
 from agent.cli.app import app, err_console
-from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, PROFILE_OPTION, load_setup
+from agent.cli.common import OFFLINE_DIR_OPTION, OFFLINE_OPTION, load_setup
+from agent.cli.lab_common import LEASE_OPTION, PROFILES_DIR_OPTION, WORKER_OPTION, profile_paths, wants_lab
+from agent.cli.run_cmd import RUN_PROFILE_OPTION
 
 
 @app.command()
 def schedule(
-    profile: Path = PROFILE_OPTION,
+    profile: list[Path] | None = RUN_PROFILE_OPTION,
+    profiles_dir: Path | None = PROFILES_DIR_OPTION,
     at: str = typer.Option("09:00", "--at", help="Local time of day to run, HH:MM."),
     days: str = typer.Option("mon-fri", "--days", help="Weekdays to run: mon-fri, mon,wed,fri or daily."),
     offline: bool = OFFLINE_OPTION,
     offline_dir: Path | None = OFFLINE_DIR_OPTION,
     out: Path | None = typer.Option(None, "--out", "-o", help="Output directory (default: the profile's output_dir)."),
     max_runs: int | None = typer.Option(None, "--max-runs", min=1, help="Stop after this many runs (default: run until stopped)."),
+    worker: str | None = WORKER_OPTION,
+    claim_lease: float = LEASE_OPTION,
 ) -> None:
-    """Run the monitor every day at a set time. Runs are idempotent and safe to overlap with cron or a manual run."""
+    """Run the monitor every day at a set time. Runs are idempotent and safe to overlap with cron or a manual run.
+
+    With --profiles DIR (or -p repeated) every profile runs in one shared run each day; the directory
+    is read again before each run, so a profile added to it joins the next day."""
     from agent.prompts import PromptLibrary
     from agent.run.monitor_run import run_monitor
     from agent.run.scheduler import Scheduler, parse_at, parse_days
     from agent.sources_factory import make_source
 
     when, weekdays = parse_at(at), parse_days(days)
+    paths = profile_paths(profile, profiles_dir)
+    if wants_lab(paths, profiles_dir):
+        from agent.cli.lab_common import print_lab_outcome, run_lab_from_cli
+
+        def lab_job() -> None:
+            current = profile_paths(profile, profiles_dir)
+            print_lab_outcome(run_lab_from_cli(current, offline=offline, offline_dir=offline_dir, model=None, prompt_variants=None,
+                                               max_papers=None, day=None, out=out, worker=worker, lease=claim_lease,
+                                               events=lambda kind, data: None))
+
+        err_console.print(f"scheduling {len(paths)} profile(s) together at {when:%H:%M} on {days}; Ctrl-C to stop")
+        Scheduler(lab_job, when, weekdays, announce=lambda msg: err_console.print(msg)).run(max_runs)
+        return
+    profile = paths[0]
     setup = load_setup(profile, offline=offline, offline_dir=offline_dir)
 
     def job() -> None:

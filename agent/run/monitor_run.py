@@ -189,7 +189,8 @@ def run_fingerprint(profile: Profile, prompts: PromptLibrary, registry: LLMRegis
 
     # Where files go, where reports are delivered and how many papers are read at once do not change a report.
     topics = profile.model_dump(mode="json", exclude={"output_dir": True, "data_dir": True, "models": True, "prompts": True,
-                                                      "delivery": True, "report_url": True, "reader": {"concurrency"}})
+                                                      "delivery": True, "report_url": True, "database": True,
+                                                      "reader": {"concurrency"}})
     return {
         "profile": digest(topics),
         "prompts": digest(prompts.metadata),
