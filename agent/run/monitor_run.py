@@ -129,6 +129,10 @@ def run_monitor(
                 checkpointer.delete_thread(config["configurable"]["thread_id"])
                 ledger.forget_day(profile.name, run_day)
                 snapshot = graph.get_state(config)
+            if not (snapshot.values.get("report") and not snapshot.next):
+                # Recorded before the day is computed, not after its files are written: when writing the report fails
+                # (a full disk), the rerun finds a finished checkpoint with its inputs and re-renders it, no recompute.
+                write_fingerprint(data_dir, profile.name, run_day, fingerprint)
             if snapshot.values.get("report") and not snapshot.next:
                 status = "reused"
                 events("stage", {"name": "reuse", "detail": f"{run_day} was already done; re-rendering its report (no model calls)"})
@@ -149,7 +153,6 @@ def run_monitor(
             ledger.mark_reported(profile.name, written, reported_day)
             ledger.mark_delivered(profile.name, reported_day)
             ledger.record_run(profile.name, reported_day, status, report["counts"])
-            write_fingerprint(data_dir, profile.name, run_day, fingerprint)
             deliveries = deliver_report(profile, report, paths, ledger, sleep=deliver_sleep) if profile.delivery else []
             for d in deliveries:
                 if d.status != "skipped":
