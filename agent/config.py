@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from agent.roles import MODEL_ROLES, PROMPT_ROLES
+from agent.roles import MODEL_ROLES, PROMPT_ROLES, variant_name_problem
 from tools.arxiv_categories import is_valid_category
 from tools.errors import ConfigError
 
@@ -193,6 +193,9 @@ class Profile(_Strict):
         for role in value:
             if role not in PROMPT_ROLES:
                 raise ValueError(f"unknown role {role!r} (roles: {', '.join(PROMPT_ROLES)})")
+            problem = variant_name_problem(role, value[role])
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("delivery", mode="before")
@@ -232,11 +235,18 @@ def parse_profile(data: Mapping, *, default_name: str = "profile") -> Profile:
         raise ConfigError(_format_validation_error(exc)) from None
 
 
+MAX_PROFILE_BYTES = 1024 * 1024  # a profile is a few KiB of TOML
+
+
 def load_profile(path: str | Path) -> Profile:
     """Read and validate a TOML profile; every problem becomes a one-line ConfigError."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        # Bounded: a path such as /dev/zero (from a server request's context) must not be read forever.
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PROFILE_BYTES + 1)
+        if len(raw) > MAX_PROFILE_BYTES:
+            raise ConfigError(f"profile {path}: larger than {MAX_PROFILE_BYTES // 1024} KiB, so not a profile (give the path of a TOML profile)")
     except FileNotFoundError:
         raise ConfigError(f"profile {path}: file not found") from None
     except OSError as exc:

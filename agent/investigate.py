@@ -30,6 +30,7 @@ from agent.state import ReadingStats, bounded
 from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.validators import citation_label
+from tools.errors import ConfigError
 from tools.evidence import locate_evidence, sentence_citation
 from tools.paper_model import Citation, PaperDocument
 from tools.reader_tools import PaperIndex, render_listing
@@ -99,9 +100,8 @@ def investigate_context_of(runtime: Runtime, state: dict) -> InvestigateContext:
     ctx = runtime.context
     if isinstance(ctx, InvestigateContext):
         return ctx
+    name = requested_paper(state)
     base = context_from_settings(ctx)
-    paper = state["paper"]
-    name = str(paper.get("source") or paper.get("arxiv_id") or "")
     key = (id(base), name)
     with _sessions_lock:
         if key not in _sessions:
@@ -109,6 +109,28 @@ def investigate_context_of(runtime: Runtime, state: dict) -> InvestigateContext:
             doc = base.papers.load(pdf, str(pid) if pid and pid.versioned else None)
             _sessions[key] = InvestigateContext(llm=base.llm, prompts=base.prompts, doc=doc, reader=base.profile.reader)
         return _sessions[key]
+
+
+INPUT_EXAMPLE = '{"question": "Which datasets are used?", "paper": {"source": "2002.08909v1"}}'
+
+
+def requested_paper(state: dict) -> str:
+    """The paper an investigate input names (an arXiv id or a PDF path); a one-line error says what the input lacks."""
+    paper = state.get("paper")
+    if isinstance(paper, str):
+        paper = {"source": paper}
+    name = str(paper.get("source") or paper.get("arxiv_id") or "").strip() if isinstance(paper, dict) else ""
+    if not name:
+        raise ConfigError(f"the investigate input names no paper: give \"paper\" with a \"source\" (an arXiv id or a PDF path), "
+                          f"e.g. {INPUT_EXAMPLE}")
+    if not str(state.get("question") or "").strip():
+        raise ConfigError(f"the investigate input has no \"question\", e.g. {INPUT_EXAMPLE}")
+    return name
+
+
+def _paper_id(state: dict) -> str | None:
+    paper = state.get("paper")
+    return paper.get("arxiv_id") if isinstance(paper, dict) else None
 
 
 def question_language(question: str) -> str:
@@ -179,7 +201,7 @@ def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
         return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question, ctx.index)]}
     history = [{"question": t.question, "answer": t.answer} for t in state.get("turns", [])[-HISTORY_TURNS:]]
     system = ctx.prompts.render(
-        "investigate", phase="system", paper={"title": ctx.doc.title, "arxiv_id": state["paper"].get("arxiv_id"), "abstract": ctx.doc.abstract},
+        "investigate", phase="system", paper={"title": ctx.doc.title, "arxiv_id": _paper_id(state), "abstract": ctx.doc.abstract},
         question=question, language=question_language(question), history=history,
     )
     listing = render_listing(ctx.index.list_sections())
@@ -191,7 +213,7 @@ def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
 
 def investigate_step(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
     ctx = investigate_context_of(runtime, state)
-    return model_turn(ctx.llm, "reader", ctx.index, state["messages"], state["reading"], state["paper"].get("arxiv_id"))
+    return model_turn(ctx.llm, "reader", ctx.index, state["messages"], state["reading"], _paper_id(state))
 
 
 def investigate_tools(state: InvestigateState, runtime: Runtime[InvestigateContext]) -> dict:
@@ -207,7 +229,7 @@ def compose_answer(state: InvestigateState, runtime: Runtime[InvestigateContext]
     language = question_language(question)
     instruction = ctx.prompts.render("investigate", phase="answer")
     messages = closed_conversation(state["messages"]) + [HumanMessage(instruction)]
-    answer, failed = call_structured(ctx.llm, "reader", Answer, messages, paper=state["paper"].get("arxiv_id"))
+    answer, failed = call_structured(ctx.llm, "reader", Answer, messages, paper=_paper_id(state))
     if failed:
         text = (f"模型调用失败（{failed['error']}）。可以重试，或用 /find 直接检索原文。" if language == "zh"
                 else f"The model call failed ({failed['error']}). Try again, or use /find to search the paper.")

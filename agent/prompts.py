@@ -16,11 +16,19 @@ import jinja2
 from jinja2 import meta
 
 import prompts as prompts_package
-from agent.roles import PROMPT_ROLES
+from agent.roles import PROMPT_ROLES, variant_name_problem
 from tools.errors import ConfigError
 
 PROMPTS_DIR = Path(prompts_package.__file__).resolve().parent
 SUFFIX = ".md.j2"
+
+
+def check_variant_name(role: str, variant: str) -> str:
+    """The variant name, or a ConfigError saying what a variant name may be."""
+    problem = variant_name_problem(role, variant)
+    if problem:
+        raise ConfigError(problem)
+    return variant
 
 # The variables each role's templates may use: a variant that needs anything else is refused.
 ROLE_VARIABLES: dict[str, frozenset[str]] = {
@@ -44,7 +52,7 @@ def available_variants(role: str, directory: Path = PROMPTS_DIR) -> list[str]:
 class PromptLibrary:
     def __init__(self, variants: Mapping[str, str] | None = None, directory: Path = PROMPTS_DIR):
         self.directory = directory
-        self.variants = {role: (variants or {}).get(role, "default") for role in ROLE_VARIABLES}
+        self.variants = {role: check_variant_name(role, (variants or {}).get(role, "default")) for role in ROLE_VARIABLES}
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(directory)),
             undefined=jinja2.StrictUndefined,

@@ -108,8 +108,10 @@ def render_markdown(report: dict) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def render_html(report: dict) -> str:
-    return _environment(True).get_template("report.html.j2").render(r=report, labels=_labels(report["profile"]["language"]), date_zh=_date_zh(report["date"]))
+def render_html(report: dict, index_link: str | None = None) -> str:
+    """The report page; a page of the site (`index_link`) links back to the archive's index."""
+    return _environment(True).get_template("report.html.j2").render(r=report, labels=_labels(report["profile"]["language"]),
+                                                                    date_zh=_date_zh(report["date"]), index_link=index_link)
 
 
 def render_paper_markdown(entry: dict, language: str = "zh", number: int = 1) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from agent.delivery.links import day_page, normalise_base_url
 from agent.render import TEMPLATES, render_html
@@ -22,17 +23,44 @@ ATOM = "http://www.w3.org/2005/Atom"
 class SiteResult:
     out_dir: Path
     days: list[str]
+    skipped: list[str] = field(default_factory=list)  # report files that could not be read, each "<path>: why; what to do"
 
 
-def load_reports(report_dir: Path) -> list[dict]:
-    """Every day's report.json under <output_dir>/<profile>/, newest first; unreadable ones are skipped."""
+REPORT_KEYS = ("date", "papers", "counts", "profile", "mode")
+
+
+def _check_report(report) -> None:
+    if not isinstance(report, dict):
+        raise ValueError(f"a JSON {type(report).__name__}, not a report object")
+    missing = [k for k in REPORT_KEYS if k not in report]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)}")
+    date.fromisoformat(str(report["date"]))
+
+
+def load_reports(report_dir: Path, skipped: list[str] | None = None) -> list[dict]:
+    """Every day's report.json under <output_dir>/<profile>/, newest first; unreadable ones are skipped (and listed)."""
     reports = []
     for path in sorted(report_dir.glob("*/report.json"), reverse=True):
         try:
-            reports.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
+            report = json.loads(path.read_text(encoding="utf-8"))
+            _check_report(report)
+            reports.append(report)
+        except (OSError, ValueError) as exc:
+            if skipped is not None:
+                skipped.append(_skip_note(path, exc))
     return reports
+
+
+def _skip_note(path: Path, exc: Exception) -> str:
+    return (f"{path}: not a readable report ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+            f"run that day again (arxiv-monitor run --date {path.parent.name}) or move the file away")
+
+
+def search_json(entries: list[dict]) -> Markup:
+    """The search index as JSON inside <script>: never entity-escaped (JSON.parse must read it) and unable to close the tag."""
+    text = json.dumps(entries, ensure_ascii=False)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
 
 
 def _rfc3339(text: str | None, day: str) -> str:
@@ -76,15 +104,29 @@ def search_index(reports: list[dict]) -> list[dict]:
 
 def build_site(profile: str, report_dir: Path, out_dir: Path, base_url: str = "") -> SiteResult:
     base_url = normalise_base_url(base_url)  # "https://host/arxiv" must not give "https://host/arxivfeed.xml"
-    reports = load_reports(report_dir)
-    if not reports:
-        raise ConfigError(f"no reports under {report_dir}; run a day first")
+    skipped: list[str] = []
+    loaded = load_reports(report_dir, skipped)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.StrictUndefined)
-    for r in reports:
-        atomic_write_text(out_dir / day_page(r["date"]), render_html(r))  # the layout report_url points into (agent/delivery/links.py)
-        atomic_write_text(out_dir / r["date"] / "report.json", json.dumps(r, ensure_ascii=False, indent=1) + "\n")
-    index = env.get_template("site_index.html.j2").render(profile=profile, reports=reports,
-                                                          search=json.dumps(search_index(reports), ensure_ascii=False))
+    reports, pages = [], {}
+    for r in loaded:
+        try:
+            page = render_html(r, index_link="../index.html")
+            # What the index, its search and the feed read of the day: a report lacking any of it is left out here.
+            env.get_template("site_index.html.j2").render(profile=profile, reports=[r], search=search_json(search_index([r])))
+            atom_feed(profile, [r], base_url)
+            atomic_write_text(out_dir / r["date"] / "report.json", json.dumps(r, ensure_ascii=False, indent=1) + "\n")
+        except (KeyError, TypeError, AttributeError, ValueError, jinja2.TemplateError) as exc:
+            # A report.json written by hand or by another version: that day is left out, the site is still built.
+            skipped.append(_skip_note(report_dir / str(r.get("date")) / "report.json", exc))
+            continue
+        pages[r["date"]] = page
+        reports.append(r)
+    if not reports:
+        why = f" that can be read ({len(skipped)} skipped: {skipped[0]})" if skipped else ""
+        raise ConfigError(f"no reports under {report_dir}{why}; run a day first")
+    for day, page in pages.items():
+        atomic_write_text(out_dir / day_page(day), page)  # the layout report_url points into (agent/delivery/links.py)
+    index = env.get_template("site_index.html.j2").render(profile=profile, reports=reports, search=search_json(search_index(reports)))
     atomic_write_text(out_dir / "index.html", index)
     atomic_write_text(out_dir / "feed.xml", atom_feed(profile, reports, base_url))
-    return SiteResult(out_dir, [r["date"] for r in reports])
+    return SiteResult(out_dir, [r["date"] for r in reports], skipped)

@@ -155,3 +155,63 @@ def test_a_near_miss_can_be_liked_on_the_served_page(browser, tmp_path):
     ledger = Ledger(profile.data_dir / "ledger.sqlite")
     assert ledger.feedback(profile.name) == {first_near_miss.split("v")[0]: "like"}
     ledger.close()
+
+
+def _ids_broken_over_lines(page) -> list[str]:
+    """The arXiv ids in tables that the layout broke over more than one line."""
+    return page.eval_on_selector_all("td a[href^='https://arxiv.org/abs/']", "els => els.filter(e => e.getClientRects().length > 1).map(e => e.textContent)")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_ids_in_tables_stay_whole_and_wide_tables_scroll(browser, day, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((day / "report.html").as_uri())
+    assert page.locator("td a[href^='https://arxiv.org/abs/']").count() >= 4  # appendix A lists the excluded papers by id
+    assert _ids_broken_over_lines(page) == []
+    # One line tall, not one character per line ("11/11./20/11/v2").
+    heights = page.eval_on_selector_all("td a[href^='https://arxiv.org/abs/']", "els => els.map(e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))")
+    assert max(heights) < 1.5
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # the page itself never scrolls sideways
+    if width == 390:
+        # The README's promise: a table wider than a phone scrolls inside its own box.
+        assert page.evaluate("[...document.querySelectorAll('.scroll')].some(d => d.scrollWidth > d.clientWidth)")
+
+
+def test_offline_badges_are_not_the_verified_green(browser, day):
+    page = browser.new_page()
+    page.goto((day / "report.html").as_uri())
+    colours = page.eval_on_selector_all("h2[id^='paper-'] ~ p.unchecked, h2[id^='paper-'] ~ p.ok",
+                                        "els => els.map(e => [e.className, getComputedStyle(e).backgroundColor])")
+    assert colours and all(cls == "unchecked" for cls, _ in colours)  # no critic model ran: nothing was verified
+    assert "rgb(218, 251, 225)" not in {bg for _, bg in colours}  # the green of .ok
+
+
+def test_static_site_pages_show_no_buttons_and_link_back(browser, day, tmp_path, profile_file):
+    out = tmp_path / "site"
+    assert CliRunner().invoke(app, ["site", "-p", str(profile_file), "--out", str(out)]).exit_code == 0
+    with _static_server(out) as base:  # a plain web server: nobody records a click
+        page = browser.new_page()
+        page.goto(f"{base}/2026-11-20/index.html")
+        assert page.locator(".feedback").count() > 0 and page.locator(".feedback:visible").count() == 0
+        page.click("nav.crumbs a")
+        assert page.url == f"{base}/index.html"
+        assert page.evaluate("JSON.parse(document.getElementById('search-index').textContent).length") == 6
+
+
+@contextlib.contextmanager
+def _static_server(directory: Path):
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime
@@ -24,6 +25,7 @@ NS = {
 }
 _DESCRIPTION = re.compile(r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*Abstract:\s*(?P<abstract>.*)$", re.S)
 _WS = re.compile(r"\s+")
+log = logging.getLogger(__name__)
 
 
 class PaperMeta(BaseModel):
@@ -63,6 +65,7 @@ class Feed(BaseModel):
     announced: date | None
     entries: list[PaperMeta]
     skipped: list[str] = Field(default_factory=list)  # items that could not be read: each loses only itself
+    repaired: list[str] = Field(default_factory=list)  # what was cleaned so that the file could be read
 
     @property
     def is_empty(self) -> bool:
@@ -186,18 +189,44 @@ def _parse_atom(root: ET.Element, source: str) -> Feed:
     return Feed(source=source, title=title, categories=_categories_from_url(feed_id), announced=announced, entries=entries, skipped=skipped)
 
 
+# C0 control characters other than tab, newline and carriage return are not allowed anywhere in XML 1.0: one of them
+# in one abstract makes the whole document malformed. The same bytes in UTF-8 and every ASCII-compatible encoding.
+_XML_FORBIDDEN_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_FORBIDDEN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def strip_xml_control_characters(data: bytes | str) -> tuple[bytes | str, int]:
+    """The document without the control characters XML forbids, and how many there were."""
+    if isinstance(data, str):
+        return _XML_FORBIDDEN_TEXT.subn("", data)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: a byte-wise clean would cut characters in half
+        return data, 0
+    return _XML_FORBIDDEN_BYTES.subn(b"", data)
+
+
 def parse_feed(data: bytes | str, source: str = "feed") -> Feed:
-    """Parse an RSS or Atom announcement feed; malformed input raises FeedParseError."""
+    """Parse an RSS or Atom announcement feed; malformed input raises FeedParseError.
+
+    Control characters that XML forbids are removed first (and counted in the feed's `repaired`), so one
+    garbled abstract costs nothing instead of the whole file.
+    """
+    data, removed = strip_xml_control_characters(data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise FeedParseError(f"{source}: malformed XML ({exc})") from None
     tag = root.tag.rsplit("}", 1)[-1]
     if tag == "rss":
-        return _parse_rss(root, source)
-    if tag == "feed":
-        return _parse_atom(root, source)
-    raise FeedParseError(f"{source}: not an RSS or Atom feed (root element <{tag}>)")
+        feed = _parse_rss(root, source)
+    elif tag == "feed":
+        feed = _parse_atom(root, source)
+    else:
+        raise FeedParseError(f"{source}: not an RSS or Atom feed (root element <{tag}>)")
+    if removed:
+        note = f"{Path(source).name}: removed {removed} control character(s) that XML does not allow; every item was kept"
+        feed.repaired.append(note)
+        log.warning("%s", note)
+    return feed
 
 
 _TYPE_RANK = {"new": 0, "cross": 1, "replace": 2, "replace-cross": 3}

@@ -17,8 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tools.errors import ConfigError
+from tools.errors import ConfigError, MonitorError
 from tools.feeds import PaperMeta
+from tools.resource_errors import sqlite_resource_problem
 
 PaperState = Literal["seen", "judged", "read", "written", "delivered"]
 _STATE_ORDER = {"seen": 0, "judged": 1, "read": 2, "written": 3, "delivered": 4}
@@ -86,8 +87,13 @@ def describe_changes(old: PaperMeta, new: PaperMeta) -> list[str]:
     return changes
 
 
-def unreadable_database(path: Path, exc: Exception) -> ConfigError:
-    """A one-line error for a damaged SQLite file; the user's data is never deleted on their behalf."""
+def unreadable_database(path: Path, exc: Exception) -> MonitorError:
+    """A one-line error for a damaged SQLite file; the user's data is never deleted on their behalf.
+
+    A full disk or a read-only folder is not damage: then the advice is to free space or fix permissions."""
+    resource = sqlite_resource_problem(path, exc) if isinstance(exc, sqlite3.Error) else None
+    if resource is not None:
+        return resource
     return ConfigError(f"{path} is not a readable SQLite database ({exc}); move it aside (mv {path} {path}.bad) and run again")
 
 
@@ -96,7 +102,10 @@ class Ledger:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise unreadable_database(self.path, exc) from None
         try:
             self._conn.execute("PRAGMA journal_mode=WAL" if str(path) != ":memory:" else "PRAGMA journal_mode=MEMORY")
             self._conn.execute("PRAGMA busy_timeout=10000")
@@ -113,13 +122,23 @@ class Ledger:
     def _tx(self):
         """One write transaction: everything in it lands, or nothing does."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                # A full disk or a read-only folder mid-run: one line naming the file, not a traceback.
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                problem = sqlite_resource_problem(self.path, exc)
+                if problem is None:
+                    raise
+                raise problem from None
 
     @staticmethod
     def _now() -> str:

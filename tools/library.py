@@ -17,6 +17,7 @@ from pathlib import Path
 import bibtexparser
 import rispy
 from pydantic import BaseModel
+from pylatexenc.latex2text import LatexNodes2Text
 
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError
@@ -75,6 +76,53 @@ def _paper(title: str, abstract: str, source: str, *, eprint: str | None = None,
     return LibraryPaper(title=title, abstract=_clean(abstract), arxiv_id=arxiv_id, doi=_clean(doi) or None, source=source)
 
 
+_LATEX = LatexNodes2Text(math_mode="verbatim")
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_MONTHS = {m: m.capitalize() for m in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")}
+
+
+def _latex_to_text(value: str) -> str:
+    """Accents and escapes as text: Sch\\"{o}n -> Schön, \\& -> &; a bare % is text here, not a LaTeX comment."""
+    try:
+        return _LATEX.latex_to_text(_BARE_PERCENT.sub(r"\\%", value))
+    except Exception:  # pylatexenc is lenient; anything it still cannot read stays as it was
+        return value
+
+
+def _split_concatenation(value: str) -> list[str]:
+    """The operands of BibTeX's `a # "b" # {c}`, split at the #s outside quotes and braces."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    return [*parts, value[start:]]
+
+
+def _expand_macros(value: str, strings: dict[str, str]) -> str:
+    """`@string` macros joined with #, which bibtexparser leaves as written; anything else is returned unchanged."""
+    operands = _split_concatenation(value)
+    if len(operands) < 2:
+        return value
+    out = []
+    for operand in (o.strip() for o in operands):
+        if len(operand) >= 2 and operand[0] + operand[-1] in ('""', "{}"):
+            out.append(operand[1:-1])
+        elif operand.lower() in strings:
+            out.append(strings[operand.lower()])
+        elif operand.isdigit():
+            out.append(operand)
+        else:
+            return value  # not a concatenation after all (a title with a # in it)
+    return "".join(out)
+
+
 def read_bibtex(text: str, name: str) -> list[LibraryPaper]:
     # bibtexparser logs each failed block as a multi-line warning; the failure is reported below, in one line.
     quiet = logging.getLogger("bibtexparser")
@@ -89,10 +137,11 @@ def read_bibtex(text: str, name: str) -> list[LibraryPaper]:
         detail = getattr(error, "abort_reason", None) or str(error or "")
         reason = (detail.strip().splitlines() or ["unreadable entry (an unclosed brace or a missing comma?)"])[0]
         raise LibraryError(f"{name}:{block.start_line + 1}: {reason}")
+    strings = {**_MONTHS, **{s.key.lower(): str(s.value) for s in library.strings}}
     papers = []
     for entry in library.entries:
-        fields = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
-        paper = _paper(fields.get("title", ""), fields.get("abstract", ""), f"{name}:{entry.start_line + 1}",
+        fields = {k.lower(): _expand_macros(str(v.value), strings) for k, v in entry.fields_dict.items()}
+        paper = _paper(_latex_to_text(fields.get("title", "")), _latex_to_text(fields.get("abstract", "")), f"{name}:{entry.start_line + 1}",
                        eprint=fields.get("eprint") if fields.get("archiveprefix", "arxiv").lower() == "arxiv" else None,
                        urls=[fields.get("url", "")], doi=fields.get("doi"), extra=fields.get("journal") or fields.get("note"))
         if paper:
@@ -150,7 +199,12 @@ def read_library_file(path: Path) -> list[LibraryPaper]:
         raise LibraryError(f"{path}: library file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LibraryError(f"{path}: cannot read ({exc})") from None
-    return reader(text, str(path))
+    papers = reader(text, str(path))
+    if not papers:
+        # A library that teaches nothing must not pass for one that does: the semantic stage would run without it.
+        raise LibraryError(f"{path}: no paper with a title in this file (is it really a {path.suffix} export?); "
+                           "export the library again, or remove the file from `library` in the profile")
+    return papers
 
 
 def read_library(paths: list[Path]) -> list[LibraryPaper]:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from tools.paper_model import PaperDocument
 from tools.pdf_parse import PARSER_VERSION, parse_pdf
+from tools.resource_errors import os_error_with_path
 
 _CURRENT = f".parser{PARSER_VERSION}.json"
 
@@ -48,13 +49,22 @@ def _umask() -> int:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a file; permissions follow the umask."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise os_error_with_path(exc, path) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        named = os_error_with_path(exc, path)  # a failed write() names no file
+        if named is exc:
+            raise
+        raise named from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -85,6 +85,12 @@ def main() -> None:
         # Messages quote file names, titles and feed text: printed literally, never as console markup.
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except OSError as exc:
+        # A full disk, a read-only folder, a busy port: one line naming the path and what to do, not a traceback.
+        from tools.resource_errors import describe_os_error
+
+        err_console.print(f"[bold red]error:[/] {escape(describe_os_error(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted; finished work is checkpointed and the next run resumes it")
         sys.exit(130)

@@ -107,6 +107,12 @@ def run(
         f"{counts['relevant']} relevant, {counts['reported']} reported, {counts['excluded']} excluded, "
         f"{counts['updates']} updates, {counts['failures']} failed — {outcome.seconds:.1f}s"
     )
+    problems = outcome.report.get("feed_problems") or []
+    if problems:
+        # Said here as well as in appendix D: a feed file or item that was skipped changes what "announced" counts.
+        err_console.print(f"[yellow]warning:[/] {len(problems)} feed file(s) or item(s) could not be read and were skipped (appendix D lists them):")
+        for problem in problems:
+            err_console.print(f"  {problem}", markup=False)
     if outcome.usage:
         err_console.print(usage_table(outcome.usage))
     for kind in ("md", "html", "json"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from agent.cli.app import app, err_console
 from agent.cli.common import PROFILE_OPTION
@@ -23,4 +24,6 @@ def site(
 
     prof, _ = load_settings(profile)
     result = build_site(prof.name, (reports or prof.output_dir) / prof.name, out, base_url)
+    for problem in result.skipped:
+        err_console.print(f"[yellow]skipped:[/] {escape(problem)}", soft_wrap=True)
     err_console.print(f"site of {len(result.days)} day(s): {result.out_dir / 'index.html'} and {result.out_dir / 'feed.xml'}", markup=False)

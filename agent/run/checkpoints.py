@@ -32,7 +32,10 @@ def serializer() -> JsonPlusSerializer:
 
 def open_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False)
+    try:
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+    except sqlite3.DatabaseError as exc:
+        raise unreadable_database(path, exc) from None
     saver = SqliteSaver(conn, serde=serializer())
     try:
         saver.setup()

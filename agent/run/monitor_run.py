@@ -131,6 +131,10 @@ def run_monitor(
                 checkpointer.delete_thread(config["configurable"]["thread_id"])
                 ledger.forget_day(profile.name, run_day)
                 snapshot = graph.get_state(config)
+            if not (snapshot.values.get("report") and not snapshot.next):
+                # Recorded before the day is computed, not after its files are written: when writing the report fails
+                # (a full disk), the rerun finds a finished checkpoint with its inputs and re-renders it, no recompute.
+                write_fingerprint(data_dir, profile.name, run_day, fingerprint)
             if snapshot.values.get("report") and not snapshot.next:
                 status = "reused"
                 events("stage", {"name": "reuse", "detail": f"{run_day} was already done; re-rendering its report (no model calls)"})
@@ -152,7 +156,6 @@ def run_monitor(
             if not profile.delivery:
                 ledger.mark_delivered(profile.name, reported_day)  # the files are the delivery; with channels, only after the send
             ledger.record_run(profile.name, reported_day, status, report["counts"])
-            write_fingerprint(data_dir, profile.name, run_day, fingerprint)
             if profile.delivery:
                 early = {(d.day, d.channel) for d in deliveries}  # sent before the graph ran: not "skipped" a second time
                 deliveries += [d for d in deliver_report(profile, report, paths, ledger, sleep=deliver_sleep, now=now)
