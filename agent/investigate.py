@@ -31,10 +31,10 @@ from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.validators import citation_label
 from tools.evidence import locate_evidence, sentence_citation
+from tools.paper_loader import load_paper
 from tools.paper_model import Citation, PaperDocument
 from tools.reader_tools import PaperIndex, render_listing
 from tools.search_index import term_groups, tokenize
-from tools.sources import resolve_paper_arg
 
 NOT_FOUND = "论文中未找到"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -105,8 +105,7 @@ def investigate_context_of(runtime: Runtime, state: dict) -> InvestigateContext:
     key = (id(base), name)
     with _sessions_lock:
         if key not in _sessions:
-            pdf, pid = resolve_paper_arg(name, base.source)
-            doc = base.papers.load(pdf, str(pid) if pid and pid.versioned else None)
+            doc = load_paper(name, base.source, base.papers)
             _sessions[key] = InvestigateContext(llm=base.llm, prompts=base.prompts, doc=doc, reader=base.profile.reader)
         return _sessions[key]
 

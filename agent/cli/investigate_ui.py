@@ -39,7 +39,7 @@ HELP = """命令 / commands:
 
 def _cached_paper(arg: str, data_dir: Path) -> tuple[PaperDocument, str] | None:
     """A paper parsed before (by arXiv id, with or without version): no PDF, no network needed."""
-    if Path(arg).suffix.lower() == ".pdf" or Path(arg).exists():
+    if Path(arg).suffix.lower() in (".pdf", ".html", ".htm") or Path(arg).exists():
         return None
     try:
         pid = parse_arxiv_id(arg)
