@@ -133,7 +133,8 @@ def _excerpt_turn(doc: PaperDocument, question: str, citations: list[Citation], 
     lines = [head]
     for i, c in enumerate(citations, 1):
         section = doc.section(c.section_id)
-        lines.append(f"{i}. “{c.quote}”{citation_label(section, c.page, language)}")
+        link = f" {c.url}" if c.url else ""  # opens the paper at the quote
+        lines.append(f"{i}. “{c.quote}”{citation_label(section, c.page, language)}{link}")
     return Turn(question=question, answer="\n".join(lines), found=True, verified=True, mode="retrieval",
                 citations=citations, looked_at=looked_at)
 
@@ -150,7 +151,7 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.generic:
         picks = typed_evidence(doc, route)
         if picks:
-            citations = [sentence_citation(c.section, c.para, [c.sentence]) for c in picks]
+            citations = [doc.with_url(sentence_citation(c.section, c.para, [c.sentence])) for c in picks]
             return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
     index = index or PaperIndex(doc)
     groups = term_groups(question)
@@ -163,7 +164,7 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     best_terms = set(tokenize(hits[0].text))
     if sum(1 for g in groups if g & best_terms) / len(groups) < MIN_COVERAGE:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
-    return _excerpt_turn(doc, question, [h.citation for h in hits], looked_at)
+    return _excerpt_turn(doc, question, [doc.with_url(h.citation) for h in hits], looked_at)
 
 
 # --- nodes ------------------------------------------------------------------------------------------

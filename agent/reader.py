@@ -60,7 +60,7 @@ def prepare_reading(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         doc = ctx.load_paper(paper, pdf)
     except MonitorError as exc:
         return {"failure": f"无法解析 PDF：{exc}", "pdf_fetched": True}
-    stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()))
+    stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()), read_from=doc.source_kind)
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
     if ctx.llm.is_offline("reader"):
         notes = role_notes(doc)
