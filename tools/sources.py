@@ -298,7 +298,7 @@ def resolve_paper_arg(arg: str, source: PaperSource | None) -> tuple[Path, Arxiv
         raise ConfigError("the paper is empty: give a PDF or HTML file, or an arXiv id such as 2002.08909")
     path = Path(arg)
     if path.is_dir():
-        raise PaperError(f"{path}: is a directory, not a paper; give one PDF or HTML file, or an arXiv id")
+        raise PaperError(f"{path}: is a directory, not a PDF or HTML file; give one paper file, or an arXiv id")
     if path.suffix.lower() in PAPER_FILE_SUFFIXES and "://" not in arg or path.exists():
         if not path.exists():
             raise PaperError(f"{path}: file not found")

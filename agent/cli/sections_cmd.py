@@ -12,8 +12,9 @@ from agent.cli.app import app, out_console
 
 
 def section_rows(doc) -> list[dict]:
+    html = doc.source_kind != "pdf"  # an HTML page has no pages but an anchor per heading
     return [
-        {"id": s.id, "title": s.title, "level": s.level, "page_start": s.page_start, "page_end": s.page_end, "anchor": s.anchor}
+        {"id": s.id, "title": s.title, "level": s.level, "page_start": s.page_start, "page_end": s.page_end} | ({"anchor": s.anchor} if html else {})
         for s in doc.headings()
     ]
 
@@ -21,7 +22,7 @@ def section_rows(doc) -> list[dict]:
 @app.command()
 def sections(
     paper: str = typer.Argument(..., help="A PDF or arXiv HTML file, an arXiv id such as 2002.08909v1, or an arXiv/ar5iv URL (read from arXiv's HTML first, then ar5iv, then the PDF)."),
-    as_json: bool = typer.Option(False, "--json", help="Print only a JSON list of {id, title, level, page_start, page_end, anchor}."),
+    as_json: bool = typer.Option(False, "--json", help="Print only a JSON list of {id, title, level, page_start, page_end} (and anchor, for a paper read from HTML)."),
     offline_dir: Path | None = typer.Option(None, "--offline-dir", help="Resolve arXiv ids from this recorded directory instead of arXiv."),
     data_dir: Path | None = typer.Option(None, "--data-dir", help="Where downloaded PDFs and parsed papers are cached (default: the user's cache directory, ~/.cache/arxiv-monitor)."),
 ) -> None:
