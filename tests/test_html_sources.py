@@ -70,6 +70,8 @@ def test_online_order_is_arxiv_html_then_ar5iv_then_pdf(tmp_path):
         pdf = source.fetch_paper(parse_arxiv_id("2002.08909v1"))
         assert pdf.suffix == ".pdf"
         assert not (tmp_path / "pdfs" / "2002.08909v1.html").exists()  # a failed conversion never stays in the cache
+        assert source.fetch_paper(parse_arxiv_id("2002.08909v1")) == pdf  # a re-run does not ask for the missing HTML again
+        assert (server.script.hits["/html/2002.08909v1"], server.script.hits["/ar5iv/html/2002.08909"]) == (1, 1)
         # A damaged cached page is fetched again, not read.
         first.write_bytes(b"<html>trunc")
         assert source.fetch_paper(parse_arxiv_id("2501.11120v1")) == first and server.script.hits["/html/2501.11120v1"] == 2
@@ -112,3 +114,13 @@ def test_no_quote_holds_a_citation_marker_or_a_run_in_heading(page):
     # "Reward Design We conduct ...": a head glued to the sentence it heads (the next word starts a sentence).
     assert heads or page != PAGE
     assert [q for q in quotes for h in heads if re.match(re.escape(h) + r"[.:]?\s+[A-Z]", q)] == []
+
+
+def test_investigate_answers_link_to_the_paragraph(tmp_path):
+    out = cli("investigate", str(PAGE), "--offline", "--ask", "What is behavioral self-awareness?", "--json",
+              env={**os.environ, "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    citations = json.loads(out.stdout)["citations"]
+    ids = set(re.findall(rb'id="([^"]+)"', PAGE.read_bytes()))
+    assert citations and all(c["url"] == f"https://arxiv.org/html/2501.11120v1#{c['anchor']}" for c in citations)
+    assert all(c["anchor"].encode() in ids for c in citations)

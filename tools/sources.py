@@ -7,6 +7,7 @@ a recorded day exactly as it runs against arXiv.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -20,11 +21,13 @@ from tools.errors import ConfigError, FeedParseError, PaperError, SourceError
 from tools.feeds import ANNOUNCE_TYPES, Feed, PaperMeta, merge_entries, parse_feed
 from tools.html_parse import verify_html
 from tools.pdf_parse import verify_pdf
-from tools.polite_http import Limits, PoliteClient
+from tools.polite_http import Limits, NotFound, PoliteClient
 
 log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+# A version without HTML (404, or a failed conversion) is not asked for again within this time.
+HTML_MISSING_TTL = 24 * 3600.0
 
 
 class DayAnnouncements(BaseModel):
@@ -248,19 +251,29 @@ class OnlineSource:
         paper = self._versioned(paper)
         for url, suffix in self.html_urls:
             dest = self.pdf_dir / f"{paper.filename_stem}{suffix}"
+            missing = dest.with_name(dest.name + ".missing")
             if dest.exists() and _usable_html(dest):
                 return dest  # cached by (id, version), and still readable
             dest.unlink(missing_ok=True)
+            if missing.exists() and time.time() - missing.stat().st_mtime < HTML_MISSING_TTL:
+                continue  # asked recently: no HTML (re-runs of a day do not ask again)
             target = str(paper) if suffix == ".html" else paper.base  # ar5iv serves the latest version under the bare id
             try:
                 self.http.download(url.format(target), dest, self.limits)
-            except SourceError as exc:
+            except NotFound:
+                log.info("%s: no HTML at %s; trying the next source", paper, url.format(target))
+                dest.unlink(missing_ok=True)
+                missing.touch()
+                continue
+            except SourceError as exc:  # arXiv busy or unreachable: try the next source now, this one again next time
                 log.info("%s: no HTML at %s (%s); trying the next source", paper, url.format(target), exc)
                 dest.unlink(missing_ok=True)
                 continue
             if _usable_html(dest):
+                missing.unlink(missing_ok=True)
                 return dest
             dest.unlink(missing_ok=True)
+            missing.touch()
         return self.fetch_pdf(paper)
 
     def fetch_pdf(self, paper: ArxivId) -> Path:
