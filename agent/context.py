@@ -31,7 +31,7 @@ from tools.ledger import Ledger
 from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument
 from tools.reader_tools import PaperIndex
-from tools.sources import PaperSource
+from tools.sources import PaperSource, fetch_paper
 from tools.stores import database_url, open_store
 
 if TYPE_CHECKING:  # numpy and scikit-learn load only with the judge, not with every command that builds a context
@@ -92,7 +92,7 @@ class Context:
             if key in self._docs:
                 self._docs.move_to_end(key)
                 return self._docs[key]
-        doc = self.papers.load(pdf or self.source.fetch_pdf(meta.id), key)
+        doc = self.papers.load(pdf or fetch_paper(self.source, meta.id), key)
         entry = (doc, PaperIndex(doc))
         with self._lock:
             self._docs[key] = entry

@@ -32,10 +32,10 @@ from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.validators import citation_label
 from tools.errors import ConfigError
 from tools.evidence import locate_evidence, sentence_citation
+from tools.paper_loader import load_paper
 from tools.paper_model import Citation, PaperDocument
 from tools.reader_tools import PaperIndex, render_listing
 from tools.search_index import term_groups, tokenize
-from tools.sources import resolve_paper_arg
 
 NOT_FOUND = "论文中未找到"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -105,8 +105,7 @@ def investigate_context_of(runtime: Runtime, state: dict) -> InvestigateContext:
     key = (id(base), name)
     with _sessions_lock:
         if key not in _sessions:
-            pdf, pid = resolve_paper_arg(name, base.source)
-            doc = base.papers.load(pdf, str(pid) if pid and pid.versioned else None)
+            doc = load_paper(name, base.source, base.papers)
             _sessions[key] = InvestigateContext(llm=base.llm, prompts=base.prompts, doc=doc, reader=base.profile.reader)
         return _sessions[key]
 
@@ -156,7 +155,8 @@ def _excerpt_turn(doc: PaperDocument, question: str, citations: list[Citation], 
     lines = [head]
     for i, c in enumerate(citations, 1):
         section = doc.section(c.section_id)
-        lines.append(f"{i}. “{c.quote}”{citation_label(section, c.page, language)}")
+        link = f" {c.url}" if c.url else ""  # opens the paper at the quote
+        lines.append(f"{i}. “{c.quote}”{citation_label(section, c.page, language)}{link}")
     return Turn(question=question, answer="\n".join(lines), found=True, verified=True, mode="retrieval",
                 citations=citations, looked_at=looked_at)
 
@@ -173,7 +173,7 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.generic:
         picks = typed_evidence(doc, route)
         if picks:
-            citations = [sentence_citation(c.section, c.para, [c.sentence]) for c in picks]
+            citations = [doc.with_url(sentence_citation(c.section, c.para, [c.sentence])) for c in picks]
             return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
     index = index or PaperIndex(doc)
     groups = term_groups(question)
@@ -186,7 +186,7 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     best_terms = set(tokenize(hits[0].text))
     if sum(1 for g in groups if g & best_terms) / len(groups) < MIN_COVERAGE:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
-    return _excerpt_turn(doc, question, [h.citation for h in hits], looked_at)
+    return _excerpt_turn(doc, question, [doc.with_url(h.citation) for h in hits], looked_at)
 
 
 # --- nodes ------------------------------------------------------------------------------------------

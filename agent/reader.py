@@ -23,6 +23,7 @@ from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from tools.errors import MonitorError
 from tools.evidence import locate_evidence
 from tools.reader_tools import cite_tag, render_listing
+from tools.sources import fetch_paper
 from tools.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,14 @@ def prepare_reading(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     paper = state["paper"]
     ctx.events("paper", {"id": paper.versioned_id, "step": "reading"})
     try:
-        pdf = ctx.source.fetch_pdf(paper.id)
+        pdf = fetch_paper(ctx.source, paper.id)  # arXiv HTML, ar5iv, else the PDF
     except MonitorError as exc:
         return {"failure": f"无法获取 PDF：{exc}"}
     try:
         doc = ctx.load_paper(paper, pdf)
     except MonitorError as exc:
         return {"failure": f"无法解析 PDF：{exc}", "pdf_fetched": True}
-    stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()))
+    stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()), read_from=doc.source_kind)
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
     if ctx.llm.is_offline("reader"):
         notes = role_notes(doc)

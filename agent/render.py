@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 
 from agent.state import PART_KEYS, PART_TITLES
-from agent.validators import location
+from agent.validators import CITATION_MARK, CITATION_MARK_EN, location
 from agent.writer import caption_name
 from tools.errors import ConfigError
 from tools.paper_cache import atomic_write_text
@@ -36,6 +38,54 @@ def cite_label(citation: dict, zh: bool = True) -> str:
                     abstract=sid == "abstract", language="zh" if zh else "en")
 
 
+READ_FROM = {
+    "zh": {"arxiv-html": "arXiv HTML（LaTeXML 结构）", "ar5iv": "ar5iv HTML（LaTeXML 结构）", "pdf": "PDF（按版面解析）"},
+    "en": {"arxiv-html": "arXiv HTML (LaTeXML structure)", "ar5iv": "ar5iv HTML (LaTeXML structure)", "pdf": "PDF (layout analysis)"},
+}
+
+
+def read_from_name(kind: str, zh: bool = True) -> str:
+    return READ_FROM["zh" if zh else "en"].get(kind, kind)
+
+
+def _marker_url(match, before: str, citations: list[dict]) -> str | None:
+    """The url of the citation an in-text marker "（见第3.1节, 第4页）" stands for.
+
+    Among the citations of the marker's section and page, the one whose quote ends
+    nearest before the marker (several quotes of one section share a marker text).
+    """
+    candidates = []
+    for c in citations:
+        same = (match["abs"] and c["section_id"] == "abstract") or (match["sec"] and match["sec"].strip() == c["section_id"]) or (
+            match["title"] and match["title"] in (c.get("section_title"), c["section_id"]))
+        if c.get("url") and same and int(match["page"]) == c["page"]:
+            tail = " ".join(c["quote"].split())[-40:]
+            candidates.append((before.rfind(tail), c["url"]))
+    return max(candidates, key=lambda x: x[0])[1] if candidates else None
+
+
+def _link_markers(text: str, citations: list[dict], zh: bool, link, unescape) -> str:
+    pattern = CITATION_MARK if zh else CITATION_MARK_EN
+
+    def sub(m) -> str:
+        url = _marker_url(m, unescape(text[: m.start()]), citations)
+        return link(m.group(0), url) if url else m.group(0)
+
+    return pattern.sub(sub, text)
+
+
+def cited_md(item: dict, zh: bool = True) -> str:
+    """A part's text with every in-text citation marker linked to where its quote stands."""
+    return _link_markers(md_escape(item["text"]), item.get("citations", []), zh, lambda marker, url: f"[{marker}]({url})",
+                         lambda text: text.replace("\\", ""))
+
+
+def cited_html(item: dict, zh: bool = True) -> Markup:
+    escaped = str(escape(item["text"]))
+    return Markup(_link_markers(escaped, item.get("citations", []), zh,
+                                lambda marker, url: f'<a class="cite" href="{escape(url)}">{marker}</a>', html.unescape))
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -47,6 +97,9 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = md_escape
     env.filters["cite_label"] = cite_label
+    env.filters["cited_md"] = cited_md
+    env.filters["cited_html"] = cited_html
+    env.filters["read_from"] = read_from_name
     env.filters["caption_name"] = lambda label, zh=True: caption_name(label, "zh" if zh else "en")
     env.globals["check_badge"] = check_badge
     env.globals["stage_name"] = stage_name

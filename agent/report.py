@@ -17,12 +17,14 @@ from tools.paper_model import PaperDocument
 SCHEMA_VERSION = 2
 
 
-def _citation(note: Note, doc_titles: dict[str, str]) -> dict:
-    return {**note.citation.model_dump(), "section_title": doc_titles.get(note.citation.section_id, "")}
+def _citation(note: Note, doc_titles: dict[str, str], doc: PaperDocument | None = None) -> dict:
+    """A citation record: section id, page, sentence ids, quote, and the url that opens the paper at it."""
+    citation = doc.with_url(note.citation) if doc is not None else note.citation
+    return {**citation.model_dump(), "section_title": doc_titles.get(note.citation.section_id, "")}
 
 
-def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str]) -> dict:
-    entry = {"text": item.text, "citations": [_citation(notes[e], titles) for e in item.evidence if e in notes]}
+def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str], doc: PaperDocument | None = None) -> dict:
+    entry = {"text": item.text, "citations": [_citation(notes[e], titles, doc) for e in item.evidence if e in notes]}
     return entry | {"absent": True} if item.absent else entry  # the part says the paper has nothing that fits it
 
 
@@ -78,7 +80,7 @@ def paper_entry(r: PaperResult, doc: PaperDocument) -> dict:
     }
     notes = {n.id: n for n in r.notes}
     a = r.analysis
-    cite = lambda item: _cited(item, notes, titles)  # noqa: E731
+    cite = lambda item: _cited(item, notes, titles, doc)  # noqa: E731
     entry["analysis"] = {
         "summary": cite(a.summary),
         "motivation": cite(a.motivation),
@@ -96,7 +98,8 @@ def paper_entry(r: PaperResult, doc: PaperDocument) -> dict:
         for e in item.evidence:
             if e in notes and notes[e] not in used:
                 used.append(notes[e])
-    entry["citations"] = [_citation(n, titles) for n in used]
+    entry["citations"] = [_citation(n, titles, doc) for n in used]
+    entry["read_from"] = doc.source_kind  # "arxiv-html", "ar5iv" or "pdf"
     entry["self_check"] = self_check_entry(r, doc, used)
     entry["writer_mode"] = r.writer_mode
     entry["reading"] = r.reading.model_dump()

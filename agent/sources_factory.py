@@ -17,7 +17,10 @@ DEFAULT_OFFLINE_DIR = REPO_ROOT / "samples" / "offline"
 
 
 def arxiv_base() -> str | None:
-    """ARXIV_MONITOR_ARXIV_BASE=http://host:port sends every arXiv request to a mirror or a test server."""
+    """ARXIV_MONITOR_ARXIV_BASE=http://host:port sends every arXiv request to a mirror or a test server.
+
+    Paths keep arXiv's: /rss/, /api/query, /pdf/<id>, /html/<id>; ar5iv's /html/<id> becomes /ar5iv/html/<id>.
+    """
     base = os.environ.get("ARXIV_MONITOR_ARXIV_BASE", "").strip().rstrip("/")
     if base and not urlsplit(base).hostname:
         raise ConfigError(f"ARXIV_MONITOR_ARXIV_BASE={base!r} is not a URL like http://host:port")
@@ -47,4 +50,4 @@ def make_source(*, offline: bool, offline_dir: Path | None, data_dir: Path, toda
     http = PoliteClient(min_interval=interval, backoff_base=interval, timeout=timeout, shared_pacing=pacing or SharedPacing(default_pacing_file()),
                         allowed_hosts={urlsplit(base).hostname}, max_retries=max_retries)
     return OnlineSource(http, pdf_dir, today=today, api=ArxivAPI(http, url_format=base + "/api/query?{}"),
-                        rss_url=base + "/rss/{}", pdf_url=base + "/pdf/{}")
+                        rss_url=base + "/rss/{}", pdf_url=base + "/pdf/{}", html_url=base + "/html/{}", ar5iv_url=base + "/ar5iv/html/{}")

@@ -150,6 +150,7 @@ class ReadingStats(BaseModel):
     full_text_tokens: int = 0
     stop_reason: str = ""
     notes_dropped: int = 0
+    read_from: str = ""  # "arxiv-html", "ar5iv" or "pdf": the source the paper was read from
 
 
 class PaperResult(BaseModel):

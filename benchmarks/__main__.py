@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures: `python -m benchmarks` (or `make bench`)."""
 
-from benchmarks import feed_parse, lab_profiles, parallel_readers, parse_pdfs, parse_quality, relevance, startup
+from benchmarks import feed_parse, lab_profiles, parallel_readers, parse_html, parse_pdfs, parse_quality, relevance, startup
 
 if __name__ == "__main__":
     print("== command-line start-up")
@@ -9,6 +9,8 @@ if __name__ == "__main__":
     feed_parse.main()
     print("\n== PDF parsing speed")
     parse_pdfs.main([])
+    print("\n== HTML (LaTeXML) parsing speed, against the PDF path")
+    parse_html.main()
     print("\n== heading quality against PDF outlines")
     parse_quality.main()
     print("\n== relevance on whole days, judging and training speed")

@@ -33,7 +33,7 @@ from tools.arxiv_ids import parse_arxiv_id
 from tools.feeds import PaperMeta
 from tools.paper_cache import PaperCache
 from tools.paper_model import Citation
-from tools.sources import OfflineSource
+from tools.sources import OfflineSource, fetch_paper
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "samples" / "offline"
@@ -226,7 +226,7 @@ def freeze_inputs(dataset, setup: EvalSetup) -> None:
         source, papers = OfflineSource(setup.sample_dir), PaperCache(setup.data_dir / "papers")
         for pid in dataset.papers:
             meta = _paper_meta(pid)
-            papers.load(source.fetch_pdf(meta.id), meta.versioned_id)
+            papers.load(fetch_paper(source, meta.id), meta.versioned_id)
 
 
 def run_support(dataset: SupportDataset, variant: str, setup: EvalSetup) -> VariantResult:

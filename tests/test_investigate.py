@@ -120,7 +120,7 @@ def test_commands(doc, tmp_path):
     s.ask("How is the retriever pre-trained?")
     saved = s.save(tmp_path / "notes.md").read_text(encoding="utf-8")
     assert saved.startswith(f"# {doc.title}") and "## 1. Q：How is the retriever pre-trained?" in saved
-    assert re.search(r"- Section 3\.2, p\. \d+：“", saved)
+    assert re.search(r"- \[Section 3\.2, p\. (\d+)\]\(https://arxiv\.org/pdf/2002\.08909v1#page=\1\)：“", saved)  # opens at the page
     report = s.report()
     for heading in ("#### 论文概要", "#### 研究动机", "#### 核心贡献与创新点", "#### 方法概述", "#### 实验说明", "#### 改进建议和未来研究方向"):
         assert heading in report
@@ -163,9 +163,10 @@ def test_ask_json_quotes_are_verbatim(doc, tmp_path):
     assert set(data) == {"answer", "citations"}
     assert data["citations"]
     for c in data["citations"]:
-        assert set(c) == {"section_id", "page", "quote", "sentence_ids", "kind", "label"} and c["sentence_ids"]
+        assert set(c) == {"section_id", "page", "quote", "sentence_ids", "kind", "label", "anchor", "url"} and c["sentence_ids"]
         section = doc.section(c["section_id"])
         assert normalize_space(c["quote"]) in normalize_space(section.text())
+        assert c["url"] == f"https://arxiv.org/pdf/2002.08909v1#page={c['page']}" and c["anchor"] is None  # read from the PDF
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from tools.errors import ConfigError
 _NEW = r"(?P<new>\d{4}\.\d{4,5})"
 _OLD = r"(?P<old>[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})"
 _ID = re.compile(
-    rf"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:|oai:arxiv\.org:)?(?:{_NEW}|{_OLD})(?:v(?P<version>\d+))?(?:\.pdf)?/?$",
+    rf"^(?:https?://(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/|(?:ar5iv\.labs\.arxiv\.org|ar5iv\.org)/(?:html|abs)/)|arxiv:|oai:arxiv\.org:)?"
+    rf"(?:{_NEW}|{_OLD})(?:v(?P<version>\d+))?(?:\.pdf)?/?(?:#[\w.\-]*)?$",
     re.I,
 )
 
@@ -45,7 +46,7 @@ class ArxivId:
 
 
 def parse_arxiv_id(text: str) -> ArxivId:
-    """Accepts "2002.08909", "2002.08909v1", "arXiv:2002.08909", abs/pdf URLs, "oai:arXiv.org:..." and old ids."""
+    """Accepts "2002.08909", "2002.08909v1", "arXiv:2002.08909", abs/pdf/html and ar5iv URLs, "oai:arXiv.org:..." and old ids."""
     m = _ID.match(text.strip())
     if not m:
         raise ConfigError(f"not an arXiv id: {text!r} (expected e.g. 2501.01234 or 2501.01234v2)")

@@ -13,6 +13,7 @@ def sentence_citation(section: Section, para: Paragraph, sentences: list[Sentenc
     return Citation(
         section_id=section.id, page=sentences[0].page, quote=" ".join(s.text for s in sentences),
         sentence_ids=[s.id for s in sentences], kind="caption" if caption else "text", label=para.label if caption else None,
+        anchor=para.anchor,
     )
 
 
@@ -57,7 +58,7 @@ def locate_evidence(doc: PaperDocument, section_id: str, quote: str) -> Citation
                 continue
             if len(span) > MAX_QUOTE_SENTENCES or not all(s.evidence for s in span):
                 return None
-            return sentence_citation(section, para, span)
+            return doc.with_url(sentence_citation(section, para, span))
     return None
 
 

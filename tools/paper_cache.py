@@ -1,4 +1,4 @@
-"""Parsed papers cached on disk, keyed by arXiv id with version (or by file hash)."""
+"""Parsed papers cached on disk, keyed by arXiv id with version (or by file hash), used while the parsed bytes are the same."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from tools.html_parse import content_key, html_kind, parse_html
 from tools.paper_model import PaperDocument
 from tools.pdf_parse import PARSER_VERSION, parse_pdf
 from tools.resource_errors import os_error_with_path
+
+HTML_SUFFIXES = {".html", ".htm"}
 
 _CURRENT = f".parser{PARSER_VERSION}.json"
 
@@ -71,6 +74,16 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 class PaperCache:
+    @staticmethod
+    def _content_key(path: Path) -> str | None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # the parser says what is wrong with the file
+        if path.suffix.lower() in HTML_SUFFIXES:
+            return content_key(data, html_kind(path.name, data))
+        return content_key(data, "pdf")
+
     def __init__(self, directory: Path | None):
         self.directory = directory
 
@@ -115,15 +128,28 @@ class PaperCache:
         return None
 
     def load(self, pdf: Path, arxiv_id: str | None = None) -> PaperDocument:
-        """The parsed paper, from cache when this (id, version) was parsed before."""
+        """The parsed paper (from a PDF or an arXiv HTML page), from cache when these very bytes were parsed before.
+
+        The cache is keyed by (id, version), and an entry is used only while its content
+        key (a hash of the file read, and the parser) matches: a paper first read from
+        its PDF and now from its HTML, or a file replaced in place, is parsed again.
+        """
+        pdf = Path(pdf)
         key = arxiv_id or file_key(pdf)
         path = self._path(key)
+        wanted = self._content_key(pdf)
         if path is not None and path.exists():
             try:
-                return PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
+                cached = PaperDocument.model_validate_json(path.read_text(encoding="utf-8"))
+                if wanted is None or cached.content_key == wanted:
+                    return cached
             except (ValidationError, ValueError):
                 path.unlink(missing_ok=True)  # stale or damaged entry: parse again
-        doc = parse_pdf(pdf, arxiv_id=arxiv_id)
+        if pdf.suffix.lower() in HTML_SUFFIXES:
+            doc = parse_html(pdf, arxiv_id=arxiv_id)
+        else:
+            doc = parse_pdf(pdf, arxiv_id=arxiv_id)
+            doc.content_key = wanted
         if path is not None:
             atomic_write_text(path, doc.model_dump_json())
             for stale in self._files(key):

@@ -31,6 +31,10 @@ class Citation(BaseModel):
     sentence_ids: list[str] = Field(default_factory=list)
     kind: Literal["text", "caption"] = "text"
     label: str | None = None  # "Figure 3" / "Table 2" for captions
+    # Where the quote stands in an HTML page (the paragraph's id, "S3.SS2.p4"); None for a PDF.
+    anchor: str | None = None
+    # A link that opens at the quote: the HTML paragraph, or the PDF page (see `PaperDocument.citation_url`).
+    url: str | None = None
 
 
 class Sentence(BaseModel):
@@ -50,6 +54,7 @@ class Paragraph(BaseModel):
     label: str | None = None  # "Figure 3", "Table 2" for captions
     # A paragraph continued on the next page or column: [offset in text, page] where each later page starts.
     page_marks: list[tuple[int, int]] = Field(default_factory=list)
+    anchor: str | None = None  # the element id in the paper's HTML ("S3.SS2.p4", "S4.F8", "bib.bib12")
     sentences: list[Sentence] = Field(default_factory=list)
 
     def page_at(self, offset: int) -> int:
@@ -72,6 +77,7 @@ class Section(BaseModel):
     number: str | None = None  # as printed: "A" for section "II.A"
     # True when the paper prints no heading here (an abstract found by layout).
     synthetic: bool = False
+    anchor: str | None = None  # the section element's id in the paper's HTML ("S3.SS2")
     paragraphs: list[Paragraph] = Field(default_factory=list)
 
     def text(self) -> str:
@@ -83,15 +89,45 @@ class Section(BaseModel):
         return f"{self.number or self.id} {self.title}" if self.numbered else self.title
 
 
+class Table(BaseModel):
+    """A table as rows of cell texts (HTML only: a PDF's tables stay in `page_text`)."""
+
+    section_id: str
+    anchor: str | None = None
+    label: str | None = None  # "Table 2"
+    rows: list[list[str]] = Field(default_factory=list)
+
+
+SourceKind = Literal["pdf", "arxiv-html", "ar5iv"]
+_LINK_BASE = {"arxiv-html": "https://arxiv.org/html/{}", "ar5iv": "https://ar5iv.labs.arxiv.org/html/{}", "pdf": "https://arxiv.org/pdf/{}"}
+
+
 class PaperDocument(BaseModel):
-    source: str
+    source: str  # the file that was parsed
     arxiv_id: str | None = None  # with version, e.g. "2002.08909v1"
     title: str
     abstract: str = ""
     page_count: int
-    structure_source: Literal["outline", "layout"]
+    structure_source: Literal["outline", "layout", "html"]
     sections: list[Section]  # document order; "front" first when present
     page_text: list[str] = Field(default_factory=list, repr=False)
+    # What the paper was read from: arXiv's HTML, ar5iv's HTML, or the PDF. An HTML page has one "page".
+    source_kind: SourceKind = "pdf"
+    tables: list[Table] = Field(default_factory=list, repr=False)
+    # The parsed bytes and the parser that read them; a cached parse is used only while this still matches.
+    content_key: str | None = None
+
+    def citation_url(self, citation: Citation) -> str | None:
+        """Where a reader opens the quote: the HTML paragraph (#S3.SS2.p4), else the PDF page (#page=4); None without an arXiv id."""
+        if not self.arxiv_id:
+            return None
+        base = _LINK_BASE[self.source_kind].format(self.arxiv_id if self.source_kind != "ar5iv" else re.sub(r"v\d+$", "", self.arxiv_id))
+        if self.source_kind == "pdf":
+            return f"{base}#page={citation.page}"
+        return f"{base}#{citation.anchor}" if citation.anchor else base
+
+    def with_url(self, citation: Citation) -> Citation:
+        return citation if citation.url else citation.model_copy(update={"url": self.citation_url(citation)})
 
     def section(self, section_id: str) -> Section | None:
         wanted = section_id.strip().rstrip(".")

@@ -29,7 +29,7 @@ from tools.errors import SourceError
 
 log = logging.getLogger(__name__)
 
-ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "rss.arxiv.org"})
+ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "rss.arxiv.org", "ar5iv.labs.arxiv.org", "ar5iv.org"})
 # arXiv throttles with 429 and also 406; 503 means "come back later".
 RETRY_STATUS = frozenset({406, 429, 503})
 USER_AGENT = "arxiv-monitor/0.1 (daily digest for a research group)"
@@ -96,6 +96,10 @@ class SystemClock:
 
 class HostNotAllowed(SourceError):
     pass
+
+
+class NotFound(SourceError):
+    """HTTP 404: arXiv has no such resource (for /html/: no HTML conversion of this version)."""
 
 
 class TooLarge(SourceError):
@@ -208,6 +212,8 @@ class PoliteClient:
                 if response.status_code not in RETRY_STATUS:
                     if response.status_code >= 400:
                         response.close()
+                        if response.status_code == 404:
+                            raise NotFound(f"arXiv answered HTTP 404 for {url}")
                         raise SourceError(f"arXiv answered HTTP {response.status_code} for {url}")
                     return response
                 last_problem = f"HTTP {response.status_code}"

@@ -7,6 +7,7 @@ a recorded day exactly as it runs against arXiv.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -18,12 +19,15 @@ from tools.arxiv_api import ArxivAPI, parse_api_response
 from tools.arxiv_ids import ArxivId, parse_arxiv_id
 from tools.errors import ConfigError, FeedParseError, PaperError, SourceError
 from tools.feeds import ANNOUNCE_TYPES, Feed, PaperMeta, merge_entries, parse_feed
+from tools.html_parse import verify_html
 from tools.pdf_parse import verify_pdf
-from tools.polite_http import Limits, PoliteClient
+from tools.polite_http import Limits, NotFound, PoliteClient
 
 log = logging.getLogger(__name__)
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+# A version without HTML (404, or a failed conversion) is not asked for again within this time.
+HTML_MISSING_TTL = 24 * 3600.0
 
 
 class DayAnnouncements(BaseModel):
@@ -71,8 +75,24 @@ class PaperSource(Protocol):
     def fetch_pdf(self, paper: ArxivId) -> Path: ...
 
 
+def fetch_paper(source: PaperSource, paper: ArxivId) -> Path:
+    """The best file to read a paper from: its arXiv HTML, else ar5iv's, else the PDF (sources without HTML give the PDF)."""
+    fetch = getattr(source, "fetch_paper", None)
+    return fetch(paper) if fetch is not None else source.fetch_pdf(paper)
+
+
+def _usable_html(path: Path) -> bool:
+    """A recorded or downloaded page that is a LaTeXML conversion worth reading; a failed one is left for the PDF."""
+    try:
+        verify_html(path)
+        return True
+    except PaperError as exc:
+        log.info("not reading %s: %s", path.name, exc)
+        return False
+
+
 class OfflineSource:
-    """A directory of recorded feed files (RSS or Atom) and PDFs named like 2501.10120v1.pdf."""
+    """A directory of recorded feed files (RSS or Atom) and papers named like 2501.10120v1.pdf or 2501.10120v1.html (arXiv's HTML)."""
 
     offline = True
 
@@ -154,6 +174,20 @@ class OfflineSource:
                 return max(versions, key=lambda p: int(p.stem.rsplit("v", 1)[1]))
         raise PaperError(f"{paper}: no PDF in the offline directory {self.directory}")
 
+    def fetch_paper(self, paper: ArxivId) -> Path:
+        """The recorded HTML page (`<id>.html`, else `<id>.ar5iv.html`) when it reads well, else the PDF."""
+        if paper.version is not None:
+            stems = [paper.filename_stem]
+        else:
+            found = {p.name.split(".html")[0].split(".ar5iv")[0] for p in self.directory.glob(f"{paper.filename_stem}v*.html")}
+            stems = sorted(found, key=lambda stem: int(stem.rsplit("v", 1)[1]) if stem.rsplit("v", 1)[-1].isdigit() else 0, reverse=True)[:1]
+        for stem in stems:
+            for name in (f"{stem}.html", f"{stem}.ar5iv.html"):
+                path = self.directory / name
+                if path.exists() and _usable_html(path):
+                    return path
+        return self.fetch_pdf(paper)
+
 
 class OnlineSource:
     """arXiv itself: the daily RSS feed for today, the API for past days and look-ups, PDFs with a cache."""
@@ -170,6 +204,8 @@ class OnlineSource:
         limits: Limits | None = None,
         rss_url: str = "https://rss.arxiv.org/rss/{}",
         pdf_url: str = "https://arxiv.org/pdf/{}",
+        html_url: str | None = "https://arxiv.org/html/{}",
+        ar5iv_url: str | None = "https://ar5iv.labs.arxiv.org/html/{}",
     ):
         self.http = http
         self.api = api or ArxivAPI(http)
@@ -178,6 +214,8 @@ class OnlineSource:
         self.limits = limits or Limits()
         self.rss_url = rss_url
         self.pdf_url = pdf_url
+        # Tried in this order before the PDF; None leaves a source out.
+        self.html_urls = [(url, suffix) for url, suffix in ((html_url, ".html"), (ar5iv_url, ".ar5iv.html")) if url]
 
     def announcements(self, categories: list[str], day: date | None = None) -> DayAnnouncements:
         if day is None or day >= self.today:
@@ -195,12 +233,51 @@ class OnlineSource:
     def lookup(self, ids: list[ArxivId]) -> dict[str, PaperMeta]:
         return self.api.lookup(ids)
 
-    def fetch_pdf(self, paper: ArxivId) -> Path:
+    def _versioned(self, paper: ArxivId) -> ArxivId:
         if paper.version is None:
             meta = self.lookup([paper]).get(str(paper))
             if meta is None:
                 raise PaperError(f"{paper}: not found on arXiv")
-            paper = meta.id
+            return meta.id
+        return paper
+
+    def fetch_paper(self, paper: ArxivId) -> Path:
+        """arXiv's HTML of this version, else ar5iv's page of the paper, else the PDF.
+
+        A 404 ("No HTML for ...") or a conversion that failed badly (no sections,
+        mostly LaTeXML errors) falls through to the next source; only pages that
+        read well stay in the cache, as only whole PDFs do.
+        """
+        paper = self._versioned(paper)
+        for url, suffix in self.html_urls:
+            dest = self.pdf_dir / f"{paper.filename_stem}{suffix}"
+            missing = dest.with_name(dest.name + ".missing")
+            if dest.exists() and _usable_html(dest):
+                return dest  # cached by (id, version), and still readable
+            dest.unlink(missing_ok=True)
+            if missing.exists() and time.time() - missing.stat().st_mtime < HTML_MISSING_TTL:
+                continue  # asked recently: no HTML (re-runs of a day do not ask again)
+            target = str(paper) if suffix == ".html" else paper.base  # ar5iv serves the latest version under the bare id
+            try:
+                self.http.download(url.format(target), dest, self.limits)
+            except NotFound:
+                log.info("%s: no HTML at %s; trying the next source", paper, url.format(target))
+                dest.unlink(missing_ok=True)
+                missing.touch()
+                continue
+            except SourceError as exc:  # arXiv busy or unreachable: try the next source now, this one again next time
+                log.info("%s: no HTML at %s (%s); trying the next source", paper, url.format(target), exc)
+                dest.unlink(missing_ok=True)
+                continue
+            if _usable_html(dest):
+                missing.unlink(missing_ok=True)
+                return dest
+            dest.unlink(missing_ok=True)
+            missing.touch()
+        return self.fetch_pdf(paper)
+
+    def fetch_pdf(self, paper: ArxivId) -> Path:
+        paper = self._versioned(paper)
         dest = self.pdf_dir / f"{paper.filename_stem}.pdf"
         if dest.exists():
             try:
@@ -225,21 +302,24 @@ class OnlineSource:
         raise PaperError(f"{paper}: arXiv sent a broken PDF twice ({problem})")
 
 
+PAPER_FILE_SUFFIXES = (".pdf", ".html", ".htm")
+
+
 def resolve_paper_arg(arg: str, source: PaperSource | None) -> tuple[Path, ArxivId | None]:
-    """A command-line paper argument: a PDF path, or an arXiv id fetched through the source."""
+    """A command-line paper argument: a PDF or arXiv HTML file, or an arXiv id or URL fetched through the source (HTML first)."""
     if not arg.strip():
-        raise ConfigError("the paper is empty: give a PDF file or an arXiv id such as 2002.08909")
+        raise ConfigError("the paper is empty: give a PDF or HTML file, or an arXiv id such as 2002.08909")
     path = Path(arg)
     if path.is_dir():
-        raise PaperError(f"{path}: is a directory, not a PDF; give one PDF file or an arXiv id")
-    if path.suffix.lower() == ".pdf" or path.exists():
+        raise PaperError(f"{path}: is a directory, not a PDF or HTML file; give one paper file, or an arXiv id")
+    if path.suffix.lower() in PAPER_FILE_SUFFIXES and "://" not in arg or path.exists():
         if not path.exists():
             raise PaperError(f"{path}: file not found")
         try:
-            return path, parse_arxiv_id(path.stem)
+            return path, parse_arxiv_id(path.name.split(".ar5iv")[0].removesuffix(path.suffix))
         except ConfigError:
             return path, None
     paper = parse_arxiv_id(arg)
     if source is None:
         raise ConfigError(f"{arg}: an arXiv id needs a source (online, or --offline-dir)")
-    return source.fetch_pdf(paper), paper
+    return fetch_paper(source, paper), paper

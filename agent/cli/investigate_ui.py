@@ -39,7 +39,7 @@ HELP = """命令 / commands:
 
 def _cached_paper(arg: str, data_dir: Path) -> tuple[PaperDocument, str] | None:
     """A paper parsed before (by arXiv id, with or without version): no PDF, no network needed."""
-    if Path(arg).suffix.lower() == ".pdf" or Path(arg).exists():
+    if Path(arg).suffix.lower() in (".pdf", ".html", ".htm") or Path(arg).exists():
         return None
     try:
         pid = parse_arxiv_id(arg)
@@ -103,7 +103,8 @@ def _print_turn(console: Console, s: InvestigateSession, turn: Turn) -> None:
         for i, c in enumerate(turn.citations, 1):
             section = s.doc.section(c.section_id)
             label = section_location(section, c.page, "zh" if zh else "en") if section else f"§{c.section_id}, p.{c.page}"
-            console.print(f"[{i}] {label}：“{c.quote}”", style="dim", markup=False, highlight=False)
+            link = f" {c.url}" if c.url else ""
+            console.print(f"[{i}] {label}：“{c.quote}”{link}", style="dim", markup=False, highlight=False)
 
 
 def _command(console: Console, s: InvestigateSession, line: str, last: Turn | None) -> bool:
@@ -128,7 +129,7 @@ def _command(console: Console, s: InvestigateSession, line: str, last: Turn | No
         if last is None or not last.citations:
             console.print("上一个回答没有引用。 (The last answer has no citations.)")
         for i, c in enumerate(last.citations if last else [], 1):
-            console.print(f"[{i}] §{c.section_id} p.{c.page}: “{c.quote}”", markup=False, highlight=False)
+            console.print(f"[{i}] §{c.section_id} p.{c.page}: “{c.quote}”" + (f" {c.url}" if c.url else ""), markup=False, highlight=False)
     elif name == "/report":
         console.print("正在生成完整分析…… (writing the six-part analysis)")
         console.print(Markdown(s.report()))
