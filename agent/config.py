@@ -79,7 +79,7 @@ class WriterSettings(_Strict):
 
 
 class SemanticSettings(_Strict):
-    """The semantic stage between the keyword prefilter and the judge (see agent/relevance_model.py)."""
+    """The semantic stage between the keyword prefilter and the judge (see agent/relevance/relevance_model.py)."""
 
     enabled: bool = True
     daily_cap: int = Field(default=20, ge=0, le=200, description="papers without keyword hits admitted per day (to the judge model, or offline)")

@@ -35,7 +35,7 @@ from tools.sources import PaperSource, fetch_paper
 from tools.stores import database_url, open_store
 
 if TYPE_CHECKING:  # numpy and scikit-learn load only with the judge, not with every command that builds a context
-    from agent.embeddings import Embedder
+    from agent.relevance.embeddings import Embedder
     from agent.shared_analysis import SharedAnalyses
 
 Events = Callable[[str, dict], None]
@@ -155,7 +155,7 @@ def embedder_for(profile: Profile, registry: LLMRegistry) -> Embedder | None:
     resolved = None if asked_offline else resolve_embeddings(profile, environment())
     if resolved is None:
         return None
-    from agent.embeddings import Embedder
+    from agent.relevance.embeddings import Embedder
 
     return Embedder(resolved, profile.data_dir / "semantic" / "embeddings.sqlite")
 

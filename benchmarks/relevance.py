@@ -14,10 +14,10 @@ import json
 import time
 
 from agent.config import Keyword, load_profile
-from agent.lexical import KeywordMatcher
 from agent.llm import build_registry
 from agent.prompts import PromptLibrary
-from agent.relevance_model import TrainingPaper, TrainingSet, train
+from agent.relevance.lexical import KeywordMatcher
+from agent.relevance.relevance_model import TrainingPaper, TrainingSet, train
 from evals.relevance_days import REPO, RelevanceDaysDataset, baseline_comparison, evaluate_days, library_for, scores_table
 
 

@@ -18,9 +18,9 @@ from langgraph.runtime import Runtime
 
 from agent.config import Profile, load_profile
 from agent.investigate import InvestigateContext
-from agent.judge import judge_relevance
 from agent.llm import LLMRegistry
 from agent.prompts import ROLE_VARIABLES, PromptLibrary
+from agent.relevance.judge import judge_relevance
 from agent.render import render_paper_markdown
 from agent.report import paper_entry
 from agent.run.investigate_session import answer_once

@@ -20,9 +20,9 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.config import Keyword, Profile, SemanticSettings, load_profile
-from agent.judge import judge_relevance
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
+from agent.relevance.judge import judge_relevance
 from agent.run.paper_run import one_paper_context
 from agent.state import RelevanceVerdict
 from evals import metrics

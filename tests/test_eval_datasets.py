@@ -1,7 +1,7 @@
 """The eval datasets stay consistent with the papers and profiles they refer to."""
 
 from agent.config import load_profile
-from agent.lexical import KeywordMatcher
+from agent.relevance.lexical import KeywordMatcher
 from evals.datasets import load_dataset
 from tests.conftest import REPO, SAMPLE_DIR
 from tools.pdf_parse import parse_pdf

@@ -1,7 +1,7 @@
 import pytest
 
 from agent.config import Keyword
-from agent.lexical import KeywordMatcher
+from agent.relevance.lexical import KeywordMatcher
 
 VLA = Keyword(term="Vision-Language-Action", synonyms=["vision language action model"], acronyms=["VLA"])
 TS = Keyword(term="traffic prediction", synonyms=["traffic forecasting"])

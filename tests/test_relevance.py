@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from agent.config import load_profile
-from agent.lexical import KeywordMatcher
+from agent.relevance.lexical import KeywordMatcher
 from tests.conftest import FIXTURES, REPO
 from tools.feeds import PaperMeta
 
@@ -55,8 +55,8 @@ def test_the_judge_node_excludes_vlat_at_the_lexical_stage(tmp_path):
     from langgraph.runtime import Runtime
 
     from agent.context import Context
-    from agent.judge import judge_relevance
     from agent.prompts import PromptLibrary
+    from agent.relevance.judge import judge_relevance
     from evals.scripted_agents import scripted_registry
     from tools.ledger import Ledger
     from tools.paper_cache import PaperCache

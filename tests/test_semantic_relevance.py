@@ -8,10 +8,10 @@ from langgraph.runtime import Runtime
 
 from agent.config import Keyword, load_profile
 from agent.context import Context
-from agent.judge import judge_relevance
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.semantic_stage import training_set
+from agent.relevance.judge import judge_relevance
+from agent.relevance.semantic_stage import training_set
 from evals.relevance_days import REPO, RelevanceDaysDataset, library_bibtex, library_for
 from evals.scripted_agents import scripted_registry
 from tools.ledger import Ledger

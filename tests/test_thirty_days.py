@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from agent.config import SemanticSettings, load_profile
-from agent.lexical import KeywordMatcher
+from agent.relevance.lexical import KeywordMatcher
 from agent.run.monitor_run import run_monitor
 from agent.sources_factory import make_source
 from evals.fake_models import unreachable_model_error

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
-from agent.lexical import KeywordMatcher, LexicalResult
-from agent.semantic_admission import MAX_SEMANTIC_SCORE
-from agent.semantic_stage import SemanticRanking, rank_day
+from agent.relevance.lexical import KeywordMatcher, LexicalResult
+from agent.relevance.semantic_admission import MAX_SEMANTIC_SCORE
+from agent.relevance.semantic_stage import SemanticRanking, rank_day
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
 from agent.structured import call_structured
 from tools.feeds import PaperMeta
@@ -78,7 +78,7 @@ def _model_verdicts(
 
 def _model_pool(failed: list[PaperMeta], ranking: SemanticRanking | None, cap: int, offline: bool) -> tuple[list[PaperMeta], set[str]]:
     """Papers without keyword hits that the semantic stage admits, at most `cap` a day, best-ranked first: with a
-    model they go to the judge; offline only those above the bar (library and day, see agent/semantic_admission.py)
+    model they go to the judge; offline only those above the bar (library and day, see agent/relevance/semantic_admission.py)
     are accepted. Also returns the papers above the bar that the cap left out."""
     if ranking is None:
         return [], set()

@@ -1,6 +1,6 @@
 """What the semantic stage learns from (profile, library, feedback, recent announcements) and how it scores a day.
 
-The model itself is agent/relevance_model.py; this module gathers its inputs from the profile and the ledger,
+The model itself is agent/relevance/relevance_model.py; this module gathers its inputs from the profile and the ledger,
 keeps the trained model in the data directory, and turns scores into reasons a reader can check.
 """
 
@@ -14,8 +14,8 @@ from functools import cached_property
 import numpy as np
 
 from agent.config import Keyword, Profile
-from agent.embeddings import DenseScores, Embedder
-from agent.relevance_model import (
+from agent.relevance.embeddings import DenseScores, Embedder
+from agent.relevance.relevance_model import (
     MIN_BACKGROUND,
     RelevanceModel,
     SemanticScore,
@@ -27,7 +27,7 @@ from agent.relevance_model import (
     model_text,
     train,
 )
-from agent.semantic_admission import DAY_BAR_Z, DayCalibration, top_share
+from agent.relevance.semantic_admission import DAY_BAR_Z, DayCalibration, top_share
 from tools.feeds import PaperMeta
 from tools.ledger import Ledger
 from tools.library import LibraryPaper, read_library
@@ -55,7 +55,7 @@ class SemanticRanking:
 
     @cached_property
     def calibration(self) -> DayCalibration:
-        """The library's leave-one-out bar and the day's own score distribution (see agent/semantic_admission.py)."""
+        """The library's leave-one-out bar and the day's own score distribution (see agent/relevance/semantic_admission.py)."""
         return DayCalibration.of([s.decision for s in self.scores.values()], self.model.threshold)
 
     @cached_property

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.config import ResolvedModel
-from agent.relevance_model import library_rank
+from agent.relevance.relevance_model import library_rank
 
 
 class EmbeddingCache:
