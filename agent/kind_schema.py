@@ -107,3 +107,14 @@ def kind_spec(kind: str | None) -> KindSpec:
 def cue_patterns(role: str) -> tuple[bool, tuple[re.Pattern, ...]]:
     spec = load_schema().roles[role]
     return spec.own, tuple(spec.patterns)
+
+
+def prompt_view(kind: str | None) -> dict:
+    """The kind as the prompts see it: its parts (slot, titles), the slots it leaves empty, its guide file."""
+    spec = kind_spec(kind)
+    return {
+        "name": spec.name, "zh": spec.zh, "en": spec.en, "description": spec.description,
+        "parts": [{"slot": p.slot, "zh": p.zh, "en": p.en} for p in spec.parts],
+        "unused": [s for s in ("motivation", "contributions", "method", "experiments") if s not in spec.slots],
+        "guide": f"kinds/{spec.name}.md.j2",
+    }

@@ -11,19 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, Field
+from langchain_core.messages import HumanMessage
 
-from agent.kind_schema import KINDS, Kind
-from agent.state import bounded
+from agent.kind_schema import KINDS, load_schema
+from agent.state import KindVerdict
+from agent.structured import call_structured
 from tools.paper_model import PaperDocument
-
-
-class KindVerdict(BaseModel):
-    """A paper's kind with the evidence for it: what the report and the JSON (`papers[].kind`) show."""
-
-    kind: Kind = "method"
-    evidence: list[str] = bounded(max_items=4, item_length=200, default_factory=list, description="short reasons: the words of the title, abstract or sections that show the kind")
-    decided_by: str = Field("rules", description="rules or model")
 
 
 @dataclass
@@ -110,3 +103,23 @@ def detect_kind(doc: PaperDocument) -> KindVerdict:
         return KindVerdict(kind=best, evidence=s.evidence[best][:4], decided_by="rules")  # type: ignore[arg-type]
     evidence = s.evidence["method"][:3] or ["未见综述、数据集、理论、观点或系统论文的线索，按方法论文分析"]
     return KindVerdict(kind="method", evidence=evidence, decided_by="rules")
+
+
+def decide_kind(ctx, doc: PaperDocument, paper_id: str) -> tuple[KindVerdict, dict | None]:
+    """The kind: by the reader's model when there is one (the rules' cues as a hint), else by the rules.
+
+    Returns the verdict and, when the model call failed and the rules stood in, the degradation record.
+    """
+    by_rules = detect_kind(doc)
+    if ctx.llm.is_offline("reader"):
+        return by_rules, None
+    schema = load_schema()
+    prompt = ctx.prompts.render(
+        "kind", paper={"title": doc.title, "arxiv_id": paper_id, "abstract": doc.abstract}, sections=_section_titles(doc),
+        kinds=[{"name": name, "description": spec.description} for name, spec in schema.kinds.items()],
+        suggested=by_rules.model_dump(), language=ctx.language,
+    )
+    verdict, failed = call_structured(ctx.llm, "reader", KindVerdict, [HumanMessage(prompt)], paper=paper_id)
+    if failed or verdict is None:
+        return by_rules, failed
+    return verdict.model_copy(update={"decided_by": "model"}), None
