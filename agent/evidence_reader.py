@@ -135,7 +135,7 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
     for spec in kind_spec(kind).parts:
         part = spec.slot
         fitting = sorted((c for c in candidates if c.where in spec.sections and c.sentence.id not in used
-                          and (score := part_score(spec, c, names)) > 0 and not (part in OWN_WORK_SLOTS and about_others(c.sentence.text, names))),
+                          and part_score(spec, c, names) > 0 and not (part in OWN_WORK_SLOTS and about_others(c.sentence.text, names))),
                          key=lambda c: _rank(part, c, spec, names))
         chosen: list[Candidate] = []
         for c in fitting:

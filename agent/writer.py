@@ -117,6 +117,16 @@ def template_analysis(notes: list[Note], doc: PaperDocument, language: str = "zh
     )
 
 
+def without_other_kinds_parts(analysis: PaperAnalysis, kind: str, language: str) -> PaperAnalysis:
+    """A model's text in a slot this kind does not have is dropped: a review has no 方法 or 实验 of its own."""
+    spec = kind_spec(kind)
+    blank = CitedText(text=_FRAMES[language]["not_this_kind"].format(kind=spec.zh if language == "zh" else spec.en), evidence=[], absent=True)
+    update = {slot: blank for slot in ("motivation", "method", "experiments") if spec.part(slot) is None}
+    if spec.part("contributions") is None:
+        update["contributions"] = [blank]
+    return analysis.model_copy(update=update) if update else analysis
+
+
 def notes_for_prompt(notes: list[Note], doc: PaperDocument, language: str) -> list[dict]:
     return [
         {"id": n.id, "part": n.part, "claim": n.text, "quote": n.citation.quote, "marker": note_label(n, doc, language)}
@@ -149,4 +159,4 @@ def write_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         if state.get("analysis") is not None:
             return {"analysis": state["analysis"], "revisions": revisions, "degraded": [failed]}
         return {"analysis": template_analysis(state["notes"], doc, ctx.language, kind), "revisions": revisions, "degraded": [failed], "writer_mode": "excerpts"}
-    return {"analysis": analysis, "revisions": revisions, "writer_mode": "model"}
+    return {"analysis": without_other_kinds_parts(analysis, kind, ctx.language), "revisions": revisions, "writer_mode": "model"}
