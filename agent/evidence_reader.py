@@ -87,7 +87,7 @@ def _rank(part: str, c: Candidate, spec: PartSpec | None = None, names: tuple[st
     return (not numbers, -fit, c.order)
 
 
-def _with_listed_limitations(c: Candidate) -> list[Sentence]:
+def with_listed_limitations(c: Candidate) -> list[Sentence]:
     """A topic sentence ("X is not without its limitations.") with the sentences after it that list them."""
     if not is_limitation_topic(c.sentence.text):
         return [c.sentence]
@@ -144,7 +144,7 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
             if restates(c.sentence):
                 continue
             chosen.append(c)
-            add(part, c.section, c.para, _with_listed_limitations(c) if part == "future" else [c.sentence])
+            add(part, c.section, c.para, with_listed_limitations(c) if part == "future" else [c.sentence])
         if part == "experiments":
             for section, para in _table_captions(doc, [c.sentence for c in chosen])[:1]:
                 add(part, section, para, para.sentences[:1])

@@ -56,6 +56,12 @@ def score(split: str, papers: PaperCache | None = None) -> ParaphraseScores:
                     continue
                 out.asked[category] += 1
                 turn = retrieval_turn(doc, question)
+                if category in data.get("no_answer", {}).get(p["paper"], []):
+                    if turn.found:
+                        out.wrong.append((p["paper"], question, "answered, but the paper says nothing"))
+                    else:
+                        out.right[category] += 1
+                    continue
                 if not turn.found or not turn.citations:
                     out.not_found.append((p["paper"], question))
                     continue
