@@ -1,4 +1,4 @@
-"""Selected-evidence role precision per paper kind, on `support-v4`: does each quote the offline reader selects for a
+"""Selected-evidence role precision per paper kind, on `support-kinds-v1` (the support-v4 batch): does each quote the offline reader selects for a
 part of the paper's kind do what that part is about (agent/paper_kinds.toml)?"""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tools.paper_cache import PaperCache
 from tools.paper_model import normalize_space
 
 REPO = Path(__file__).resolve().parents[1]
-DATASET = REPO / "evals" / "datasets" / "support-v4.json"
+DATASET = REPO / "evals" / "datasets" / "support-kinds-v1.json"  # the support-v4 batch
 
 
 @dataclass
