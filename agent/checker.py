@@ -27,11 +27,12 @@ def check_analysis(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     paper = state["paper"]
     doc = ctx.load_paper(paper)
-    findings = validate_analysis(state["analysis"], state["notes"], doc, language=ctx.language, settings=ctx.profile.writer)
+    kind = state["kind"].kind if state.get("kind") else "method"
+    findings = validate_analysis(state["analysis"], state["notes"], doc, language=ctx.language, settings=ctx.profile.writer, kind=kind)
     critic_used = not ctx.llm.is_offline("critic")
     degraded, verdicts = [], []
     if critic_used:
-        verdicts, failed = review_support(ctx, state["analysis"], state["notes"], doc, paper.versioned_id)
+        verdicts, failed = review_support(ctx, state["analysis"], state["notes"], doc, paper.versioned_id, kind)
         findings += support_findings(verdicts, state["analysis"])
         degraded += [failed] if failed else []
     ctx.events("paper", {"id": paper.versioned_id, "step": f"self-check: {len(findings)} finding(s)"})
@@ -65,7 +66,8 @@ def repair_analysis(analysis: PaperAnalysis, notes: list[Note], doc: PaperDocume
         summary=fix(analysis.summary), motivation=fix(analysis.motivation),
         contributions=[fix(c) for c in analysis.contributions], method=fix(analysis.method),
         experiments=fix(analysis.experiments),
-        future=analysis.future.model_copy(update={"author_limitations": [fix(c) for c in analysis.future.author_limitations]}),
+        future=analysis.future.model_copy(update={"author_limitations": [fix(c) for c in analysis.future.author_limitations],
+                                                  "author_future_work": [fix(c) for c in analysis.future.author_future_work]}),
     )
 
 
@@ -84,12 +86,14 @@ def finalize_paper(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     # Claims the critic still finds unsupported after the last revision are taken out, and the JSON says which.
     analysis, verdicts = remove_unsupported(analysis, state["check"].verdicts, ctx.language)
     check = state["check"].model_copy(update={"verdicts": verdicts})
-    unresolved = validate_analysis(analysis, state["notes"], doc, language=ctx.language, settings=ctx.profile.writer)
+    kind = state.get("kind")
+    unresolved = validate_analysis(analysis, state["notes"], doc, language=ctx.language, settings=ctx.profile.writer, kind=kind.kind if kind else "method")
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "written")
     ctx.events("paper", {"id": paper.versioned_id, "step": "written", "done": True})
     result = PaperResult(
         paper=paper, verdict=state["verdict"], status="written", title=paper.title, abstract=paper.abstract,
         analysis=analysis, draft=state["analysis"], notes=state["notes"], check=check, revisions=state.get("revisions", 0),
         unresolved=unresolved, reading=state["reading"], degraded=state.get("degraded", []), writer_mode=state.get("writer_mode", "model"),
+        **({"kind": kind} if kind else {}),
     )
     return {"results": [result]}

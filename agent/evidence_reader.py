@@ -13,23 +13,19 @@ from __future__ import annotations
 
 import re
 
+from agent.kind_schema import GENERAL_ROLES, PartSpec, cue_patterns, kind_spec
 from agent.state import Note
-from tools.evidence import sentence_citation
+from tools.evidence import MAX_QUOTE_SENTENCES, sentence_citation
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
-from tools.rhetoric import classify_sentence, own_names, section_type
+from tools.rhetoric import about_others, classify_sentence, is_limitation_topic, never_evidence, own_names, section_type, speaks_of_own_work
 
-# The rhetorical role each part of the analysis is made of, and the only kinds of section it is taken from:
-# a "however" in a derivation is not the paper's motivation, nor a "we use" in the conclusion its method.
-PART_ROLES: dict[str, str] = {
-    "motivation": "motivation", "contributions": "contribution", "method": "method", "experiments": "result", "future": "limitation",
-}
-PART_SECTIONS: dict[str, tuple[str, ...]] = {
-    "motivation": ("introduction", "abstract"),
-    "contributions": ("introduction", "abstract", "conclusion"),
-    "method": ("method",),
-    "experiments": ("experiments", "abstract"),
-    "future": ("limitations", "conclusion"),
-}
+# The rhetorical role each part of a method paper's analysis is made of, and the only kinds of section it is
+# taken from (a "however" in a derivation is not the paper's motivation, nor a "we use" in the conclusion its
+# method). Read from the kinds schema (agent/paper_kinds.toml); other kinds have parts of their own there.
+PART_ROLES: dict[str, str] = {p.slot: p.roles[0] for p in kind_spec("method").parts if p.slot != "future"} | {"future": "limitation"}
+PART_SECTIONS: dict[str, tuple[str, ...]] = {p.slot: tuple(p.sections) for p in kind_spec("method").parts}
+# Parts whose sentences must be the paper's own work: another system's method or result is background.
+OWN_WORK_SLOTS = ("contributions", "method", "experiments")
 NOTES_PER_PART = {"summary": 2, "motivation": 2, "contributions": 3, "method": 2, "experiments": 2, "future": 2}
 _TABLE_MENTION = re.compile(r"\b(Table|Tab\.)\s*(\d+)")
 _HAS_NUMBER = re.compile(r"\d")
@@ -49,9 +45,13 @@ def section_types(doc: PaperDocument) -> dict[str, str]:
     return {s.id: section_type(s.title, s.kind, titles.get(s.parent_id or "", "")) for s in doc.sections}
 
 
+def paper_names(doc: PaperDocument) -> tuple[str, ...]:
+    return own_names(doc.title, doc.abstract or "")
+
+
 def classified_sentences(doc: PaperDocument) -> list[Candidate]:
     """Every quotable body sentence with its section type, role and the strength of that role."""
-    names = own_names(doc.title)
+    names = paper_names(doc)
     kinds = section_types(doc)
     out = []
     for order, (section, para, sent) in enumerate(doc.evidence_sentences()):
@@ -63,9 +63,42 @@ def classified_sentences(doc: PaperDocument) -> list[Candidate]:
     return out
 
 
-def _rank(part: str, c: Candidate) -> tuple:
+def cue_role_score(role: str, c: Candidate, names: tuple[str, ...]) -> float:
+    """How many of a schema cue role's cues the sentence matches (0 when it may not take the role)."""
+    own, patterns = cue_patterns(role)
+    text = c.sentence.text
+    if never_evidence(text) or (own and not speaks_of_own_work(text, names)):
+        return 0.0
+    low = text.lower()
+    return float(sum(1 for p in patterns if p.search(low)))
+
+
+def part_score(spec: PartSpec, c: Candidate, names: tuple[str, ...]) -> float:
+    """How well a sentence fits a part: its general role when the part takes it, else its best cue role."""
+    if c.role in spec.roles and c.role in GENERAL_ROLES:
+        return 10.0 + c.score  # the general classifier's role, when the part takes it, comes first
+    cue = max((cue_role_score(r, c, names) for r in spec.roles if r not in GENERAL_ROLES), default=0.0)
+    return cue if cue >= 1.0 else 0.0
+
+
+def _rank(part: str, c: Candidate, spec: PartSpec | None = None, names: tuple[str, ...] = ()) -> tuple:
     numbers = part == "experiments" and bool(_HAS_NUMBER.search(c.sentence.text))
-    return (not numbers, -c.score, c.order)
+    fit = part_score(spec, c, names) if spec is not None else c.score
+    return (not numbers, -fit, c.order)
+
+
+def with_listed_limitations(c: Candidate) -> list[Sentence]:
+    """A topic sentence ("X is not without its limitations.") with the sentences after it that list them."""
+    if not is_limitation_topic(c.sentence.text):
+        return [c.sentence]
+    sentences = c.para.sentences
+    at = next(i for i, t in enumerate(sentences) if t.id == c.sentence.id)
+    following = []
+    for t in sentences[at + 1: at + MAX_QUOTE_SENTENCES]:
+        if not t.evidence:
+            break
+        following.append(t)
+    return [c.sentence, *following] if following else [c.sentence]
 
 
 def _table_captions(doc: PaperDocument, sentences: list[Sentence]) -> list[tuple[Section, Paragraph]]:
@@ -74,8 +107,8 @@ def _table_captions(doc: PaperDocument, sentences: list[Sentence]) -> list[tuple
     return [(s, p) for s, p in doc.captions() if p.label in wanted and p.sentences and all(t.evidence for t in p.sentences[:1])]
 
 
-def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> list[Note]:
-    """Cited notes per part, each a whole sentence whose role fits the part; summary from the abstract."""
+def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind: str = "method") -> list[Note]:
+    """Cited notes per part of the paper's kind, each a whole sentence whose role fits the part; summary from the abstract."""
     per_part = per_part or NOTES_PER_PART
     notes: list[Note] = []
     used: set[str] = set()
@@ -98,20 +131,38 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None) -> li
         for para, sent in quotable[: per_part.get("summary", 2)]:
             add("summary", abstract, para, [sent])
     candidates = classified_sentences(doc)
-    for part, role in PART_ROLES.items():
-        fitting = sorted((c for c in candidates if c.role == role and c.where in PART_SECTIONS[part] and c.sentence.id not in used),
-                         key=lambda c: _rank(part, c))
+    names = paper_names(doc)
+    for spec in kind_spec(kind).parts:
+        part = spec.slot
+        fitting = sorted((c for c in candidates if c.where in spec.sections and c.sentence.id not in used
+                          and part_score(spec, c, names) > 0 and not (part in OWN_WORK_SLOTS and about_others(c.sentence.text, names))),
+                         key=lambda c: _rank(part, c, spec, names))
         chosen: list[Candidate] = []
         for c in fitting:
             if len(chosen) == per_part.get(part, 2):
                 break
-            if not restates(c.sentence):
-                chosen.append(c)
-                add(part, c.section, c.para, [c.sentence])
+            if restates(c.sentence):
+                continue
+            chosen.append(c)
+            add(part, c.section, c.para, with_listed_limitations(c) if part == "future" else [c.sentence])
         if part == "experiments":
             for section, para in _table_captions(doc, [c.sentence for c in chosen])[:1]:
                 add(part, section, para, para.sentences[:1])
     return notes
+
+
+def note_fits(doc: PaperDocument, note: Note, kind: str = "method", candidates: dict[str, Candidate] | None = None) -> bool:
+    """The quote's first sentence does what the note's part of this kind is about (a summary quotes the abstract;
+    a caption backs results)."""
+    c = note.citation
+    if note.part == "summary":
+        return c.section_id == "abstract"
+    if c.kind == "caption":
+        return note.part == "experiments"
+    spec = kind_spec(kind).part(note.part)
+    candidates = candidates if candidates is not None else {x.sentence.id: x for x in classified_sentences(doc)}
+    found = candidates.get(c.sentence_ids[0]) if c.sentence_ids else None
+    return bool(spec and found and part_score(spec, found, paper_names(doc)) > 0)
 
 
 def evidence_roles(doc: PaperDocument) -> dict[str, str]:

@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 
 from agent.config import ReaderSettings
 from agent.context import context_from_settings
+from agent.evidence_reader import with_listed_limitations
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.question_routing import route_question, routed_sections, typed_evidence
@@ -161,6 +162,16 @@ def _excerpt_turn(doc: PaperDocument, question: str, citations: list[Citation], 
                 citations=citations, looked_at=looked_at)
 
 
+def _typed_turn(doc: PaperDocument, question: str, route) -> Turn | None:
+    """The sentences that answer the question's kind; a limitations topic sentence brings the list after it."""
+    picks = typed_evidence(doc, route)
+    if not picks:
+        return None
+    citations = [doc.with_url(sentence_citation(c.section, c.para, with_listed_limitations(c) if c.role == "limitation" else [c.sentence]))
+                 for c in picks]
+    return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
+
+
 def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None = None) -> Turn:
     """Whole sentences that answer the question, or 论文中未找到.
 
@@ -170,21 +181,20 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     """
     language = question_language(question)
     route = route_question(question)
-    if route.generic:
-        picks = typed_evidence(doc, route)
-        if picks:
-            citations = [doc.with_url(sentence_citation(c.section, c.para, [c.sentence])) for c in picks]
-            return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
+    if route.generic and (typed := _typed_turn(doc, question, route)):
+        return typed
     index = index or PaperIndex(doc)
     groups = term_groups(question)
     terms = [min(g) for g in groups]
     hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
     hits = hits or index.search(question, k=3).hits
     looked_at = list(dict.fromkeys(h.section_id for h in hits))
+    covered = bool(hits and groups) and sum(1 for g in groups if g & set(tokenize(hits[0].text))) / len(groups) >= MIN_COVERAGE
+    if not covered and route.types and (typed := _typed_turn(doc, question, route)):
+        return typed  # the question's kind is clear, its other words did not match: answer the kind from where it stands
     if not hits or not groups:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
-    best_terms = set(tokenize(hits[0].text))
-    if sum(1 for g in groups if g & best_terms) / len(groups) < MIN_COVERAGE:
+    if not covered:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
     return _excerpt_turn(doc, question, [doc.with_url(h.citation) for h in hits], looked_at)
 

@@ -34,9 +34,10 @@ def check_variant_name(role: str, variant: str) -> str:
 ROLE_VARIABLES: dict[str, frozenset[str]] = {
     "judge": frozenset({"profile", "papers", "threshold", "language"}),
     "keywords": frozenset({"profile"}),
-    "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language", "listing", "evidence"}),
-    "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous"}),
-    "critic": frozenset({"paper", "claims", "language"}),
+    "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language", "listing", "evidence", "kind"}),
+    "kind": frozenset({"paper", "sections", "kinds", "suggested", "language"}),
+    "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous", "kind"}),
+    "critic": frozenset({"paper", "claims", "language", "kind"}),
     "investigate": frozenset({"phase", "paper", "question", "language", "history", "listing", "suggested"}),
     "pairwise": frozenset({"paper", "first", "second", "language"}),
 }

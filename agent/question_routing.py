@@ -13,43 +13,76 @@ from dataclasses import dataclass
 
 from agent.evidence_reader import Candidate, classified_sentences, section_types
 from tools.paper_model import PaperDocument
+from tools.rhetoric import never_evidence
 from tools.search_index import term_groups
 
 QUESTION_TYPES: dict[str, dict] = {
     "problem": {
         "patterns": [r"\bproblems?\b", r"\bmotivat", r"\bwhy\b", r"\baddress", r"\bchalleng", r"\bgoal\b", r"\baims?\b", r"\bgap\b",
+                     r"\bissues? (is|are|does|do)\b", r"\btackl", r"\bresearch questions?\b", r"\bpurpose\b", r"\btrying to solve\b",
+                     r"\b(shortcomings?|limitations?|weakness\w*) of (prior|existing|previous|current)\b",
                      r"问题", r"动机", r"为什么", r"解决", r"挑战", r"目标", r"背景"],
         "sections": ("abstract", "introduction"), "roles": ("motivation", "contribution"),
     },
     "contribution": {
-        "patterns": [r"\bcontribut", r"\bnovel", r"\bnew\b", r"\bpropose", r"贡献", r"创新", r"提出"],
+        "patterns": [r"\bcontribut", r"\bnovel", r"\bnew\b", r"\bpropose(?! ?d)", r"贡献", r"创新", r"提出"],
         "sections": ("abstract", "introduction", "conclusion"), "roles": ("contribution",),
     },
     "method": {
-        "patterns": [r"\bmethods?\b", r"\bapproach", r"\bhow (does|do|is|are) (it|the|they|this)\b(?!.*evaluat)", r"\barchitecture", r"\balgorithm",
-                     r"\bwork(s)?\?$", r"方法", r"如何实现", r"怎么做", r"原理", r"架构", r"算法", r"模型结构"],
+        "patterns": [r"\bmethods?\b", r"\bapproach", r"\bhow (does|do|did|is|are|was|were) (it|the|they|this|their)\b", r"\barchitecture", r"\balgorithm",
+                     r"\btechniques?\b", r"\bpipeline\b", r"\bprocedure\b", r"\bmechanism\b", r"\bbuil[dt]\b", r"\bimplement",
+                     r"\bwork(s)?\?$", r"\boperates?\b", r"方法", r"如何实现", r"怎么做", r"原理", r"架构", r"算法", r"模型结构", r"技术"],
         "sections": ("method",), "roles": ("method",),
     },
-    "evaluation": {
-        "patterns": [r"\bevaluat", r"\bexperiment", r"\bresults?\b", r"\bdatasets?\b", r"\bbenchmark", r"\bmetrics?\b", r"\bperform",
-                     r"\baccura", r"\bbaselines?\b", r"\btested\b", r"评估", r"评价", r"实验", r"结果", r"数据", r"基准", r"指标", r"性能", r"效果"],
+    # How something is evaluated: the set-up (data, metrics, baselines) is answered before the results.
+    "setup": {
+        "patterns": [r"\bevaluat", r"\bexperimental (setup|set-up|settings?|design|protocol)\b", r"\bsetup\b|\bset-up\b", r"\bprotocol\b",
+                     r"\bhow (is|are|was|were|do|does|did) .*\b(test|tested|assess|assessed|validat\w*|measur\w*|benchmark\w*)\b",
+                     r"\bmetrics?\b", r"\bmeasures?\b", r"实验.*设置", r"设置", r"评估", r"评价", r"指标", r"怎么测"],
+        "sections": ("experiments",), "roles": ("method", "other", "result"), "then": "results",
+        "words": r"\b(evaluat\w*|metrics?|measur\w*|datasets?|benchmarks?|baselines?|compar\w*|test(ed|ing)?|train(ed|ing)?|splits?|settings?|"
+                 r"configur\w*|participants?|tasks?|we (use|run|ran|conduct|perform|report)\w*)\b",
+    },
+    "datasets": {
+        "patterns": [r"\bdatasets?\b", r"\bdata\b", r"\bcorp(us|ora)\b", r"\bbenchmarks?\b", r"\btest sets?\b", r"数据"],
+        "sections": ("experiments",), "roles": ("method", "other", "result"),
+        "words": r"\b(datasets?|data|corp(us|ora)|benchmarks?|test sets?|collections?|questions|examples|samples|instances|splits?)\b",
+    },
+    "baselines": {
+        "patterns": [r"\bbaselines?\b", r"\bcompar", r"\bagainst\b", r"\bcompeting\b", r"\balternatives?\b", r"\bversus\b|\bvs\.?\b",
+                     r"对比", r"比较", r"基线"],
+        "sections": ("experiments",), "roles": ("method", "other", "result"),
+        "words": r"\b(baselines?|compar\w*|against|versus|vs\.?|state[- ]of[- ]the[- ]art|prior (work|methods?|systems?)|competing|outperform\w*)\b",
+    },
+    "results": {
+        "patterns": [r"\bresults?\b", r"\bperform", r"\bhow (well|good)\b", r"\bfind(ings?)?\b|\bfound\b", r"\boutcomes?\b", r"\baccura",
+                     r"\boutperform", r"\bnumbers\b", r"\bachiev", r"效果", r"结果", r"表现", r"性能"],
         "sections": ("experiments", "abstract"), "roles": ("result", "method"),
         # Where no section is called an evaluation (claims as titles, a theory paper), these words mark one.
         "words": r"\b(evaluat\w*|benchmark\w*|accuracy|metrics?|baselines?|test set|held-out|we (test|measure|compare)\w*)\b",
     },
     "limitation": {
-        "patterns": [r"\blimitation", r"\bweakness", r"\bfuture\b", r"\bdrawback", r"\bfail", r"\bshortcoming", r"局限", r"不足", r"限制", r"缺点", r"未来"],
+        "patterns": [r"\blimitation(?!s? of (prior|existing|previous|current))", r"\bweakness(?!\w* of (prior|existing|previous|current))", r"\bfuture\b",
+                     r"\bdrawback", r"\bfail", r"\bfall short\b", r"\bshortcoming(?!s? of (prior|existing|previous|current))", r"\bcaveats?\b",
+                     r"\bnot (handle|address|cover|support)\b", r"\bopen (issues?|problems?|questions?)\b", r"局限", r"不足", r"限制", r"缺点", r"未来"],
         "sections": ("limitations", "conclusion"), "roles": ("limitation",),
     },
 }
+# Question kinds that ask for an experiments sentence chosen by its words rather than its role.
+_BY_WORDS = ("setup", "datasets", "baselines")
 _COMPILED = {name: [re.compile(p, re.I) for p in spec["patterns"]] for name, spec in QUESTION_TYPES.items()}
 _WORDS = {name: re.compile(spec["words"], re.I) for name, spec in QUESTION_TYPES.items() if "words" in spec}
 _OPENING = ("introduction", "related", "abstract")  # sections that frame a paper rather than report it
 # Words that only say what kind of question it is: a question made of nothing else is generic.
 _TYPE_WORDS = set(
-    """what which how why does do is are the this paper papers work address addresses addressed problem problems solve method methods approach
-    evaluate evaluated evaluation experiment experiments result results limitation limitations contribution contributions propose proposed main
-    key use used it they its their authors author study studies tackle aim aims goal motivation future weakness weaknesses""".split()
+    """what which how why does do did is are was were the this paper papers work address addresses addressed problem problems solve method methods approach
+    evaluate evaluated evaluation experiment experiments experimental result results limitation limitations contribution contributions propose proposed main
+    key use used it they its their authors author study studies tackle tackling aim aims goal motivation future weakness weaknesses
+    data dataset datasets benchmark benchmarks benchmarked corpus baseline baselines compare compared comparison against which on and with in of
+    metric metrics measure measures setup set up protocol test tested testing assess assessed system perform performance well good find found findings
+    outcome outcomes accuracy achieve outperform prior numbers describe explain technique techniques pipeline algorithm architecture build built
+    drawback drawbacks shortcoming shortcomings caveat caveats fall short issue issues challenge challenges gap motivates research question
+    there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about""".split()
 )
 
 
@@ -73,9 +106,14 @@ def route_question(question: str) -> Route:
         hits = [m.start() for p in patterns if (m := p.search(low))]
         if hits:
             found.append((min(hits), name))
-    types = [name for _, name in sorted(found)]
-    if "evaluation" in types and "method" in types:
-        types.remove("method")  # "How is the method evaluated?" asks about the evaluation
+    types = [name for _, name in sorted(found, key=lambda f: (f[0], list(QUESTION_TYPES).index(f[1])))]
+    if "method" in types and set(types) - {"method", "contribution"}:
+        types.remove("method")  # "How is the method evaluated?" asks about the evaluation, "its drawbacks" about limitations
+    if "limitation" in types and "problem" in types and types.index("problem") < types.index("limitation"):
+        types.remove("limitation")  # "What shortcoming of prior approaches ..." is the problem, not this paper's limitation
+    for name in [t for t in types if "then" in QUESTION_TYPES[t]]:
+        if QUESTION_TYPES[name]["then"] not in types:
+            types.insert(types.index(name) + 1, QUESTION_TYPES[name]["then"])  # the set-up, then the results it gave
     content = [g for g in term_groups(question) if not g & _TYPE_STEMS]
     return Route(types=types, generic=bool(types) and not content)
 
@@ -109,6 +147,12 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
     chosen: list[Candidate] = []
     for name in route.types:
         spec = QUESTION_TYPES[name]
+        if name in _BY_WORDS:
+            chosen += _by_words(candidates, name, chosen, per_type)
+            continue
+        if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)]):
+            chosen += stated[:per_type]  # a limitations section is about nothing else, whatever its sentences' cue words
+            continue
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
         placed = [c for c in fitting if c.where in spec["sections"]]
         if not any(c.where == spec["sections"][0] for c in placed) and not set(spec["sections"]) <= set(_OPENING):
@@ -120,3 +164,16 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
         placed.sort(key=lambda c: (_place(spec, c), spec["roles"].index(c.role) if c.role in spec["roles"] else 9, -c.score, c.order))
         chosen += placed[:per_type]
     return chosen
+
+
+def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], per_type: int) -> list[Candidate]:
+    """Experiments sentences that state the set-up, the data or the baselines (by their words), set-up before results.
+
+    A paper with no experiments section has no set-up to give: its results answer instead (the next type).
+    """
+    spec, words = QUESTION_TYPES[name], _WORDS[name]
+    fitting = [c for c in candidates if c.where in spec["sections"] and c not in chosen and words.search(c.sentence.text)
+               and not never_evidence(c.sentence.text)]
+    fitting.sort(key=lambda c: (c.role == "result", -len(words.findall(c.sentence.text)), c.order))
+    return fitting[:per_type]
+

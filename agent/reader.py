@@ -17,7 +17,9 @@ from pydantic import BaseModel, Field
 
 from agent.context import GraphContext, context_of
 from agent.evidence_reader import role_notes
-from agent.state import PART_KEYS, PART_QUERIES, PART_TITLES, Note, PaperState, PartKey, ReadingStats, bounded
+from agent.kind_schema import kind_spec, prompt_view
+from agent.paper_kind import decide_kind
+from agent.state import PART_QUERIES, Note, PaperState, PartKey, ReadingStats, bounded
 from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from tools.errors import MonitorError
@@ -40,8 +42,13 @@ class NotesDraft(BaseModel):
     notes: list[DraftNote] = bounded(max_items=12, default_factory=list)
 
 
-def parts_for_prompt(language: str) -> list[dict]:
-    return [{"key": k, "title": PART_TITLES[language][k], "query": PART_QUERIES[k]} for k in PART_KEYS]
+def parts_for_prompt(language: str, kind: str = "method") -> list[dict]:
+    """The parts of this kind of paper, as the reader's prompt lists them."""
+    return [{"key": k, "title": t, "query": PART_QUERIES[k]} for k, t in kind_spec(kind).titles(language).items()]
+
+
+def _kind(state: PaperState) -> str:
+    return state["kind"].kind if state.get("kind") else "method"
 
 
 # --- nodes ------------------------------------------------------------------------------------
@@ -62,13 +69,16 @@ def prepare_reading(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         return {"failure": f"无法解析 PDF：{exc}", "pdf_fetched": True}
     stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()), read_from=doc.source_kind)
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
+    verdict, failed = decide_kind(ctx, doc, paper.versioned_id)
+    kind = verdict.kind
+    found = {"kind": verdict, "degraded": [failed] if failed else []}
     if ctx.llm.is_offline("reader"):
-        notes = role_notes(doc)
+        notes = role_notes(doc, kind=kind)
         stats.tokens_read = sum(count_tokens(n.citation.quote) for n in notes)
         stats.stop_reason = "offline retrieval"
-        return {"notes": notes, "reading": stats}
+        return {"notes": notes, "reading": stats, **found}
     index = ctx.paper_index(paper)
-    seed = role_notes(doc, {part: 1 for part in PART_KEYS})
+    seed = role_notes(doc, {part: 1 for part in kind_spec(kind).titles("en")}, kind=kind)
     listing = render_listing(index.list_sections())
     opening = ctx.prompts.render(
         "reader", phase="opening", listing=listing,
@@ -77,10 +87,10 @@ def prepare_reading(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     stats.tokens_read = count_tokens(opening)
     system = ctx.prompts.render(
         "reader", phase="explore", paper={"title": doc.title, "arxiv_id": paper.versioned_id, "abstract": doc.abstract},
-        parts=parts_for_prompt(ctx.language), budget=ctx.profile.reader.token_budget,
-        max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language,
+        parts=parts_for_prompt(ctx.language, kind), budget=ctx.profile.reader.token_budget,
+        max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language, kind=prompt_view(kind),
     )
-    return {"messages": [SystemMessage(system), HumanMessage(opening)], "reading": stats}
+    return {"messages": [SystemMessage(system), HumanMessage(opening)], "reading": stats, **found}
 
 
 def reader_step(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
@@ -106,14 +116,14 @@ def take_notes(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     stats = state["reading"].model_copy()
     instruction = ctx.prompts.render(
         "reader", phase="notes", paper={"title": doc.title, "arxiv_id": state["paper"].versioned_id, "abstract": doc.abstract},
-        parts=parts_for_prompt(ctx.language), budget=ctx.profile.reader.token_budget,
-        max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language,
+        parts=parts_for_prompt(ctx.language, _kind(state)), budget=ctx.profile.reader.token_budget,
+        max_tool_calls=ctx.profile.reader.max_tool_calls, language=ctx.language, kind=prompt_view(_kind(state)),
     )
     messages = closed_conversation(state["messages"]) + [HumanMessage(instruction)]
     draft, failed = call_structured(ctx.llm, "reader", NotesDraft, messages, paper=state["paper"].versioned_id)
     if failed:
         stats.stop_reason = f"{stats.stop_reason}; notes from retrieval (model error)".strip("; ")
-        return {"notes": role_notes(doc), "reading": stats, "degraded": [failed]}
+        return {"notes": role_notes(doc, kind=_kind(state)), "reading": stats, "degraded": [failed]}
     notes: list[Note] = []
     for item in draft.notes:
         citation = locate_evidence(doc, item.section_id, item.quote)
@@ -123,6 +133,6 @@ def take_notes(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         notes.append(Note(id=f"E{len(notes) + 1}", part=item.part, text=item.claim, citation=citation))
     if not notes:
         # A model that could not quote the paper still gets a grounded draft to write from.
-        notes = role_notes(doc)
+        notes = role_notes(doc, kind=_kind(state))
         stats.stop_reason = f"{stats.stop_reason}; no verifiable notes, retrieval used".strip("; ")
     return {"notes": notes, "reading": stats}

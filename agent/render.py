@@ -104,7 +104,17 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     env.globals["check_badge"] = check_badge
     env.globals["stage_name"] = stage_name
     env.globals["verdict_names"] = VERDICT_NAMES_ZH
+    env.globals["paper_parts"] = paper_parts
     return env
+
+
+def paper_parts(p: dict, zh: bool = True) -> list[tuple[str, str]]:
+    """(slot, heading) of a paper's parts in reading order: its kind's parts (papers[].parts), or the seed's six
+    for a report written before kinds existed."""
+    language = "zh" if zh else "en"
+    if p.get("parts"):
+        return [("summary", PART_TITLES[language]["summary"])] + [(x["slot"], x["zh"] if zh else x["en"]) for x in p["parts"]]
+    return [(k, PART_TITLES[language][k]) for k in PART_KEYS]
 
 
 _STAGE_NAMES = {

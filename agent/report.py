@@ -7,14 +7,15 @@ from pathlib import Path
 from langgraph.runtime import Runtime
 
 from agent.context import GraphContext, context_of
-from agent.evidence_reader import PART_ROLES, evidence_roles
+from agent.evidence_reader import classified_sentences, note_fits
+from agent.kind_schema import kind_spec
 from agent.roles import MODEL_ROLES
 from agent.state import CitedText, Excluded, MonitorState, Note, PaperResult, RelevanceVerdict
 from agent.validators import cited_evidence_holds
 from tools.feeds import PaperMeta
 from tools.paper_model import PaperDocument
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: papers[].kind, kind_evidence, parts (the kind's parts), future.author_future_work
 
 
 def _citation(note: Note, doc_titles: dict[str, str], doc: PaperDocument | None = None) -> dict:
@@ -28,21 +29,11 @@ def _cited(item: CitedText, notes: dict[str, Note], titles: dict[str, str], doc:
     return entry | {"absent": True} if item.absent else entry  # the part says the paper has nothing that fits it
 
 
-def fits_part(note: Note, roles: dict[str, str]) -> bool:
-    """The quoted sentences do what the note's part is about (a summary quotes the abstract; a caption backs results)."""
-    c = note.citation
-    if note.part == "summary":
-        return c.section_id == "abstract"
-    if c.kind == "caption":
-        return note.part == "experiments"
-    return all(roles.get(i) == PART_ROLES[note.part] for i in c.sentence_ids) and bool(c.sentence_ids)
-
-
 def self_check_entry(r: PaperResult, doc: PaperDocument, used: list[Note]) -> dict:
     """What the self-check verified, counted, so the report can say exactly that."""
     check = r.check
     verdicts = check.verdicts if check else []
-    roles = evidence_roles(doc)
+    candidates = {c.sentence.id: c for c in classified_sentences(doc)}
     judged = [v for v in verdicts if not v.removed]
     return {
         "passed": not r.unresolved,
@@ -51,7 +42,7 @@ def self_check_entry(r: PaperResult, doc: PaperDocument, used: list[Note]) -> di
         "unresolved": [f.model_dump() for f in r.unresolved],
         "quotes_total": len(used),
         "quotes_verified": sum(1 for n in used if cited_evidence_holds(n.citation, doc)),
-        "role_fit": sum(1 for n in used if fits_part(n, roles)),
+        "role_fit": sum(1 for n in used if note_fits(doc, n, r.kind.kind, candidates)),
         "claims": [v.model_dump() for v in verdicts],
         "claims_supported": sum(1 for v in judged if v.verdict == "supported"),
         "claims_partial": sum(1 for v in judged if v.verdict == "partial"),
@@ -77,6 +68,12 @@ def paper_entry(r: PaperResult, doc: PaperDocument) -> dict:
         "journal_ref": p.journal_ref,
         "doi": p.doi,
         "relevance": r.verdict.model_dump(exclude={"arxiv_id"}),
+        "kind": r.kind.kind,
+        "kind_evidence": r.kind.evidence,
+        "kind_decided_by": r.kind.decided_by,
+        "kind_name": {"zh": kind_spec(r.kind.kind).zh, "en": kind_spec(r.kind.kind).en},
+        # The parts this kind's analysis has, in reading order; a slot not listed is not part of this kind.
+        "parts": [{"slot": p.slot, "zh": p.zh, "en": p.en} for p in kind_spec(r.kind.kind).parts],
     }
     notes = {n.id: n for n in r.notes}
     a = r.analysis
@@ -89,6 +86,7 @@ def paper_entry(r: PaperResult, doc: PaperDocument) -> dict:
         "experiments": cite(a.experiments),
         "future": {
             "author_limitations": [cite(c) for c in a.future.author_limitations],
+            "author_future_work": [cite(c) for c in a.future.author_future_work],
             "inferred_limitations": a.future.inferred_limitations,
             "suggestions": a.future.suggestions,
         },

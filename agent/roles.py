@@ -12,6 +12,7 @@ PROMPT_ROLES: dict[str, str] = {
     "judge": "judge",
     "keywords": "judge",
     "reader": "reader",
+    "kind": "reader",
     "investigate": "reader",
     "writer": "writer",
     "critic": "critic",

@@ -84,6 +84,17 @@ class Note(BaseModel):
     citation: Citation
 
 
+PaperKind = Literal["method", "survey", "dataset", "theory", "position", "system", "other"]
+
+
+class KindVerdict(BaseModel):
+    """What kind of paper this is, with the evidence for it (agent/paper_kind.py); `papers[].kind` in the JSON."""
+
+    kind: PaperKind = Field("method", description="method, survey, dataset, theory, position, system or other")
+    evidence: list[str] = bounded(max_items=4, item_length=200, default_factory=list, description="short reasons: words of the title, abstract or section titles that show the kind")
+    decided_by: Literal["rules", "model"] = "rules"
+
+
 # --- writing and checking -------------------------------------------------------------------
 
 
@@ -94,7 +105,8 @@ class CitedText(BaseModel):
 
 
 class FuturePart(BaseModel):
-    author_limitations: list[CitedText] = bounded(max_items=3, default_factory=list, description="limitations the authors state, each cited")
+    author_limitations: list[CitedText] = bounded(max_items=3, default_factory=list, description="limitations the authors state, each cited (not future work)")
+    author_future_work: list[CitedText] = bounded(max_items=3, default_factory=list, description="future work the authors state, each cited")
     inferred_limitations: list[str] = bounded(max_items=3, item_length=200, default_factory=list, description="limitations you infer; labelled as inferred in the report")
     suggestions: list[str] = bounded(max_items=3, item_length=200, default_factory=list, description="concrete improvements and future directions")
 
@@ -112,6 +124,7 @@ class PaperAnalysis(BaseModel):
         out += [("contributions", c) for c in self.contributions]
         out += [("method", self.method), ("experiments", self.experiments)]
         out += [("future", c) for c in self.future.author_limitations]
+        out += [("future", c) for c in self.future.author_future_work]
         return out
 
 
@@ -170,6 +183,7 @@ class PaperResult(BaseModel):
     reading: ReadingStats = Field(default_factory=ReadingStats)
     degraded: list[dict] = Field(default_factory=list)  # model calls that failed and fell back
     writer_mode: Literal["model", "excerpts"] = "model"  # excerpts: quoted sentences under the headings, no model prose
+    kind: KindVerdict = Field(default_factory=KindVerdict)
 
 
 # --- graph state ------------------------------------------------------------------------------
@@ -211,6 +225,7 @@ class PaperState(PaperInput, total=False):
     check: CheckReport
     revisions: int
     writer_mode: Literal["model", "excerpts"]
+    kind: KindVerdict
     failure: str
     pdf_fetched: bool  # with a failure: the PDF arrived but could not be parsed
     degraded: Annotated[list[dict], operator.add]

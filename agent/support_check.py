@@ -15,7 +15,8 @@ from typing import Literal
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
-from agent.state import PART_TITLES, CitedText, ClaimVerdict, Finding, Note, PaperAnalysis, bounded
+from agent.kind_schema import kind_spec, prompt_view
+from agent.state import CitedText, ClaimVerdict, Finding, Note, PaperAnalysis, bounded
 from agent.structured import call_structured
 from tools.paper_model import PaperDocument
 
@@ -36,19 +37,20 @@ REMOVED_TEXT = {
 }
 
 
-def claims_for_prompt(analysis: PaperAnalysis, notes: list[Note], language: str) -> list[dict]:
+def claims_for_prompt(analysis: PaperAnalysis, notes: list[Note], language: str, kind: str = "method") -> list[dict]:
     by_id = {n.id: n for n in notes}
+    titles = kind_spec(kind).titles(language)
     return [
-        {"id": f"C{i}", "part": part, "title": PART_TITLES[language][part], "text": item.text,
+        {"id": f"C{i}", "part": part, "title": titles.get(part, part), "text": item.text,
          "evidence": [{"id": e, "quote": by_id[e].citation.quote, "caption": by_id[e].citation.label} for e in item.evidence if e in by_id]}
         for i, (part, item) in enumerate(analysis.cited_texts(), 1) if not item.absent  # a stated absence claims nothing
     ]
 
 
-def review_support(ctx, analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, paper_id: str) -> tuple[list[ClaimVerdict], dict | None]:
+def review_support(ctx, analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, paper_id: str, kind: str = "method") -> tuple[list[ClaimVerdict], dict | None]:
     """One batched critic call: a verdict per claim. A claim the critic skipped counts as unsupported."""
-    claims = claims_for_prompt(analysis, notes, ctx.language)
-    prompt = ctx.prompts.render("critic", paper={"title": doc.title, "arxiv_id": paper_id}, claims=claims, language=ctx.language)
+    claims = claims_for_prompt(analysis, notes, ctx.language, kind)
+    prompt = ctx.prompts.render("critic", paper={"title": doc.title, "arxiv_id": paper_id}, claims=claims, language=ctx.language, kind=prompt_view(kind))
     review, failed = call_structured(ctx.llm, "critic", SupportReview, [HumanMessage(prompt)], paper=paper_id)
     if failed:
         return [], failed
@@ -83,6 +85,7 @@ def remove_unsupported(analysis: PaperAnalysis, verdicts: list[ClaimVerdict], la
         contributions=[c for c in analysis.contributions if not gone(c)] or [blank],
         method=blank if gone(analysis.method) else analysis.method,
         experiments=blank if gone(analysis.experiments) else analysis.experiments,
-        future=analysis.future.model_copy(update={"author_limitations": [c for c in analysis.future.author_limitations if not gone(c)]}),
+        future=analysis.future.model_copy(update={"author_limitations": [c for c in analysis.future.author_limitations if not gone(c)],
+                                                  "author_future_work": [c for c in analysis.future.author_future_work if not gone(c)]}),
     )
     return kept, [v.model_copy(update={"removed": v.claim in bad}) for v in verdicts]

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from agent.config import WriterSettings
+from agent.kind_schema import kind_spec
 from agent.state import CitedText, Finding, Note, PaperAnalysis
 from tools.evidence import citation_is_evidence
 from tools.paper_model import Citation, PaperDocument, Section, normalize_space
@@ -162,15 +163,18 @@ def _check_cited(
 
 
 def validate_analysis(
-    analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, *, language: str = "zh", settings: WriterSettings | None = None
+    analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, *, language: str = "zh", settings: WriterSettings | None = None,
+    kind: str = "method",
 ) -> list[Finding]:
+    """Findings against the parts of the paper's kind (agent/paper_kinds.toml): a slot the kind does not use may stay empty."""
     settings = settings or WriterSettings()
+    slots = set(kind_spec(kind).slots) | {"summary"}
     by_id = {n.id: n for n in notes}
     findings: list[Finding] = []
-    if not analysis.contributions:
+    if "contributions" in slots and not analysis.contributions:
         findings.append(Finding(part="contributions", code="structure", message="no contribution listed"))
     future = analysis.future
-    if not (future.author_limitations or future.inferred_limitations or future.suggestions):
+    if not (future.author_limitations or future.author_future_work or future.inferred_limitations or future.suggestions):
         findings.append(Finding(part="future", code="structure", message="no limitation or suggestion given"))
     numbers = paper_numbers(doc)
     for part, item in analysis.cited_texts():
@@ -180,7 +184,7 @@ def validate_analysis(
         if language == "zh" and chinese_ratio(text, quotes) < 0.4:
             findings.append(Finding(part=part_name, code="not_chinese", message=f"not written in Chinese: {text[:40]!r}"))
     for part_name, items in (("summary", [analysis.summary]), ("motivation", [analysis.motivation]), ("method", [analysis.method]), ("experiments", [analysis.experiments])):
-        if items[0].absent:
+        if items[0].absent or part_name not in slots:
             continue
         length = len(strip_markers(items[0].text))
         if length < settings.min_chars_per_part or length > settings.max_chars_per_part:

@@ -82,6 +82,15 @@ def analysis_from_notes(messages, kwargs, mutate=None):
     return mutate(analysis) if mutate else analysis
 
 
+_SUGGESTED_KIND = re.compile(r"^Rules found these cues: (\w+)", re.M)
+
+
+def kind_from_prompt(messages, kwargs):
+    """A model that agrees with the rules' suggestion in the kind prompt."""
+    m = _SUGGESTED_KIND.search(text_of(messages))
+    return {"kind": m.group(1) if m else "method", "evidence": ["脚本化判断：同意规则的线索"]}
+
+
 _CLAIM_ID = re.compile(r"^\[(C\d+)\] (\w+)", re.M)
 
 
@@ -107,7 +116,7 @@ def scripted_registry(**overrides) -> tuple[LLMRegistry, dict[str, ScriptedChatM
     """Four scripted role models; override any role's handlers by keyword (judge=..., reader=...)."""
     handlers = {
         "judge": {"VerdictBatch": judge_handler(), "KeywordExpansion": lambda m, k: {"keywords": []}},
-        "reader": {"tools": reader_turns(), "NotesDraft": notes_from_evidence,
+        "reader": {"tools": reader_turns(), "NotesDraft": notes_from_evidence, "KindVerdict": kind_from_prompt,
                    "Answer": lambda m, k: {"found": False, "answer": "", "citations": [], "looked_at": []}},
         "writer": {"PaperAnalysis": analysis_from_notes},
         "critic": {"SupportReview": all_supported},

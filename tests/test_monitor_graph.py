@@ -60,16 +60,26 @@ def test_offline_run_writes_three_consistent_files(profile):
     # The report says no model was used, in all three forms.
     assert report["mode"]["offline"] is True
     assert "离线模式：本报告未使用任何语言模型" in md and "离线模式：本报告未使用任何语言模型" in html
-    # Same structure for every paper, headings never indented into code blocks.
-    # Offline, the analysis headings say they hold quoted excerpts.
-    for heading in ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要（原文摘录）", "#### 研究动机（原文摘录）", "#### 核心贡献与创新点（原文摘录）",
-                    "#### 方法概述（原文摘录）", "#### 实验说明（原文摘录）", "#### 改进建议和未来研究方向"):
+    # Every paper has its kind's parts (agent/paper_kinds.toml): the three method papers the seed's six, the two
+    # reading tools a system paper's, the position paper its own; offline, the headings say they hold quoted excerpts.
+    kinds = {p["arxiv_id"]: p["kind"] for p in report["papers"]}
+    assert kinds == {"2002.08909v1": "method", "2005.11401v4": "method", "2007.01282v2": "method",
+                     "2203.00130v1": "system", "2302.07302v1": "system", "2304.02623v1": "position"}
+    assert all(p["kind_evidence"] for p in report["papers"]) and md.count("- **论文类型**：") == 6
+    for heading in ("### 基本信息", "### 原文摘要", "### 相关性", "#### 论文概要（原文摘录）"):
         assert md.count(f"\n{heading}\n") == 6, heading
+    for heading in ("#### 研究动机（原文摘录）", "#### 核心贡献与创新点（原文摘录）", "#### 方法概述（原文摘录）", "#### 实验说明（原文摘录）", "#### 改进建议和未来研究方向"):
+        assert md.count(f"\n{heading}\n") == 3, heading
+    for heading in ("#### 设计目标（原文摘录）", "#### 架构（原文摘录）", "#### 评测（原文摘录）"):
+        assert md.count(f"\n{heading}\n") == 2, heading
+    for heading in ("#### 核心主张（原文摘录）", "#### 论据（原文摘录）", "#### 反方观点与回应（原文摘录）"):
+        assert md.count(f"\n{heading}\n") == 1, heading
     # The badge says what was checked and what was not.
     assert md.count("> ✅ 离线：引文逐字核验") == 6 and "未做内容核验（没有模型）" in md and "自检通过" not in md
-    # The position paper reports no experiments: the part says so instead of quoting an unrelated sentence, and that passes.
+    # The position paper has no method or experiments of its own: those slots stay empty and are not shown.
     position = next(p for p in report["papers"] if p["arxiv_id"] == "2304.02623v1")
-    assert position["analysis"]["experiments"] == {"text": "离线模式未找到作用与此部分相符的原文句子，故不摘录（不以无关句子充数）。", "citations": [], "absent": True}
+    assert position["analysis"]["method"]["citations"] and position["analysis"]["motivation"]["absent"]
+    assert [x["zh"] for x in position["parts"]] == ["核心主张", "论据", "反方观点与回应", "局限与未来方向"]
     assert position["self_check"]["passed"] and "missing_evidence" not in md
     assert not re.search(r"^[ \t]+#", md, re.M)
     for block in md.split("#### 核心贡献与创新点")[1:]:

@@ -199,6 +199,58 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
     return scores
 
 
+# Another named system's method or result ("BioPlanner significantly improves ...", "... in the original
+# Transformer"): background, never this paper's method, result or contribution.
+_ORIGINAL = re.compile(r"\b(in|of) the original\b|\b(proposed|introduced|developed|presented) (by|in) [A-Z\[(]")
+_NAMED_SUBJECT = re.compile(r"^\W*(?:[Tt]he )?((?:[A-Z][a-z]*[A-Z0-9][\w\-+]*|[A-Z]{2,}[\w\-+]*)(?:\s+[A-Z][\w\-+]*)?)(\s*\([^)]*\)|\s*\[[^\]]*\])?\s+"
+                            r"(is|are|was|were|has|have|uses?|used|consists?|achiev\w*|improv\w*|outperform\w*|significantly|proposes?|introduces?|"
+                            r"relies|employs?|applies|applied|computes?|learns?|generates?|models?|shows?|showed|reached|reports?|obtain\w*|can|could|may|might|also|then|first)\b")
+
+
+def about_others(sentence: str, names: tuple[str, ...] = ()) -> bool:
+    """The sentence reports another paper's or system's work, not this paper's own."""
+    low = sentence.lower()
+    if _OWN_WORK.search(low) or _names_own_work(sentence, names):
+        return False
+    if _OTHERS_WORK.match(sentence) or _ORIGINAL.search(sentence):
+        return True
+    m = _NAMED_SUBJECT.match(sentence)
+    return bool(m and m.group(1).split()[0] not in names)
+
+
+def never_evidence(sentence: str) -> bool:
+    """Roadmaps, pointers, scenarios and asides fit no part, whatever their cue words."""
+    low = sentence.lower().strip()
+    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
+        return True
+    return bool(_SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _states_number(low)))
+
+
+def speaks_of_own_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
+    return bool(_OWN_WORK.search(sentence.lower())) or _names_own_work(sentence, names)
+
+
+# Future work, as against a limitation: the report puts it on its own line.
+_FUTURE = re.compile(r"\bfuture (work|research|directions?|studies|investigation)\b|\bin the future\b|\bwe (plan|intend|hope) to\b|\bwe leave\b|\bleft (for|to) future\b|"
+                     r"\bwould be (interesting|fruitful|valuable|worthwhile)\b|\bit (may|might) be (fruitful|interesting|worthwhile)\b|\bone could (also )?\w+\b|"
+                     r"\b(potential|another|promising) directions?\b|\bcould also (benefit|be applied|be extended|help)\b|\bgenerali[sz]ations? of (this|our) work\b")
+_LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")
+# "X is not without its limitations.": a topic sentence, whose limitations are the sentences after it.
+_TOPIC = re.compile(r"\bnot without (its |their )?(limitations|drawbacks|shortcomings|caveats)\b|\b(has|have|there are) (several|some|a few|two|three|a number of|its|the following) "
+                    r"(important )?(limitations|drawbacks|shortcomings|caveats)\b|\blimitations? (of (this|our) (work|study|approach|paper) )?(include|are|is)( as follows)?:?\s*$|:\s*$")
+
+
+def is_future_work(sentence: str) -> bool:
+    """Future work rather than a limitation (a sentence that names a limitation first is one)."""
+    low = sentence.lower()
+    return bool(_FUTURE.search(low)) and not _LIMITATION_WORD.search(low)
+
+
+def is_limitation_topic(sentence: str) -> bool:
+    """A sentence that announces limitations listed after it ("X is not without its limitations.")."""
+    return bool(_TOPIC.search(sentence.lower().strip()))
+
+
 def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> tuple[Role, float]:
     """The part of an analysis a sentence may back ("other" when none) and how strongly its cues say so.
 
@@ -216,6 +268,8 @@ def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] 
         if _GENERIC.search(low):
             return "other", 0.0  # "A self-explanatory model is one that ...": a definition, not this paper's doing
     scores = role_scores(sentence, where, names)
+    if about_others(sentence, names):
+        scores["method"] = scores["result"] = scores["contribution"] = 0.0
     role, best = max(scores.items(), key=lambda kv: (kv[1], -ROLES.index(kv[0])))
     return (role, best) if best >= 1.0 else ("other", 0.0)  # type: ignore[return-value]
 
@@ -225,9 +279,15 @@ def sentence_role(sentence: str, where: SectionType, names: tuple[str, ...] = ()
     return classify_sentence(sentence, where, names)[0]
 
 
-def own_names(title: str) -> tuple[str, ...]:
-    """What a paper calls its own system, from a title like "CiteSee: Augmenting Citations ..." ("CiteSee")."""
+_INTRODUCED = re.compile(r"\b(?:we|this (?:paper|work|article)) (?:introduce|present|propose|describe|develop|build|release)s? (?:the )?([A-Z][\w\-+]*[A-Z0-9][\w\-+]*|[A-Z]{2,}[\w\-+]*)\b")
+
+
+def own_names(title: str, abstract: str = "") -> tuple[str, ...]:
+    """What a paper calls its own system: from a title like "CiteSee: Augmenting Citations ..." ("CiteSee"),
+    or from the abstract's "We introduce PaSa, ..."."""
     head, sep, _ = title.partition(":")
     head = head.strip()
-    return (head,) if sep and 1 <= len(head.split()) <= 3 else ()
+    names = [head] if sep and 1 <= len(head.split()) <= 3 else []
+    names += [m.group(1) for m in _INTRODUCED.finditer(abstract) if m.group(1) not in names]
+    return tuple(names)
 

@@ -20,7 +20,7 @@ from tools.reader_tools import CaptionResult, Evidence, SearchResult, SectionLis
 STATE_TYPES = [
     PaperMeta, UpdateEntry, Citation, Keyword, DraftNote, NotesDraft,
     st.RelevanceVerdict, st.Excluded, st.Note, st.CitedText, st.FuturePart, st.PaperAnalysis, st.Finding,
-    st.CheckReport, st.ReadingStats, st.PaperResult,
+    st.CheckReport, st.ReadingStats, st.PaperResult, st.KindVerdict,
     Evidence, SectionSummary, SectionListing, SectionText, SearchResult, CaptionResult,
     Turn, Answer, CitedQuote,
 ]

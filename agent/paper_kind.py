@@ -1,0 +1,125 @@
+"""What kind of paper this is (method, survey, dataset, theory, position, system, other), and why.
+
+Offline, rules weigh cues from the title, the abstract, the section titles and the body (theorems and
+proofs, an evaluation section, "we argue"); each cue that fires is kept as evidence, so the report can
+say why it analysed a paper as a review. With a model, the model decides from the same material
+(structured output, prompts/kind/); a failed call falls back to the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from langchain_core.messages import HumanMessage
+
+from agent.kind_schema import KINDS, load_schema
+from agent.state import KindVerdict
+from agent.structured import call_structured
+from tools.paper_model import PaperDocument
+
+
+@dataclass
+class _Cue:
+    kind: str
+    where: str  # title, abstract, sections, body
+    pattern: re.Pattern
+    weight: float
+    why: str
+
+
+def _cue(kind: str, where: str, pattern: str, weight: float, why: str) -> _Cue:
+    return _Cue(kind, where, re.compile(pattern, re.I), weight, why)
+
+
+# Weights: a title or abstract that says what the paper is counts most; section titles and body counts
+# add up. A method paper is the default, so it needs no cue to win a tie.
+CUES: tuple[_Cue, ...] = (
+    _cue("survey", "title", r"\b(survey|review|overview|tutorial|state of the art|state-of-the-art results|primer|a perspective on|systematic literature)\b", 3, "标题表明为综述"),
+    _cue("survey", "abstract", r"\b(we|this paper|this article) (review|survey|summari[sz]e|overview)\b|\b(this|a|our) (survey|review)\b|\bwe propose a survey\b|\bcomprehensive (review|overview|survey)\b|\bliterature review\b", 3, "摘要称本文回顾/综述已有工作"),
+    _cue("survey", "sections", r"\b(taxonomy|open (problems|challenges|questions)|future directions|state of the art)\b", 1, "章节含分类框架/开放问题"),
+    _cue("dataset", "title", r"\b(dataset|data set|corpus|benchmark(ing)? (for|of|suite)|a benchmark)\b", 2, "标题表明为数据集/基准"),
+    _cue("dataset", "abstract", r"\bwe (introduce|present|release|construct|build|create|collect|curate|propose)\w* (a|an|the)?\s*(new |novel |large[- ]scale |high[- ]quality |comprehensive |first )*([\w-]+ ){0,3}(dataset|data set|corpus|benchmark)s?\b|\b(dataset|corpus|benchmark),? (called|named|dubbed)\b|\b(labell?ed|annotated) (dataset|corpus)\b", 3, "摘要称构建/发布了数据集或基准"),
+    _cue("dataset", "sections", r"\b(dataset|data collection|annotation|corpus|benchmark construction|data statistics)\b", 1, "章节描述数据收集与标注"),
+    _cue("theory", "abstract", r"\bwe (prove|derive)\b|\b(it is|is|are) (then )?(proven|proved)\b|\btheorem\b|\banalytic(al)?(ly)?\b|\bclosed[- ]form\b|\b(one|two)-loop\b|\bexact(ly)? (solution|solvable|when)\b|\bwe show exactly\b|\basymptotic\b", 2, "摘要给出证明/解析推导"),
+    _cue("theory", "sections", r"\b(proof|theorem|lemma|derivation|analytic|asymptotic|effective theory|calculation)\b", 1, "章节为证明/推导"),
+    _cue("position", "title", r"\b(is the new|the case for|the case against|a call (for|to)|manifesto|rethinking|towards? a (new )?(vision|agenda)|why we need|should we|beyond \w+:)\b|\?$", 2, "标题为主张式"),
+    _cue("position", "abstract", r"\bwe (argue|contend|advocate|call for|make the case|envision|posit)\b|\b(this|our) (paper|essay|article) (argues|contends|advocates|calls)\b|\bposition paper\b|\bwe (discuss|reflect on) (the )?(implications|opportunities|challenges)\b|\bdesign (space|opportunities|directions)\b", 3, "摘要表明为观点/立场论述"),
+    _cue("position", "sections", r"\b(implications|opportunities|vision|call to action|concluding remarks|case study)\b", 0.5, "章节为论述式"),
+    _cue("system", "title", r"\b(toolkit|library|package|framework for|platform|software|an? (\w+ )?system for|infrastructure|in r\b|engine|interface)\b|^[\w.-]+: an? [\w -]*(framework|system|toolkit|library|tool|package|class)\b", 2, "标题表明为软件/系统"),
+    _cue("system", "abstract", r"\b(open[- ]source|r package|python package|software package|toolkit|library|api\b|the package|github\.com)|\binteractive (interface|system|tool|reading)\b|\b(we|this (paper|work)) (present|introduce|describe|build|develop)\w* [\w-]+,? an? (novel |new )?(\w+ ){0,3}(system|framework|tool|interface|platform|library|toolkit)\b", 2, "摘要表明为软件/系统"),
+    _cue("system", "sections", r"\b(architecture|system design|implementation|software|design goals|api|usability|user interface|deployment|package)\b", 1, "章节描述系统设计与实现"),
+    _cue("method", "sections", r"\b(experiments?|evaluation|results|ablation|empirical)\b", 1, "章节含实验/评测"),
+    _cue("method", "abstract", r"\b(outperform\w*|state[- ]of[- ]the[- ]art|we propose (a|an) (new |novel )?(method|model|approach|algorithm|architecture|framework))\b", 1.5, "摘要称提出新方法并比较"),
+)
+# Counted in the body: many theorem/lemma/proof statements make a theory paper; experiments argue against it.
+_THEOREMS = re.compile(r"(?m)^\s*(theorem|lemma|proposition|corollary|proof)\b[\s\d.:(]", re.I)
+_EXPERIMENT_TITLE = re.compile(r"\b(experiment|evaluation|empirical|ablation|simulation)", re.I)
+_RESULT_TITLE = re.compile(r"\bresults?\b", re.I)
+
+
+@dataclass
+class KindScores:
+    scores: dict[str, float] = field(default_factory=lambda: {k: 0.0 for k in KINDS})
+    evidence: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+
+    def add(self, kind: str, weight: float, why: str) -> None:
+        self.scores[kind] += weight
+        if why not in self.evidence[kind]:
+            self.evidence[kind].append(why)
+
+
+def _section_titles(doc: PaperDocument) -> list[str]:
+    return [s.title for s in doc.sections if s.kind not in ("front", "abstract", "references")]
+
+
+def kind_scores(doc: PaperDocument) -> KindScores:
+    out = KindScores()
+    titles = _section_titles(doc)
+    texts = {"title": doc.title or "", "abstract": doc.abstract or "", "sections": " | ".join(titles)}
+    for cue in CUES:
+        m = cue.pattern.search(texts[cue.where])
+        if m:
+            out.add(cue.kind, cue.weight, f"{cue.why}：“{m.group(0).strip()}”")
+    body = "\n".join(p.text for s in doc.sections if s.kind not in ("references",) for p in s.paragraphs)
+    theorems = len(_THEOREMS.findall(body))
+    if theorems >= 3:
+        out.add("theory", min(3.0, theorems / 3), f"正文含 {theorems} 处定理/引理/证明")
+    has_experiments = any(_EXPERIMENT_TITLE.search(t) for t in titles)
+    if has_experiments and out.scores["theory"] > 0:
+        out.scores["theory"] -= 1.5  # derivations checked by experiments are usually a method paper's
+    if not has_experiments and not any(_RESULT_TITLE.search(t) for t in titles):
+        for kind in ("theory", "position", "survey"):
+            if out.scores[kind] > 0:
+                out.add(kind, 1.0, "没有实验/结果章节")
+    return out
+
+
+def detect_kind(doc: PaperDocument) -> KindVerdict:
+    """The kind by rules: the highest score wins when it beats the method default by a margin."""
+    s = kind_scores(doc)
+    best = max((k for k in KINDS if k != "method"), key=lambda k: s.scores[k])
+    if s.scores[best] >= 3.0 and s.scores[best] > s.scores["method"] + 0.5:
+        return KindVerdict(kind=best, evidence=s.evidence[best][:4], decided_by="rules")  # type: ignore[arg-type]
+    evidence = s.evidence["method"][:3] or ["未见综述、数据集、理论、观点或系统论文的线索，按方法论文分析"]
+    return KindVerdict(kind="method", evidence=evidence, decided_by="rules")
+
+
+def decide_kind(ctx, doc: PaperDocument, paper_id: str) -> tuple[KindVerdict, dict | None]:
+    """The kind: by the reader's model when there is one (the rules' cues as a hint), else by the rules.
+
+    Returns the verdict and, when the model call failed and the rules stood in, the degradation record.
+    """
+    by_rules = detect_kind(doc)
+    if ctx.llm.is_offline("reader"):
+        return by_rules, None
+    schema = load_schema()
+    prompt = ctx.prompts.render(
+        "kind", paper={"title": doc.title, "arxiv_id": paper_id, "abstract": doc.abstract}, sections=_section_titles(doc),
+        kinds=[{"name": name, "description": spec.description} for name, spec in schema.kinds.items()],
+        suggested=by_rules.model_dump(), language=ctx.language,
+    )
+    verdict, failed = call_structured(ctx.llm, "reader", KindVerdict, [HumanMessage(prompt)], paper=paper_id)
+    if failed or verdict is None:
+        return by_rules, failed
+    return verdict.model_copy(update={"decided_by": "model"}), None

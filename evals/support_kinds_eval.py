@@ -1,0 +1,63 @@
+"""Selected-evidence role precision per paper kind, on `support-kinds-v1` (the support-v4 batch): does each quote the offline reader selects for a
+part of the paper's kind do what that part is about (agent/paper_kinds.toml)?"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.evidence_reader import role_notes
+from agent.kind_schema import kind_spec
+from agent.paper_kind import detect_kind
+from tools.paper_cache import PaperCache
+from tools.paper_model import normalize_space
+
+REPO = Path(__file__).resolve().parents[1]
+DATASET = REPO / "evals" / "datasets" / "support-kinds-v1.json"  # the support-v4 batch
+
+
+@dataclass
+class KindSupportScores:
+    selected: Counter = field(default_factory=Counter)  # kind -> selected sentences that carry a label
+    correct: Counter = field(default_factory=Counter)
+    unlabelled: int = 0
+    mistakes: list[dict] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return sum(self.correct.values()) / sum(self.selected.values()) if self.selected else 0.0
+
+
+def score(papers: PaperCache | None = None) -> KindSupportScores:
+    data = json.loads(DATASET.read_text(encoding="utf-8"))
+    papers = papers or PaperCache(None)
+    labels = {(i["paper"], normalize_space(i["text"])): i for i in data["items"]}
+    out = KindSupportScores()
+    for paper, pdf_dir in dict.fromkeys((i["paper"], i["pdf_dir"]) for i in data["items"]):
+        doc = papers.load(REPO / pdf_dir / f"{paper}.pdf", paper)
+        kind = detect_kind(doc).kind
+        for note in role_notes(doc, kind=kind):
+            if note.part == "summary" or note.citation.kind == "caption":
+                continue
+            item = labels.get((paper, normalize_space(note.citation.quote)))
+            if item is None:
+                out.unlabelled += 1
+                continue
+            out.selected[kind] += 1
+            if item["role"] in kind_spec(kind).part(note.part).roles:
+                out.correct[kind] += 1
+            else:
+                out.mistakes.append({"paper": paper, "kind": kind, "part": note.part, "gold": item["role"], "text": item["text"][:120]})
+    return out
+
+
+def main() -> None:  # python -m evals.support_kinds_eval
+    s = score()
+    print(f"selected-evidence role precision {sum(s.correct.values())}/{sum(s.selected.values())} = {s.precision:.2f}"
+          f" ({', '.join(f'{k} {s.correct[k]}/{n}' for k, n in s.selected.items())}); unlabelled selections: {s.unlabelled}")
+
+
+if __name__ == "__main__":
+    main()
