@@ -23,10 +23,10 @@ from typing_extensions import TypedDict
 
 from agent.config import ReaderSettings
 from agent.context import context_from_settings
-from agent.evidence_reader import with_listed_limitations
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.question_routing import route_question, routed_sections, typed_evidence
+from agent.reading.evidence_reader import with_listed_limitations
+from agent.reading.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
 from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls

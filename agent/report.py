@@ -7,8 +7,8 @@ from pathlib import Path
 from langgraph.runtime import Runtime
 
 from agent.context import GraphContext, context_of
-from agent.evidence_reader import classified_sentences, note_fits
-from agent.kind_schema import kind_spec
+from agent.reading.evidence_reader import classified_sentences, note_fits
+from agent.reading.kind_schema import kind_spec
 from agent.roles import MODEL_ROLES
 from agent.state import CitedText, Excluded, MonitorState, Note, PaperResult, RelevanceVerdict
 from agent.validators import cited_evidence_holds

@@ -88,7 +88,7 @@ PaperKind = Literal["method", "survey", "dataset", "theory", "position", "system
 
 
 class KindVerdict(BaseModel):
-    """What kind of paper this is, with the evidence for it (agent/paper_kind.py); `papers[].kind` in the JSON."""
+    """What kind of paper this is, with the evidence for it (agent/reading/paper_kind.py); `papers[].kind` in the JSON."""
 
     kind: PaperKind = Field("method", description="method, survey, dataset, theory, position, system or other")
     evidence: list[str] = bounded(max_items=4, item_length=200, default_factory=list, description="short reasons: words of the title, abstract or section titles that show the kind")

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from agent.config import WriterSettings
-from agent.kind_schema import kind_spec
+from agent.reading.kind_schema import kind_spec
 from agent.state import CitedText, Finding, Note, PaperAnalysis
 from tools.evidence import citation_is_evidence
 from tools.paper_model import Citation, PaperDocument, Section, normalize_space
@@ -166,7 +166,7 @@ def validate_analysis(
     analysis: PaperAnalysis, notes: list[Note], doc: PaperDocument, *, language: str = "zh", settings: WriterSettings | None = None,
     kind: str = "method",
 ) -> list[Finding]:
-    """Findings against the parts of the paper's kind (agent/paper_kinds.toml): a slot the kind does not use may stay empty."""
+    """Findings against the parts of the paper's kind (agent/reading/paper_kinds.toml): a slot the kind does not use may stay empty."""
     settings = settings or WriterSettings()
     slots = set(kind_spec(kind).slots) | {"summary"}
     by_id = {n.id: n for n in notes}

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.evidence_reader import classified_sentences, section_types
 from agent.investigate import retrieval_turn
+from agent.reading.evidence_reader import classified_sentences, section_types
 from tools.paper_cache import PaperCache
 
 REPO = Path(__file__).resolve().parents[1]

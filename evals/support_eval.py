@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.evidence_reader import PART_ROLES, evidence_roles, role_notes
+from agent.reading.evidence_reader import PART_ROLES, evidence_roles, role_notes
 from evals.datasets import SupportDataset, SupportItem
 from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument, normalize_space

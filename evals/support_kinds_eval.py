@@ -1,5 +1,5 @@
 """Selected-evidence role precision per paper kind, on `support-kinds-v1` (the support-v4 batch): does each quote the offline reader selects for a
-part of the paper's kind do what that part is about (agent/paper_kinds.toml)?"""
+part of the paper's kind do what that part is about (agent/reading/paper_kinds.toml)?"""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.evidence_reader import role_notes
-from agent.kind_schema import kind_spec
-from agent.paper_kind import detect_kind
+from agent.reading.evidence_reader import role_notes
+from agent.reading.kind_schema import kind_spec
+from agent.reading.paper_kind import detect_kind
 from tools.paper_cache import PaperCache
 from tools.paper_model import normalize_space
 

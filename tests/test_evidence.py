@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.evidence_reader import PART_ROLES, PART_SECTIONS, classified_sentences, role_notes, section_types
 from agent.investigate import retrieval_turn
+from agent.reading.evidence_reader import PART_ROLES, PART_SECTIONS, classified_sentences, role_notes, section_types
 from evals.datasets import load_dataset
 from evals.support_eval import score_split
 from tests.conftest import FIXTURES, SAMPLE_DIR

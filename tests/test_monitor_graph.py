@@ -60,7 +60,7 @@ def test_offline_run_writes_three_consistent_files(profile):
     # The report says no model was used, in all three forms.
     assert report["mode"]["offline"] is True
     assert "离线模式：本报告未使用任何语言模型" in md and "离线模式：本报告未使用任何语言模型" in html
-    # Every paper has its kind's parts (agent/paper_kinds.toml): the three method papers the seed's six, the two
+    # Every paper has its kind's parts (agent/reading/paper_kinds.toml): the three method papers the seed's six, the two
     # reading tools a system paper's, the position paper its own; offline, the headings say they hold quoted excerpts.
     kinds = {p["arxiv_id"]: p["kind"] for p in report["papers"]}
     assert kinds == {"2002.08909v1": "method", "2005.11401v4": "method", "2007.01282v2": "method",

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from agent.config import load_profile
-from agent.kind_schema import KINDS, kind_spec, load_schema
-from agent.paper_kind import detect_kind
+from agent.reading.kind_schema import KINDS, kind_spec, load_schema
+from agent.reading.paper_kind import detect_kind
 from agent.run.monitor_run import run_monitor
 from agent.state import PART_TITLES
 from agent.writer import template_analysis
@@ -53,7 +53,7 @@ def test_rules_tell_the_kind_with_evidence(pdf, kind):
 
 def test_a_review_gets_no_method_or_experiments_of_its_own_offline():
     doc = parse_pdf(PAPERS / "2006.11371.pdf")  # the chemistry review whose encoder and BioPlanner quotes filled 方法 and 实验
-    from agent.evidence_reader import role_notes
+    from agent.reading.evidence_reader import role_notes
     assert detect_kind(doc).kind == "survey"
     notes = role_notes(doc, kind="survey")
     assert {n.part for n in notes} <= {"summary", "motivation", "method", "contributions", "future"}
@@ -134,7 +134,7 @@ def test_another_systems_work_is_not_the_papers_own(sentence, others):
 
 
 def test_a_limitations_topic_sentence_brings_the_limitations_it_announces():
-    from agent.evidence_reader import Candidate, with_listed_limitations
+    from agent.reading.evidence_reader import Candidate, with_listed_limitations
     from tools.paper_model import Paragraph, Section, Sentence
     texts = ["Multi-LexSum is not without its limitations.", "First, the summaries cover only civil rights cases.",
              "Second, the annotators were law students.", "We release the data."]
@@ -168,7 +168,7 @@ def test_an_evaluation_question_gives_the_set_up_before_the_results():
     doc = parse_pdf(PAPERS / "2501.10120v1.pdf")
     turn = retrieval_turn(doc, "How is the proposed method evaluated, and on which data?")  # was 论文中未找到
     assert turn.found and len(turn.citations) >= 2
-    from agent.evidence_reader import classified_sentences
+    from agent.reading.evidence_reader import classified_sentences
     roles = {c.sentence.id: c.role for c in classified_sentences(doc)}
     first_roles = [roles.get(c.sentence_ids[0]) for c in turn.citations]
     assert first_roles[0] != "result" and "result" in first_roles

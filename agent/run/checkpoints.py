@@ -11,7 +11,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from agent import state as st
 from agent.config import Keyword
 from agent.investigate import Answer, CitedQuote, Turn
-from agent.reader import DraftNote, NotesDraft
+from agent.reading.reader import DraftNote, NotesDraft
 from tools.feeds import PaperMeta
 from tools.ledger import UpdateEntry, unreadable_database
 from tools.paper_model import Citation

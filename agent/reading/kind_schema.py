@@ -1,4 +1,4 @@
-"""The kinds of paper and each kind's parts, read from the one schema file (agent/paper_kinds.toml).
+"""The kinds of paper and each kind's parts, read from the one schema file (agent/reading/paper_kinds.toml).
 
 Everything that names a part (the offline reader, the writer and critic prompts, the validators, the
 report JSON, the templates) asks this module, so a kind's parts are changed in one place.

@@ -3,7 +3,7 @@
 With a model it is a tool-calling agent over the section tools, started with
 the section list and a first round of retrieved evidence, within a token
 budget. Offline it takes, per part, whole sentences whose rhetorical role fits
-the part (agent/evidence_reader.py). Either way every note's quote is one or more
+the part (agent/reading/evidence_reader.py). Either way every note's quote is one or more
 whole sentences of body text, named by their sentence ids.
 """
 
@@ -16,9 +16,9 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from agent.context import GraphContext, context_of
-from agent.evidence_reader import role_notes
-from agent.kind_schema import kind_spec, prompt_view
-from agent.paper_kind import decide_kind
+from agent.reading.evidence_reader import role_notes
+from agent.reading.kind_schema import kind_spec, prompt_view
+from agent.reading.paper_kind import decide_kind
 from agent.state import PART_QUERIES, Note, PaperState, PartKey, ReadingStats, bounded
 from agent.structured import call_structured
 from agent.tool_loop import closed_conversation, model_turn, run_tool_calls

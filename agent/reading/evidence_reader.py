@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from agent.kind_schema import GENERAL_ROLES, PartSpec, cue_patterns, kind_spec
+from agent.reading.kind_schema import GENERAL_ROLES, PartSpec, cue_patterns, kind_spec
 from agent.state import Note
 from tools.evidence import MAX_QUOTE_SENTENCES, sentence_citation
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
@@ -21,7 +21,7 @@ from tools.rhetoric import about_others, classify_sentence, is_limitation_topic,
 
 # The rhetorical role each part of a method paper's analysis is made of, and the only kinds of section it is
 # taken from (a "however" in a derivation is not the paper's motivation, nor a "we use" in the conclusion its
-# method). Read from the kinds schema (agent/paper_kinds.toml); other kinds have parts of their own there.
+# method). Read from the kinds schema (agent/reading/paper_kinds.toml); other kinds have parts of their own there.
 PART_ROLES: dict[str, str] = {p.slot: p.roles[0] for p in kind_spec("method").parts if p.slot != "future"} | {"future": "limitation"}
 PART_SECTIONS: dict[str, tuple[str, ...]] = {p.slot: tuple(p.sections) for p in kind_spec("method").parts}
 # Parts whose sentences must be the paper's own work: another system's method or result is background.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.evidence_reader import Candidate, classified_sentences, section_types
+from agent.reading.evidence_reader import Candidate, classified_sentences, section_types
 from tools.paper_model import PaperDocument
 from tools.rhetoric import never_evidence
 from tools.search_index import term_groups

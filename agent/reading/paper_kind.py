@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import HumanMessage
 
-from agent.kind_schema import KINDS, load_schema
+from agent.reading.kind_schema import KINDS, load_schema
 from agent.state import KindVerdict
 from agent.structured import call_structured
 from tools.paper_model import PaperDocument
