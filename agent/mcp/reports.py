@@ -12,13 +12,14 @@ from pathlib import Path
 
 import jinja2
 
+from agent import feedback
 from agent.config import Profile
 from agent.mcp.models import Candidate, Candidates, DailyReport, FeedbackResult, ReportPaper
 from agent.render import render_markdown
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
-from tools.ledger import Ledger
 from tools.sources import PaperSource
+from tools.stores import database_url, open_store
 
 
 def report_days(profile: Profile) -> list[str]:
@@ -120,24 +121,23 @@ def candidates(profile: Profile, day: str) -> Candidates:
 
 
 def record_feedback(profile: Profile, paper: str, value: str, source: PaperSource | None) -> FeedbackResult:
-    """As `arxiv-monitor feedback`: the ledger keeps the word, and a paper the profile never saw is looked up so it counts."""
+    """As `arxiv-monitor feedback` (the same agent.feedback): the store keeps the word, and a paper the profile never saw is looked up."""
     if value not in ("like", "dislike"):
         raise ConfigError(f"feedback is like or dislike, not {value!r}")
     pid = parse_arxiv_id(paper)
-    ledger = Ledger(profile.data_dir / "ledger.sqlite")
-    lookup_problem = ""
+
+    def paper_source() -> PaperSource:
+        if source is None:
+            raise MonitorError("no paper source to look it up in")
+        return source
+
+    ledger = open_store(database_url(profile.database), profile.data_dir)  # the lab's PostgreSQL when one is configured
     try:
-        ledger.record_feedback(profile.name, pid.base, value)
-        meta = ledger.latest_meta(profile.name, pid.base)
-        if meta is None and source is not None:
-            try:
-                meta = next(iter(source.lookup([pid]).values()), None)
-            except MonitorError as exc:
-                lookup_problem = f" (looking it up failed: {exc})"
-            if meta is not None:
-                ledger.observe(profile.name, [meta], Date.today())
+        outcome = feedback.record_feedback(ledger, profile.name, pid, value, paper_source)
     finally:
         ledger.close()
+    meta = outcome.meta
+    lookup_problem = f" (looking it up failed: {outcome.lookup_error})" if outcome.lookup_error else ""
     role = "joins the profile's library" if value == "like" else "is learnt as a negative"
     if meta is not None:
         message = f"{value}d {pid.base} ({meta.title}) for {profile.name}: it {role} from the next run"
