@@ -10,7 +10,9 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from typer.testing import CliRunner
 
+from agent.cli import app
 from agent.config import load_profile
 from agent.delivery.deliver import deliver_report, flush_outbox
 from agent.delivery.messages import payloads
@@ -48,11 +50,11 @@ def slack_profile(tmp_path, url: str):
     return load_profile(path)
 
 
-def write_report(tmp_path, day: str, copies: int = 1):
+def write_report(tmp_path, day: str, copies: int = 1, reports: str = "reports"):
     """The sample report for `day` (its papers repeated `copies` times, so Slack needs several messages)."""
     report = json.loads((REPO / "tests" / "fixtures" / "report-sample.json").read_text(encoding="utf-8"))
     report["date"], report["papers"] = day, report["papers"] * copies
-    folder = tmp_path / "reports" / "sample" / day
+    folder = tmp_path / reports / "sample" / day
     folder.mkdir(parents=True)
     paths = {kind: folder / f"report.{kind}" for kind in ("md", "html", "json")}
     paths["json"].write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
@@ -146,3 +148,26 @@ def test_rows_recorded_before_the_outbox_are_kept(store):
     outbox = outbox_for(store)
     assert outbox.get("p", "2026-11-19", "mail").status == "sent"
     assert store.failed_deliveries("p") == [("2026-11-19", "slack", "HTTP 500")]
+
+
+def test_deliver_finds_the_report_through_the_postgres_outbox(tmp_path, hooks, postgres_url, monkeypatch):  # noqa: F811
+    """`deliver` opens the lab's database and reads the folder the report went to from its outbox, not from SQLite."""
+    monkeypatch.setenv("ARXIV_MONITOR_DATABASE_URL", postgres_url)
+    profile = slack_profile(tmp_path, f"{hooks.base}/slack")
+    report, paths = write_report(tmp_path, "2026-11-20", reports="elsewhere")  # not the profile's output_dir
+    store = open_store(postgres_url, tmp_path)
+    try:
+        hooks.script.add("/slack", (500, {}, b"down"))
+        deliver_report(profile, report, paths, store, sleep=lambda s: None, now=lambda: T0)
+    finally:
+        store.close()
+    hooks.script.add("/slack", SLACK_OK)
+    result = CliRunner().invoke(app, ["deliver", "-p", str(tmp_path / "p.toml"), "--date", "2026-11-20"])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-20 → slack: sent" in result.output and len(texts(hooks)) == 4
+    assert not (tmp_path / "data" / "ledger.sqlite").exists()  # nothing went to an embedded ledger
+    store = open_store(postgres_url, tmp_path)
+    try:
+        assert outbox_for(store).get("sample", "2026-11-20", "slack").status == "sent"
+    finally:
+        store.close()
