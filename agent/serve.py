@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 from agent.config import Profile
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError
-from tools.ledger import Ledger
+from tools.stores import Store, database_url, open_store
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    ledger: Ledger
+    ledger: Store
     profile: str
 
     def do_POST(self):  # noqa: N802
@@ -45,7 +45,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
 
 def make_server(site_dir: Path, profile: Profile, port: int) -> ThreadingHTTPServer:
-    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    ledger = open_store(database_url(profile.database), profile.data_dir)  # the lab's PostgreSQL when one is configured
     handler = type("Handler", (SiteHandler,), {"ledger": ledger, "profile": profile.name})
     server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(site_dir)))
     server.ledger = ledger  # closed with the server

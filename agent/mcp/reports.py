@@ -17,8 +17,8 @@ from agent.mcp.models import Candidate, Candidates, DailyReport, FeedbackResult,
 from agent.render import render_markdown
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
-from tools.ledger import Ledger
 from tools.sources import PaperSource
+from tools.stores import database_url, open_store
 
 
 def report_days(profile: Profile) -> list[str]:
@@ -124,7 +124,7 @@ def record_feedback(profile: Profile, paper: str, value: str, source: PaperSourc
     if value not in ("like", "dislike"):
         raise ConfigError(f"feedback is like or dislike, not {value!r}")
     pid = parse_arxiv_id(paper)
-    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    ledger = open_store(database_url(profile.database), profile.data_dir)  # the lab's PostgreSQL when one is configured
     lookup_problem = ""
     try:
         ledger.record_feedback(profile.name, pid.base, value)
