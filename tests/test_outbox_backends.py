@@ -151,7 +151,7 @@ def test_rows_recorded_before_the_outbox_are_kept(store):
 
 
 def test_deliver_finds_the_report_through_the_postgres_outbox(tmp_path, hooks, postgres_url, monkeypatch):  # noqa: F811
-    """`deliver` opens the lab's database and reads the folder the report went to from its outbox, not from SQLite."""
+    """`doctor` and `deliver` open the lab's database; `deliver` reads the report's folder from its outbox, not from SQLite."""
     monkeypatch.setenv("ARXIV_MONITOR_DATABASE_URL", postgres_url)
     profile = slack_profile(tmp_path, f"{hooks.base}/slack")
     report, paths = write_report(tmp_path, "2026-11-20", reports="elsewhere")  # not the profile's output_dir
@@ -161,6 +161,8 @@ def test_deliver_finds_the_report_through_the_postgres_outbox(tmp_path, hooks, p
         deliver_report(profile, report, paths, store, sleep=lambda s: None, now=lambda: T0)
     finally:
         store.close()
+    doctor = " ".join(CliRunner().invoke(app, ["doctor", "-p", str(tmp_path / "p.toml")]).output.split())
+    assert "not delivered 2026-11-20 → slack" in doctor and "resend now" in doctor  # doctor reads the same outbox
     hooks.script.add("/slack", SLACK_OK)
     result = CliRunner().invoke(app, ["deliver", "-p", str(tmp_path / "p.toml"), "--date", "2026-11-20"])
     assert result.exit_code == 0, result.output
