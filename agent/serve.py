@@ -23,8 +23,8 @@ from agent.config import Profile
 from agent.feedback import look_up
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
-from tools.ledger import Ledger
 from tools.sources import PaperSource
+from tools.stores import Store, database_url, open_store
 
 TOKEN_HEADER = "X-Feedback-Token"
 TOKEN_META = "arxiv-monitor-feedback"
@@ -49,7 +49,7 @@ def report_ids(site_dir: Path) -> set[str]:
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    ledger: Ledger
+    ledger: Store
     profile: str
     token: str
     known: set[str]
@@ -132,7 +132,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
 def make_server(site_dir: Path, profile: Profile, port: int, *, source: Callable[[], PaperSource] | None = None,
                 token: str | None = None) -> ThreadingHTTPServer:
     """The server on 127.0.0.1:port; `source` looks up papers the served reports do not list (None: refuse them)."""
-    ledger = Ledger(profile.data_dir / "ledger.sqlite")
+    ledger = open_store(database_url(profile.database), profile.data_dir)  # the lab's PostgreSQL when one is configured
     attrs = {"ledger": ledger, "profile": profile.name, "token": token or secrets.token_urlsafe(24),
              "known": report_ids(site_dir), "source": staticmethod(source) if source else None}
     handler = type("Handler", (SiteHandler,), attrs)

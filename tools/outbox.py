@@ -6,9 +6,10 @@ have arrived; the next run resends it and says so. Multi-part messages record
 each part sent, and e-mail the recipients that accepted, so a retry resumes
 where the last one stopped. Any later run sends what is due, with backoff.
 
-`Outbox` is the interface the delivery code uses; `SqliteOutbox` keeps the rows
-in the ledger's SQLite file. Another backend (PostgreSQL) implements the same
-methods.
+`Outbox` is the interface the delivery code uses, and `outbox_for(store)` the one
+way to get the right one for a store: `SqliteOutbox` keeps the rows in the ledger's
+SQLite file, `PostgresOutbox` (tools/stores/postgres_outbox.py) in the group's
+PostgreSQL database, with the same SQL and the same behaviour.
 """
 
 from __future__ import annotations
@@ -99,8 +100,27 @@ class Outbox(Protocol):
     def mark_uncertain(self, item: OutboxItem, *, now: datetime) -> None: ...
 
 
+def outbox_for(store) -> Outbox:
+    """The outbox of a store (tools/stores): in the same database as its ledger, whichever backend that is."""
+    from tools.ledger import Ledger
+
+    if isinstance(store, Ledger):  # the SQLite ledger, and SqliteStore built on it
+        return SqliteOutbox(store)
+    from tools.stores.postgres_store import PostgresStore
+
+    if isinstance(store, PostgresStore):
+        from tools.stores.postgres_outbox import PostgresOutbox
+
+        return PostgresOutbox(store)
+    raise TypeError(f"no outbox for a store of type {type(store).__name__}")
+
+
 class SqliteOutbox:
-    """The outbox in the ledger's SQLite database (its own table; the ledger's connection and write lock)."""
+    """The outbox in the ledger's SQLite database (its own table; the ledger's connection and write lock).
+
+    Every statement goes through `_query` and `_write`, written with `?` placeholders, so another backend
+    overrides those two (and its set-up) and keeps every rule below.
+    """
 
     def __init__(self, ledger):
         self._ledger = ledger
@@ -116,11 +136,18 @@ class SqliteOutbox:
                           SELECT profile, day, channel, '', CASE status WHEN 'sent' THEN 'sent' ELSE 'pending' END, error, attempts,
                                  CASE status WHEN 'sent' THEN 0 ELSE 1 END, updated_at, updated_at, updated_at FROM deliveries""")
 
-    def _select(self, where: str, args: tuple) -> list[OutboxItem]:
+    def _query(self, sql: str, args: tuple) -> list[dict]:
         # Rows as dicts from the cursor's description: the ledger's shared connection keeps its default row factory.
-        cursor = self._conn.execute(f"SELECT * FROM outbox WHERE {where} ORDER BY day, channel", args)
+        cursor = self._conn.execute(sql, args)
         names = [d[0] for d in cursor.description]
-        return [_item(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _write(self, sql: str, args: tuple) -> None:
+        with self._ledger._tx() as db:
+            db.execute(sql, args)
+
+    def _select(self, where: str, args: tuple) -> list[OutboxItem]:
+        return [_item(row) for row in self._query(f"SELECT * FROM outbox WHERE {where} ORDER BY day, channel", args)]
 
     def _row(self, profile: str, day: str, channel: str) -> OutboxItem | None:
         rows = self._select("profile=? AND day=? AND channel=?", (profile, day, channel))
@@ -131,21 +158,19 @@ class SqliteOutbox:
 
     def enqueue(self, profile: str, day: date, channel: str, report_dir: str, *, now: datetime) -> OutboxItem:
         """A row for this report on this channel, unless there is one (a rerun of the day keeps its row and its state)."""
-        with self._ledger._tx() as db:
-            db.execute(
-                """INSERT INTO outbox (profile, day, channel, report_dir, status, queued_at, next_attempt, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(profile, day, channel) DO UPDATE SET report_dir=excluded.report_dir
-                   WHERE outbox.status NOT IN ('sent', 'partial')""",
-                (profile, day.isoformat(), channel, report_dir, "pending", _iso(now), _iso(now), _iso(now)),
-            )
+        self._write(
+            """INSERT INTO outbox (profile, day, channel, report_dir, status, queued_at, next_attempt, updated_at)
+               VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(profile, day, channel) DO UPDATE SET report_dir=excluded.report_dir
+               WHERE outbox.status NOT IN ('sent', 'partial')""",
+            (profile, day.isoformat(), channel, report_dir, "pending", _iso(now), _iso(now), _iso(now)),
+        )
         return self._row(profile, day.isoformat(), channel)
 
     def reset(self, profile: str, day: date, channel: str, report_dir: str, *, now: datetime) -> OutboxItem:
         """A resend on purpose: the whole message again, now, whatever the row said."""
         self.enqueue(profile, day, channel, report_dir, now=now)
-        with self._ledger._tx() as db:
-            db.execute("""UPDATE outbox SET report_dir=?, status='pending', parts_sent=0, recipients_done='[]', next_attempt=?, updated_at=?
-                          WHERE profile=? AND day=? AND channel=?""", (report_dir, _iso(now), _iso(now), profile, day.isoformat(), channel))
+        self._write("""UPDATE outbox SET report_dir=?, status='pending', parts_sent=0, recipients_done='[]', next_attempt=?, updated_at=?
+                       WHERE profile=? AND day=? AND channel=?""", (report_dir, _iso(now), _iso(now), profile, day.isoformat(), channel))
         return self._row(profile, day.isoformat(), channel)
 
     def due(self, profile: str, *, now: datetime) -> list[OutboxItem]:
@@ -164,8 +189,7 @@ class SqliteOutbox:
     def _update(self, item: OutboxItem, now: datetime, **fields) -> None:
         fields["updated_at"] = _iso(now)
         sets = ", ".join(f"{k}=?" for k in fields)
-        with self._ledger._tx() as db:
-            db.execute(f"UPDATE outbox SET {sets} WHERE profile=? AND day=? AND channel=?", (*fields.values(), item.profile, item.day, item.channel))
+        self._write(f"UPDATE outbox SET {sets} WHERE profile=? AND day=? AND channel=?", (*fields.values(), item.profile, item.day, item.channel))
         for k, v in fields.items():
             if hasattr(item, k):
                 setattr(item, k, json.loads(v) if k == "recipients_done" else v)

@@ -59,9 +59,9 @@ def _report_folder(prof, ledger, day: str, channel: str | None, out: Path | None
     """--out if given; else where the outbox says the day's report was written; else the profile's output_dir."""
     if out is not None:
         return out / prof.name / day
-    from tools.outbox import SqliteOutbox
+    from tools.outbox import outbox_for
 
-    outbox = SqliteOutbox(ledger)
+    outbox = outbox_for(ledger)
     for name in [channel] if channel else prof.channel_names():
         item = outbox.get(prof.name, day, name)
         if item is not None and (Path(item.report_dir) / "report.json").exists():

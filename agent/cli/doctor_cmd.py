@@ -135,13 +135,20 @@ def doctor(
             where = f"{ch.smtp_host}:{ch.smtp_port} ({ch.security}) → {', '.join(ch.to)}" if ch.type == "email" else (
                 f"URL from ${ch.url_env}" if ch.url_env else "URL in the profile")
             out_console.print(f"  {name}: {ch.type}, {where}", markup=False)
-        ledger_path = p.data_dir / "ledger.sqlite"
-        if ledger_path.exists():
-            from tools.ledger import Ledger
-            from tools.outbox import SqliteOutbox
+        from tools.errors import ConfigError
+        from tools.stores import database_url, open_store
 
-            ledger = Ledger(ledger_path)
-            for item in SqliteOutbox(ledger).undelivered(p.name):
+        url = database_url(p.database)  # the lab's PostgreSQL when one is configured, else the profile's SQLite ledger
+        ledger = None
+        if url is not None or (p.data_dir / "ledger.sqlite").exists():
+            try:
+                ledger = open_store(url, p.data_dir)
+            except ConfigError as exc:
+                out_console.print(f"  [red]outbox not readable[/]: {escape(str(exc))}", soft_wrap=True)
+        if ledger is not None:
+            from tools.outbox import outbox_for
+
+            for item in outbox_for(ledger).undelivered(p.name):
                 if item.status == "pending" and not item.error:
                     continue  # queued by a run that is still going
                 # The command as it can be pasted: this profile file and the folder the report was written to.

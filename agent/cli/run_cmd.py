@@ -85,6 +85,7 @@ def run(
             lab = run_lab_from_cli(paths, offline=offline, offline_dir=offline_dir, model=model, prompt_variants=variants,
                                    max_papers=max_papers, day=parse_day(day), out=out, worker=worker, lease=claim_lease, events=progress)
         print_lab_outcome(lab)
+        report_lab_deliveries(lab)
         return
     setup = load_setup(paths[0], offline=offline, offline_dir=offline_dir, model_override=model)
     prof = setup.profile
@@ -120,12 +121,29 @@ def run(
     report_deliveries(outcome.deliveries, prof.name, profile)
 
 
-def report_deliveries(deliveries: list, profile_name: str, profile_path: Path) -> None:
-    """One line per delivery that did not simply go out; exit status 3 when a channel still lacks a report."""
-    missing = [d for d in deliveries if not d.ok]
+def print_delivery_lines(deliveries: list, label: str = "") -> list:
+    """One line per delivery that did not simply go out (sent before); returns those that did not reach everyone."""
     for d in deliveries:
         if d.status != "skipped":
-            err_console.print(f"  delivery {d.describe()}", markup=False, soft_wrap=True)
+            err_console.print(f"  delivery {label}{d.describe()}", markup=False, soft_wrap=True)
+    return [d for d in deliveries if not d.ok]
+
+
+def report_lab_deliveries(lab) -> None:
+    """The lines of every profile this worker reported, and exit status 3 when any profile's channel lacks its report."""
+    missing = {name: print_delivery_lines(o.deliveries, f"{name} ") for name, o in lab.outcomes.items()}
+    names = [name for name, m in missing.items() if m]
+    if names:
+        count = sum(len(m) for m in missing.values())
+        err_console.print(f"[yellow]{count} delivery(ies) did not reach everyone[/] ({', '.join(names)}); the reports are written and kept "
+                          f"in the outbox: the next run retries them, `arxiv-monitor doctor -p PROFILE` lists them (exit status {EXIT_UNDELIVERED})",
+                          soft_wrap=True)
+        raise typer.Exit(EXIT_UNDELIVERED)
+
+
+def report_deliveries(deliveries: list, profile_name: str, profile_path: Path) -> None:
+    """One line per delivery that did not simply go out; exit status 3 when a channel still lacks a report."""
+    missing = print_delivery_lines(deliveries)
     if missing:
         err_console.print(f"[yellow]{len(missing)} delivery(ies) did not reach everyone[/]; the report is written and kept in the outbox: "
                           f"the next run retries it, `arxiv-monitor doctor -p {profile_path}` lists it (exit status {EXIT_UNDELIVERED})",

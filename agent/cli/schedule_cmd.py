@@ -42,9 +42,13 @@ def schedule(
 
         def lab_job() -> None:
             current = profile_paths(profile, profiles_dir)
-            print_lab_outcome(run_lab_from_cli(current, offline=offline, offline_dir=offline_dir, model=None, prompt_variants=None,
-                                               max_papers=None, day=None, out=out, worker=worker, lease=claim_lease,
-                                               events=lambda kind, data: None))
+            lab = run_lab_from_cli(current, offline=offline, offline_dir=offline_dir, model=None, prompt_variants=None,
+                                   max_papers=None, day=None, out=out, worker=worker, lease=claim_lease, events=lambda kind, data: None)
+            print_lab_outcome(lab)
+            for name, o in lab.outcomes.items():
+                for d in o.deliveries:
+                    if not d.ok:  # the scheduler keeps going; the next run retries it from the outbox
+                        err_console.print(f"  not delivered: {name} {d.describe()}", markup=False, soft_wrap=True)
 
         err_console.print(f"scheduling {len(paths)} profile(s) together at {when:%H:%M} on {days}; Ctrl-C to stop")
         Scheduler(lab_job, when, weekdays, announce=lambda msg: err_console.print(msg)).run(max_runs)

@@ -24,8 +24,8 @@ from agent.delivery.links import hosted_report_url
 from agent.delivery.messages import late_note
 from agent.delivery.send import DeliveryError, post_webhook, send_email, webhook_payloads
 from tools.errors import ConfigError
-from tools.ledger import Ledger
-from tools.outbox import OutboxItem, SqliteOutbox
+from tools.outbox import Outbox, OutboxItem, outbox_for
+from tools.stores import Store
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3  # within one run, 2 s and 4 s apart; later runs retry with the outbox's backoff
@@ -63,7 +63,7 @@ def _utc(now: Callable[[], datetime] | None) -> Callable[[], datetime]:
 
 
 def deliver_report(
-    profile: Profile, report: dict, paths: dict[str, Path], ledger: Ledger, *, only: str | None = None, force: bool = False,
+    profile: Profile, report: dict, paths: dict[str, Path], ledger: Store, *, only: str | None = None, force: bool = False,
     sleep: Callable[[float], None] = time.sleep, client: httpx.Client | None = None, now: Callable[[], datetime] | None = None,
 ) -> list[Delivery]:
     """Queue this report on each channel (or `only`) and send what is due, earlier days' reports included.
@@ -74,7 +74,7 @@ def deliver_report(
     if only is not None and only not in names:
         raise ConfigError(f"no delivery channel {only!r} in profile {profile.name} (channels: {', '.join(names) or 'none'})")
     clock = _utc(now)
-    outbox = SqliteOutbox(ledger)
+    outbox = outbox_for(ledger)
     day = date.fromisoformat(report["date"])
     folder = str(paths["json"].resolve().parent)
     wanted = [n for n in names if only is None or n == only]
@@ -101,12 +101,12 @@ def deliver_report(
 
 
 def flush_outbox(
-    profile: Profile, ledger: Ledger, *, sleep: Callable[[float], None] = time.sleep, client: httpx.Client | None = None,
+    profile: Profile, ledger: Store, *, sleep: Callable[[float], None] = time.sleep, client: httpx.Client | None = None,
     now: Callable[[], datetime] | None = None, days: list[str] | None = None, channels: list[str] | None = None,
 ) -> list[Delivery]:
     """Send every outbox row of the profile that is due (or every row of `days`), oldest day first."""
     clock = _utc(now)
-    outbox = SqliteOutbox(ledger)
+    outbox = outbox_for(ledger)
     if days is None:
         items = outbox.due(profile.name, now=clock())
     else:
@@ -129,7 +129,7 @@ def flush_outbox(
     return results
 
 
-def _deliver_item(profile: Profile, outbox: SqliteOutbox, item: OutboxItem, *, sleep, client, clock) -> Delivery:
+def _deliver_item(profile: Profile, outbox: Outbox, item: OutboxItem, *, sleep, client, clock) -> Delivery:
     channels = dict(zip(profile.channel_names(), profile.delivery, strict=True))
     channel = channels.get(item.channel)
     if channel is None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from agent.config import Profile
 from agent.context import Context, Events, embedder_for, ignore_events
-from agent.delivery.deliver import deliver_report
+from agent.delivery.deliver import Delivery, deliver_report, flush_outbox
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import write_report_files
@@ -128,7 +128,7 @@ class LabRun:
             raise ConfigError(f"two profiles are named {dup[0]!r}: each profile needs its own name (it names its reports)")
         self.profiles = {p.profile.name: p for p in profiles}
         self.worker, self.lease, self.out_dir, self.events, self.poll = worker, lease, out_dir, events, poll
-        self.deliver_sleep = deliver_sleep
+        self.deliver_sleep, self.now = deliver_sleep, now
         # The first profile's data directory holds what the profiles share (SQLite store, parse cache).
         data_dir = profiles[0].profile.data_dir
         self.store = open_store(database, data_dir)
@@ -237,6 +237,8 @@ class LabRun:
         name = task.key
         lp, ctx, config = self.profiles[name], self.contexts[name], self.config(name)
         started = time.perf_counter()
+        # Reports of earlier days that have not gone out are sent first (补发), as in a single-profile run.
+        early = self.flush(name)
         snapshot = self.graph.get_state(config)
         if snapshot.next:
             final, status = self.graph.invoke(None, config, context=ctx, durability="sync"), "completed"
@@ -246,22 +248,65 @@ class LabRun:
         paths = write_report_files(report, (self.out_dir or lp.profile.output_dir) / name / report["date"])
         day = date.fromisoformat(report["date"])
         self.store.mark_reported(name, [_reported_meta(p) for p in report["papers"]], day)
-        self.store.mark_delivered(name, day)
+        if not lp.profile.delivery:
+            self.store.mark_delivered(name, day)  # the files are the delivery; with channels, only once every channel has it
         self.store.record_run(name, day, status, report["counts"])
-        deliveries = deliver_report(lp.profile, report, paths, self.store, sleep=self.deliver_sleep) if lp.profile.delivery else []
+        deliveries = self.deliver(name, report, paths)
+        outcomes[name] = RunOutcome(day=report["date"], paths=paths, report=report, status=status,
+                                    seconds=time.perf_counter() - started, usage=lp.registry.usage.as_dict(),
+                                    deliveries=_merge(early, deliveries))
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    @contextmanager
+    def sending(self, name: str) -> Iterator[None]:
+        """One worker at a time sends a profile's outbox (a row in flight is resent by whoever looks next): a claim
+        on the profile's `send` task, kept for every day and batch, waited for if held and given back after."""
+        kind = f"send:{name}"
+        self.store.enqueue("outbox", kind, {name: {}})
+        while (task := self.store.claim("outbox", kind, self.worker, self.lease)) is None:
+            time.sleep(self.poll)  # another worker is sending this profile's messages; a dead one's claim expires
+        try:
+            with holding(self.store, task, self.worker, self.lease):
+                yield
+        finally:
+            self.store.release(task, self.worker)
+
+    def flush(self, name: str) -> list[Delivery]:
+        """Send the profile's due outbox rows of earlier days (a 补发), as run_monitor does before its graph runs."""
+        profile = self.profiles[name].profile
+        if not profile.delivery:
+            return []
+        with self.sending(name):
+            deliveries = flush_outbox(profile, self.store, sleep=self.deliver_sleep, now=self.now)
+        self._tell(name, deliveries)
+        return deliveries
+
+    def deliver(self, name: str, report: dict, paths: dict[str, Path]) -> list[Delivery]:
+        """Queue the profile's report on its channels and send it; papers are marked delivered once every channel has it."""
+        profile = self.profiles[name].profile
+        if not profile.delivery:
+            return []
+        with self.sending(name):
+            deliveries = deliver_report(profile, report, paths, self.store, sleep=self.deliver_sleep, now=self.now)
+        self._tell(name, deliveries)
+        return deliveries
+
+    def _tell(self, name: str, deliveries: list[Delivery]) -> None:
         for d in deliveries:
             if d.status != "skipped":
-                ctx.events("stage", {"name": "deliver", "detail": f"{d.channel}: {d.status}" + (f" ({d.error})" if d.error else "")})
-        outcomes[name] = RunOutcome(day=report["date"], paths=paths, report=report, status=status,
-                                    seconds=time.perf_counter() - started, usage=lp.registry.usage.as_dict(), deliveries=deliveries)
+                self.contexts[name].events("stage", {"name": "deliver", "detail": d.describe()})
 
     def rerender(self, outcomes: dict[str, RunOutcome]) -> None:
-        """The whole batch was done before: write each report again from its checkpoint (no model, no delivery)."""
+        """The whole batch was done before: write each report again from its checkpoint (no model), and send what is due."""
         for name, lp in self.profiles.items():
             final = self.graph.get_state(self.config(name)).values
             report = final["report"]
             paths = write_report_files(report, (self.out_dir or lp.profile.output_dir) / name / report["date"])
-            outcomes[name] = RunOutcome(day=report["date"], paths=paths, report=report, status="reused", seconds=0.0)
+            # What is still due (this day's report after a failed send, or an earlier day's) goes out, and what is not
+            # due yet is listed, as a rerun of one profile does; a day sent before is not sent again.
+            outcomes[name] = RunOutcome(day=report["date"], paths=paths, report=report, status="reused", seconds=0.0,
+                                        deliveries=self.deliver(name, report, paths))
 
     def run(self) -> LabOutcome:
         started = time.perf_counter()
@@ -300,6 +345,12 @@ def run_lab(profiles: list[LabProfile], *, source: PaperSource, database: str | 
         return lab.run()
     finally:
         lab.close()
+
+
+def _merge(early: list[Delivery], later: list[Delivery]) -> list[Delivery]:
+    """The deliveries of a profile's day: those sent before its graph ran, then the report's (not "skipped" a second time)."""
+    sent = {(d.day, d.channel) for d in early}
+    return early + [d for d in later if (d.day, d.channel) not in sent]
 
 
 def _digest(value) -> str:

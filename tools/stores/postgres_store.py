@@ -20,6 +20,7 @@ from tools.errors import ConfigError
 from tools.feeds import PaperMeta
 from tools.ledger import _STATE_ORDER, Ledger
 from tools.stores.base import Task
+from tools.stores.postgres_outbox import OUTBOX_MIGRATION
 
 # Append only: a released migration is never edited; a new one gets the next number.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -52,6 +53,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX tasks_open ON tasks (run, kind) WHERE done_at IS NULL;
         CREATE TABLE pacing (name TEXT PRIMARY KEY, last_at DOUBLE PRECISION NOT NULL);
     """),
+    (3, "delivery outbox", OUTBOX_MIGRATION),
 ]
 MIGRATION_LOCK = 0x6172786976  # any constant: one migrating process at a time
 
@@ -254,8 +256,10 @@ class PostgresStore:
         return row[0] if row else None
 
     def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
-        return [tuple(r) for r in self._all("SELECT day, channel, error FROM deliveries WHERE profile=%s AND status='failed' ORDER BY day",
-                                            (profile,))]
+        """(day, channel, error) of deliveries that have not reached everyone, from the outbox as in tools/ledger.py."""
+        from tools.outbox import outbox_for
+
+        return [(r.day, r.channel, r.error or r.status) for r in outbox_for(self).undelivered(profile) if r.error or r.status != "pending"]
 
     def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
         if value not in ("like", "dislike"):
