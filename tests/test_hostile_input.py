@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import subprocess
@@ -144,3 +145,16 @@ def test_sections_caches_in_the_users_cache_directory(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert not (pdf_dir.parent / ".arxiv-monitor").exists()
     assert list((tmp_path / "user-cache" / "arxiv-monitor" / "papers").glob("*.json"))
+
+
+def test_sections_of_an_id_parsed_before_needs_no_network(tmp_path, monkeypatch):
+    """As `investigate` does: a paper in the cache answers at once, even with arXiv out of reach."""
+    data = tmp_path / "data"
+    named = tmp_path / "2007.01282v2.pdf"
+    named.write_bytes((SAMPLE_DIR / "2007.01282v2.pdf").read_bytes())
+    first = CliRunner().invoke(app, ["sections", str(named), "--json", "--data-dir", str(data)])
+    assert first.exit_code == 0, first.output
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_BASE", "http://127.0.0.1:9")  # nothing listens there
+    again = CliRunner().invoke(app, ["sections", "2007.01282v2", "--json", "--data-dir", str(data)])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == json.loads(first.stdout)

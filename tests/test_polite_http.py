@@ -158,3 +158,41 @@ def test_online_source_fetches_feed_api_and_pdf_through_one_policy(server, tmp_p
 
     gaps = [b - a for a, b in pairwise(http.request_times)]
     assert gaps and all(g >= 3.0 for g in gaps)
+
+
+def test_a_name_that_does_not_resolve_fails_at_once_not_after_retries(tmp_path):
+    """Offline, getaddrinfo fails: no wait and retry (minutes), and no trying ar5iv and the PDF after the HTML."""
+    import httpx
+
+    from tools.polite_http import NoNetwork
+
+    tries: list[str] = []
+
+    def offline(request: httpx.Request) -> httpx.Response:
+        tries.append(str(request.url))
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    clock = FakeClock()
+    http = PoliteClient(clock=clock, transport=httpx.MockTransport(offline))
+    with pytest.raises(NoNetwork, match=r"arxiv\.org does not resolve \(no network\?\)"):
+        http.get("https://arxiv.org/html/2002.08909v1")
+    assert len(tries) == 1 and clock.sleeps == []
+    source = OnlineSource(http=http, pdf_dir=tmp_path / "pdf", today=date(2026, 11, 20))
+    with pytest.raises(NoNetwork):
+        source.fetch_paper(parse_arxiv_id("2002.08909v1"))
+    assert len(tries) == 2  # the HTML only: the same answer would come from ar5iv and the PDF
+
+
+def test_a_temporary_resolver_failure_is_retried():
+    import httpx
+
+    tries: list[str] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        tries.append(str(request.url))
+        if len(tries) == 1:
+            raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+        return httpx.Response(200, content=b"ok")
+
+    http = PoliteClient(clock=FakeClock(), transport=httpx.MockTransport(flaky))
+    assert http.get("https://arxiv.org/abs/2002.08909").content == b"ok" and len(tries) == 2

@@ -106,6 +106,15 @@ class TooLarge(SourceError):
     pass
 
 
+class NoNetwork(SourceError):
+    """The host's name does not resolve: this machine is offline, and waiting and retrying will not change that."""
+
+
+# What getaddrinfo says when a name has no address (EAI_NONAME on Linux, glibc and macOS wordings); a temporary
+# failure in name resolution (EAI_AGAIN) is retried like a busy server.
+_NO_SUCH_NAME = ("Name or service not known", "nodename nor servname provided", "No address associated with hostname")
+
+
 @dataclass
 class Limits:
     max_bytes: int = 60 * 1024 * 1024
@@ -206,6 +215,10 @@ class PoliteClient:
                 else:
                     raise SourceError(f"too many redirects fetching {url}")
             except httpx.TransportError as exc:
+                if isinstance(exc, httpx.ConnectError) and any(words in str(exc) for words in _NO_SUCH_NAME):
+                    host = urlsplit(current).hostname
+                    raise NoNetwork(f"arXiv is unreachable: {host} does not resolve (no network?); "
+                                    "use --offline-dir with a recorded day, or a paper parsed before") from None
                 last_problem = f"{type(exc).__name__}: {exc}"
                 response = None
             else:

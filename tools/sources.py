@@ -21,7 +21,7 @@ from tools.errors import ConfigError, FeedParseError, PaperError, SourceError
 from tools.feeds import ANNOUNCE_TYPES, Feed, PaperMeta, merge_entries, parse_feed
 from tools.html_parse import verify_html
 from tools.pdf_parse import verify_pdf
-from tools.polite_http import Limits, NotFound, PoliteClient
+from tools.polite_http import Limits, NoNetwork, NotFound, PoliteClient
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +265,8 @@ class OnlineSource:
                 dest.unlink(missing_ok=True)
                 missing.touch()
                 continue
+            except NoNetwork:
+                raise  # no source can be reached: say so once, instead of trying the next two
             except SourceError as exc:  # arXiv busy or unreachable: try the next source now, this one again next time
                 log.info("%s: no HTML at %s (%s); trying the next source", paper, url.format(target), exc)
                 dest.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
 from tools.feeds import PaperMeta
 from tools.paper_cache import PaperCache
+from tools.paper_loader import parsed_before
 from tools.paper_model import PaperDocument
 from tools.reader_tools import render_listing, render_search
 from tools.sources import PaperSource, resolve_paper_arg
@@ -39,14 +40,8 @@ HELP = """命令 / commands:
 
 def _cached_paper(arg: str, data_dir: Path) -> tuple[PaperDocument, str] | None:
     """A paper parsed before (by arXiv id, with or without version): no PDF, no network needed."""
-    if Path(arg).suffix.lower() in (".pdf", ".html", ".htm") or Path(arg).exists():
-        return None
-    try:
-        pid = parse_arxiv_id(arg)
-    except ConfigError:
-        return None
-    doc = PaperCache(data_dir / "papers").cached(str(pid))
-    return (doc, doc.arxiv_id or str(pid)) if doc is not None else None
+    doc = parsed_before(arg, PaperCache(data_dir / "papers"))
+    return (doc, doc.arxiv_id or str(parse_arxiv_id(arg))) if doc is not None else None
 
 
 def _metadata(source: PaperSource | None, arxiv_id: str | None) -> PaperMeta | None:

@@ -24,6 +24,7 @@ from agent.prompts import PromptLibrary
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError
 from tools.paper_cache import PaperCache
+from tools.paper_loader import parsed_before
 from tools.paper_model import PaperDocument
 from tools.reader_tools import PaperIndex
 from tools.sources import PaperSource, resolve_paper_arg
@@ -95,7 +96,7 @@ class PaperShelf:
             return opened
 
     def _load(self, arg: str) -> OpenPaper:
-        doc = self._parsed_before(arg)
+        doc = parsed_before(arg, self.cache)  # an id parsed before answers without a network, as in `investigate`
         if doc is not None:
             source, arxiv_id = Path(doc.source), doc.arxiv_id
         else:
@@ -106,16 +107,6 @@ class PaperShelf:
             doc = self.cache.load(source, arxiv_id)
         ctx = InvestigateContext(llm=self.registry, prompts=self.prompts, doc=doc, reader=self.reader)
         return OpenPaper(doc=doc, source=source, arxiv_id=arxiv_id, ctx=ctx)
-
-    def _parsed_before(self, arg: str) -> PaperDocument | None:
-        """An arXiv id parsed before needs no source, as in `investigate`: it answers without a network."""
-        if Path(arg).suffix.lower() in (".pdf", ".html", ".htm") or Path(arg).exists():
-            return None
-        try:
-            pid = parse_arxiv_id(arg)
-        except ConfigError:
-            return None
-        return self.cache.cached(str(pid))
 
 
 def _versioned_from_name(path: Path, pid) -> str | None:
