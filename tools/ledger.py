@@ -292,9 +292,9 @@ class Ledger:
 
     def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
         """(day, channel, error) of deliveries that have not reached everyone (from the outbox, tools/outbox.py)."""
-        from tools.outbox import SqliteOutbox
+        from tools.outbox import failed_deliveries
 
-        return [(r.day, r.channel, r.error or r.status) for r in SqliteOutbox(self).undelivered(profile) if r.error or r.status != "pending"]
+        return failed_deliveries(self, profile)
 
     def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
         """A reader's like or dislike of a paper (by id without version); the latest word counts."""

@@ -115,6 +115,11 @@ def outbox_for(store) -> Outbox:
     raise TypeError(f"no outbox for a store of type {type(store).__name__}")
 
 
+def failed_deliveries(store, profile: str) -> list[tuple[str, str, str]]:
+    """(day, channel, error) of the profile's reports that have not reached everyone, whichever backend holds the outbox."""
+    return [(r.day, r.channel, r.error or r.status) for r in outbox_for(store).undelivered(profile) if r.error or r.status != "pending"]
+
+
 class SqliteOutbox:
     """The outbox in the ledger's SQLite database (its own table; the ledger's connection and write lock).
 

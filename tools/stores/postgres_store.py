@@ -256,10 +256,10 @@ class PostgresStore:
         return row[0] if row else None
 
     def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
-        """(day, channel, error) of deliveries that have not reached everyone, from the outbox as in tools/ledger.py."""
-        from tools.outbox import outbox_for
+        """(day, channel, error) of deliveries that have not reached everyone (from the outbox, tools/outbox.py)."""
+        from tools.outbox import failed_deliveries
 
-        return [(r.day, r.channel, r.error or r.status) for r in outbox_for(self).undelivered(profile) if r.error or r.status != "pending"]
+        return failed_deliveries(self, profile)
 
     def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
         if value not in ("like", "dislike"):
