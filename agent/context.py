@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.config import NO_MODEL_CONFIGURED, Profile, environment, load_profile, resolve_embeddings, resolve_models
-from agent.llm import LLMRegistry, build_registry
+from agent.llm.registry import LLMRegistry, build_registry
 from agent.prompts import PromptLibrary
 from agent.sources_factory import REPO_ROOT, make_source
 from tools.feeds import PaperMeta

@@ -23,13 +23,13 @@ from typing_extensions import TypedDict
 
 from agent.config import ReaderSettings
 from agent.context import context_from_settings
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
+from agent.llm.structured import call_structured
+from agent.llm.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.prompts import PromptLibrary
 from agent.reading.evidence_reader import with_listed_limitations
 from agent.reading.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
-from agent.structured import call_structured
-from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.validators import citation_label
 from tools.errors import ConfigError
 from tools.evidence import locate_evidence, sentence_citation

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
+from agent.llm.structured import call_structured
 from agent.state import MonitorState, bounded
-from agent.structured import call_structured
 from tools.errors import SourceError
 from tools.feeds import PaperMeta
 from tools.paper_cache import atomic_write_text

@@ -15,9 +15,9 @@ from typing import Literal
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
+from agent.llm.structured import call_structured
 from agent.reading.kind_schema import kind_spec, prompt_view
 from agent.state import CitedText, ClaimVerdict, Finding, Note, PaperAnalysis, bounded
-from agent.structured import call_structured
 from tools.paper_model import PaperDocument
 
 

@@ -13,9 +13,9 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from agent.context import GraphContext, context_of
+from agent.llm.structured import call_structured
 from agent.reading.kind_schema import kind_spec, prompt_view
 from agent.state import CitedText, FuturePart, Note, PaperAnalysis, PaperState
-from agent.structured import call_structured
 from agent.validators import citation_label
 from tools.paper_model import PaperDocument
 from tools.rhetoric import is_future_work

@@ -14,7 +14,7 @@ import json
 import time
 
 from agent.config import Keyword, load_profile
-from agent.llm import build_registry
+from agent.llm.registry import build_registry
 from agent.prompts import PromptLibrary
 from agent.relevance.lexical import KeywordMatcher
 from agent.relevance.relevance_model import TrainingPaper, TrainingSet, train

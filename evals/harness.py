@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 
 from agent.config import Profile, load_profile
 from agent.investigate import InvestigateContext
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import ROLE_VARIABLES, PromptLibrary
 from agent.relevance.judge import judge_relevance
 from agent.render import render_paper_markdown

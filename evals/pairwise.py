@@ -7,10 +7,10 @@ from typing import Literal
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
+from agent.llm.structured import call_structured
 from agent.prompts import PromptLibrary
 from agent.state import bounded
-from agent.structured import call_structured
 from evals.harness import VariantResult
 from evals.metrics import sign_test
 

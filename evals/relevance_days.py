@@ -20,7 +20,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.config import Keyword, Profile, SemanticSettings, load_profile
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.relevance.judge import judge_relevance
 from agent.run.paper_run import one_paper_context

@@ -6,7 +6,7 @@ import re
 
 from langchain_core.messages import AIMessage, ToolMessage
 
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from evals.fake_models import ScriptedChatModel, text_of, tool_call
 
 _TAGGED = re.compile(r"\[§(?P<sec>[^,\]]+), p\.(?P<page>\d+)\](?: \[(?P<part>\w+)\])? (?P<quote>[^\n]+)")

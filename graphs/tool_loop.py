@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from langgraph.graph import StateGraph
 
-from agent.tool_loop import wants_tools
+from agent.llm.tool_loop import wants_tools
 
 
 def add_tool_loop(graph: StateGraph, *, step: tuple[str, Callable], tools: tuple[str, Callable], done: str) -> None:

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import load_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.run.monitor_run import run_monitor
 from tests.conftest import REPO, SAMPLE_DIR
 from tools.errors import ConfigError

@@ -138,7 +138,7 @@ def test_a_failing_channel_is_retried_recorded_and_never_fails_the_run(tmp_path,
     hooks.script.add("/slack", (500, {}, b"boom"))
     profile = profile_with_channels(tmp_path, port, hooks.base)
     from agent.config import load_profile
-    from agent.llm import offline_registry
+    from agent.llm.registry import offline_registry
     from agent.run.monitor_run import run_monitor
     from tests.conftest import SAMPLE_DIR
     from tools.sources import OfflineSource

@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 
 from agent.config import Keyword, ModelSettings, load_profile, resolve_embeddings
 from agent.context import Context, embedder_for
-from agent.llm import LLMRegistry, offline_registry
+from agent.llm.registry import LLMRegistry, offline_registry
 from agent.prompts import PromptLibrary
 from agent.relevance.judge import judge_relevance
 from evals.relevance_days import REPO, RelevanceDaysDataset, library_bibtex, library_for

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from evals.datasets import load_dataset
 from evals.fake_models import ScriptedChatModel, text_of
 from evals.harness import EvalSetup

@@ -15,7 +15,7 @@ import lxml.html
 import pytest
 
 from agent.config import Keyword, SemanticSettings, load_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.run.monitor_run import run_monitor
 from agent.sources_factory import make_source
 from evals.scripted_agents import scripted_registry

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import parse_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.prompts import PromptLibrary
 from agent.run.investigate_session import InvestigateSession, PaperRef
 from evals.fake_models import text_of, unreachable_model_error

@@ -43,7 +43,7 @@ def test_expansion_widens_known_terms_only_and_is_cached(tmp_path):
 
 
 def test_offline_or_empty_days_do_not_expand(tmp_path):
-    from agent.llm import offline_registry
+    from agent.llm.registry import offline_registry
 
     assert expand_keywords({"candidates": [PaperMeta(arxiv_id="1", version=1, title="t")]}, Runtime(context=context(tmp_path, offline_registry("t")))) == {}
     registry, models = scripted_registry()

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import load_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.prompts import PromptLibrary
 from agent.run.lab_run import LabProfile, run_lab
 from tests.conftest import REPO

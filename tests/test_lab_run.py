@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 import tools.paper_cache
 from agent.cli import app
 from agent.config import load_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.prompts import PromptLibrary
 from agent.run.lab_run import LabProfile, run_lab
 from agent.run.monitor_run import run_monitor

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from agent.config import load_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.prompts import PromptLibrary
 from agent.run.lab_run import LabProfile, run_lab
 from tests.conftest import REPO, SAMPLE_DIR

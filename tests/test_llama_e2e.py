@@ -10,7 +10,7 @@ import json
 import pytest
 
 from agent.config import environment, load_profile, parse_profile, resolve_models
-from agent.llm import build_registry
+from agent.llm.registry import build_registry
 from agent.run.monitor_run import run_monitor
 from tests.conftest import REPO, SAMPLE_DIR
 from tests.llama_server import MODEL_ALIAS, start_server, stop_server

@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.config import resolve_models
-from agent.llm import LLMRegistry, build_registry
+from agent.llm.registry import LLMRegistry, build_registry
 from tests.test_config import _profile
 
 SECRET = "sk-very-secret-key-0123456789"

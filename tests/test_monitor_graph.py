@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from agent.config import load_profile
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.run.monitor_run import run_monitor
 from agent.state import CitedText, FuturePart, PaperAnalysis
 from agent.support_check import claims_for_prompt

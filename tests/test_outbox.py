@@ -24,7 +24,7 @@ from agent.config import load_profile
 from agent.delivery.deliver import deliver_report
 from agent.delivery.links import hosted_report_url
 from agent.delivery.messages import payloads
-from agent.llm import offline_registry
+from agent.llm.registry import offline_registry
 from agent.run.monitor_run import run_monitor
 from tests.conftest import REPO, SAMPLE_DIR
 from tests.loopback import LoopbackServer

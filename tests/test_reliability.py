@@ -132,7 +132,7 @@ def test_fresh_forgets_the_days_downloads(server, tmp_path):
     from datetime import datetime
 
     from agent.config import load_profile
-    from agent.llm import offline_registry
+    from agent.llm.registry import offline_registry
     from agent.run.monitor_run import run_monitor
     from tools.arxiv_api import ArxivAPI
 

@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from agent.config import Keyword, load_profile
 from agent.context import Context
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.relevance.judge import judge_relevance
 from agent.relevance.semantic_stage import training_set
@@ -135,7 +135,7 @@ def test_judge_only_writes_verdicts_without_fetching_a_pdf_and_leaves_the_day_op
 
 
 def test_on_whole_days_semantics_never_costs_a_keyworded_profile_recall(days):
-    from agent.llm import offline_registry
+    from agent.llm.registry import offline_registry
     from evals.relevance_days import evaluate_days
 
     scores = evaluate_days(days, lambda: offline_registry("offline requested"), PromptLibrary(), conditions=("lexical", "lexical+semantic"))

@@ -12,7 +12,7 @@ import typer
 # start-up: `--help`, a typo and `doctor` must answer at once.
 if TYPE_CHECKING:
     from agent.config import Profile, ResolvedModel
-    from agent.llm import LLMRegistry
+    from agent.llm.registry import LLMRegistry
 
 PROFILE_OPTION = typer.Option(
     "profiles/sample.toml",
@@ -54,7 +54,7 @@ def load_settings(profile_path: Path, *, model_override: str | None = None, requ
 def load_setup(profile_path: Path, *, offline: bool, model_override: str | None = None, required: bool = True,
                offline_dir: Path | None = None) -> Setup:
     """The profile, its resolved models and a registry; a replayed recorded day (--offline-dir) runs without models too."""
-    from agent.llm import build_registry  # LangChain and the OpenAI client: only for commands that use models
+    from agent.llm.registry import build_registry  # LangChain and the OpenAI client: only for commands that use models
 
     profile, models = load_settings(profile_path, model_override=model_override, required=required)
     registry = build_registry(models, offline=offline or offline_dir is not None)

@@ -40,7 +40,7 @@ def eval_command(
     """
     # The harness, LangGraph and the model clients load only when an evaluation runs.
     from agent.config import environment, resolve_models
-    from agent.llm import build_registry
+    from agent.llm.registry import build_registry
     from evals.compare import to_markdown, write_results
     from evals.harness import SAMPLE_DIR, EvalSetup
     from evals.llm_cache import SQLiteLLMCache

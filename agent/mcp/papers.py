@@ -19,7 +19,7 @@ from pathlib import Path
 
 from agent.config import ReaderSettings
 from agent.investigate import InvestigateContext
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError

@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
 from agent.config import Profile, load_profile
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.mcp import reports
 from agent.mcp.links import url_of
 from agent.mcp.models import (

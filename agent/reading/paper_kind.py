@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import HumanMessage
 
+from agent.llm.structured import call_structured
 from agent.reading.kind_schema import KINDS, load_schema
 from agent.state import KindVerdict
-from agent.structured import call_structured
 from tools.paper_model import PaperDocument
 
 

@@ -16,12 +16,12 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from agent.context import GraphContext, context_of
+from agent.llm.structured import call_structured
+from agent.llm.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.reading.evidence_reader import role_notes
 from agent.reading.kind_schema import kind_spec, prompt_view
 from agent.reading.paper_kind import decide_kind
 from agent.state import PART_QUERIES, Note, PaperState, PartKey, ReadingStats, bounded
-from agent.structured import call_structured
-from agent.tool_loop import closed_conversation, model_turn, run_tool_calls
 from tools.errors import MonitorError
 from tools.evidence import locate_evidence
 from tools.reader_tools import cite_tag, render_listing

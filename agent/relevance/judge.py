@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from agent.config import Keyword
 from agent.context import GraphContext, context_of
+from agent.llm.structured import call_structured
 from agent.relevance.lexical import KeywordMatcher, LexicalResult
 from agent.relevance.semantic_admission import MAX_SEMANTIC_SCORE
 from agent.relevance.semantic_stage import SemanticRanking, rank_day
 from agent.state import Excluded, MonitorState, RelevanceVerdict, bounded
-from agent.structured import call_structured
 from tools.feeds import PaperMeta
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.config import Profile
 from agent.investigate import InvestigateContext, Turn, question_language
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import render_paper_markdown
 from agent.report import paper_entry

@@ -28,7 +28,7 @@ from pathlib import Path
 from agent.config import Profile
 from agent.context import Context, Events, embedder_for, ignore_events
 from agent.delivery.deliver import Delivery, deliver_report, flush_outbox
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import write_report_files
 from agent.run.lab_summary import LabSummary, count_shared

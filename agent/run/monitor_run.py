@@ -16,7 +16,7 @@ from pathlib import Path
 from agent.config import Profile
 from agent.context import Context, Events, embedder_for, ignore_events
 from agent.delivery.deliver import deliver_report, flush_outbox
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.render import write_report_files
 from agent.roles import MODEL_ROLES

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agent.config import Profile
 from agent.context import Context
-from agent.llm import LLMRegistry
+from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
 from agent.state import PaperResult, RelevanceVerdict
 from graphs.paper import build_paper_graph

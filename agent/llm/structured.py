@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from agent.llm import LLMRegistry
-from agent.llm_errors import LLM_ERRORS, degradation
+from agent.llm.errors import LLM_ERRORS, degradation
+from agent.llm.registry import LLMRegistry
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from langchain_core.messages import AIMessage, ToolMessage
 
 from agent.config import ReaderSettings
-from agent.llm import LLMRegistry
-from agent.llm_errors import LLM_ERRORS, degradation
+from agent.llm.errors import LLM_ERRORS, degradation
+from agent.llm.registry import LLMRegistry
 from agent.state import ReadingStats
 from tools.reader_tools import PaperIndex, TokenBudget, make_reader_tools
 

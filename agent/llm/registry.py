@@ -17,8 +17,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 
 from agent.config import ResolvedModel, offline_reason
+from agent.llm.usage import UsageRecorder
 from agent.roles import MODEL_ROLES as ROLES
-from agent.usage import UsageRecorder
 
 log = logging.getLogger(__name__)
 
