@@ -12,13 +12,11 @@ import json
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
 
 import psycopg
 
 from tools.errors import ConfigError
-from tools.feeds import PaperMeta
-from tools.ledger import _STATE_ORDER, Ledger
+from tools.ledger import LedgerQueries
 from tools.stores.base import Task
 from tools.stores.postgres_outbox import OUTBOX_MIGRATION
 
@@ -117,7 +115,11 @@ class PostgresPacing:
             self._conn.close()
 
 
-class PostgresStore:
+class PostgresStore(LedgerQueries):
+    """The ledger (its rules in tools/ledger.py) plus what a lab's workers share: analyses, work claims, pacing."""
+
+    _ROW_LOCK = " FOR UPDATE"  # two workers advancing the same paper take turns
+
     def __init__(self, url: str):
         self.url = url
         self._conn = connect(url)
@@ -145,135 +147,20 @@ class PostgresStore:
         with self._lock, self._conn.transaction():
             yield self._conn
 
+    @staticmethod
+    def _pg(sql: str) -> str:
+        return sql.replace("?", "%s")  # the ledger's statements (tools/ledger.py) have no other '?' and no '%'
+
     def _one(self, sql: str, params=()):
         with self._lock:
-            return self._conn.execute(sql, params).fetchone()
+            return self._conn.execute(self._pg(sql), params).fetchone()
 
     def _all(self, sql: str, params=()) -> list:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            return self._conn.execute(self._pg(sql), params).fetchall()
 
-    @staticmethod
-    def _now() -> str:
-        return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-    # --- ledger (the same semantics as tools/ledger.py) ----------------------------------------
-
-    triage = Ledger.triage  # pure logic over reported() and version_meta()
-
-    def observe(self, profile: str, entries: list[PaperMeta], day: date) -> None:
-        now = self._now()
-        with self._tx() as db:
-            for e in entries:
-                db.execute("INSERT INTO versions VALUES (%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
-                           (profile, e.arxiv_id, e.version, day.isoformat(), e.model_dump_json()))
-                db.execute(
-                    """INSERT INTO papers (profile, arxiv_id, state, latest_version, first_seen, updated_at)
-                       VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (profile, arxiv_id) DO UPDATE SET
-                         latest_version = GREATEST(papers.latest_version, excluded.latest_version), updated_at = excluded.updated_at""",
-                    (profile, e.arxiv_id, "seen", e.version, day.isoformat(), now))
-
-    def version_meta(self, profile: str, arxiv_id: str, version: int) -> PaperMeta | None:
-        row = self._one("SELECT meta FROM versions WHERE profile=%s AND arxiv_id=%s AND version=%s", (profile, arxiv_id, version))
-        return PaperMeta.model_validate_json(row[0]) if row else None
-
-    def latest_meta(self, profile: str, arxiv_id: str) -> PaperMeta | None:
-        row = self._one("SELECT meta FROM versions WHERE profile=%s AND arxiv_id=%s ORDER BY version DESC LIMIT 1", (profile, arxiv_id))
-        return PaperMeta.model_validate_json(row[0]) if row else None
-
-    def announced_before(self, profile: str, day: date, limit: int) -> list[PaperMeta]:
-        rows = self._all(
-            """SELECT meta FROM versions v WHERE profile=%s AND first_seen < %s AND version =
-                 (SELECT MAX(version) FROM versions w WHERE w.profile = v.profile AND w.arxiv_id = v.arxiv_id AND w.first_seen < %s)
-               ORDER BY first_seen DESC, arxiv_id LIMIT %s""", (profile, day.isoformat(), day.isoformat(), limit))
-        return [PaperMeta.model_validate_json(r[0]) for r in rows]
-
-    def versions_seen(self, profile: str, arxiv_id: str) -> list[int]:
-        return [r[0] for r in self._all("SELECT version FROM versions WHERE profile=%s AND arxiv_id=%s ORDER BY version", (profile, arxiv_id))]
-
-    def reported(self, profile: str, arxiv_id: str) -> tuple[int, str] | None:
-        row = self._one("SELECT reported_version, reported_day FROM papers WHERE profile=%s AND arxiv_id=%s AND reported_day IS NOT NULL",
-                        (profile, arxiv_id))
-        return (row[0], row[1]) if row else None
-
-    def _advance(self, db, profile: str, arxiv_id: str, state: str, **fields) -> None:
-        row = db.execute("SELECT state FROM papers WHERE profile=%s AND arxiv_id=%s FOR UPDATE", (profile, arxiv_id)).fetchone()
-        if row is None:
-            raise KeyError(f"{arxiv_id} was never observed for profile {profile}")
-        new_state = state if _STATE_ORDER[state] >= _STATE_ORDER[row[0]] else row[0]
-        sets = "".join(f", {k}=%s" for k in fields)
-        db.execute(f"UPDATE papers SET state=%s, updated_at=%s{sets} WHERE profile=%s AND arxiv_id=%s",
-                   (new_state, self._now(), *fields.values(), profile, arxiv_id))
-
-    def mark(self, profile: str, arxiv_id: str, state: str, *, verdict: dict | None = None) -> None:
-        with self._tx() as db:
-            extra = {"verdict": json.dumps(verdict, ensure_ascii=False)} if verdict is not None else {}
-            self._advance(db, profile, arxiv_id, state, **extra)
-
-    def mark_reported(self, profile: str, papers: list[PaperMeta], day: date) -> None:
-        with self._tx() as db:
-            for p in papers:
-                self._advance(db, profile, p.arxiv_id, "written", reported_version=p.version, reported_day=day.isoformat())
-
-    def versions_seen_on(self, profile: str, day: date) -> list[str]:
-        return [f"{a}v{v}" for a, v in self._all("SELECT arxiv_id, version FROM versions WHERE profile=%s AND first_seen=%s",
-                                                (profile, day.isoformat()))]
-
-    def forget_day(self, profile: str, day: date) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE papers SET reported_day=NULL, reported_version=NULL WHERE profile=%s AND reported_day=%s",
-                       (profile, day.isoformat()))
-
-    def mark_delivered(self, profile: str, day: date) -> None:
-        with self._tx() as db:
-            ids = [r[0] for r in db.execute("SELECT arxiv_id FROM papers WHERE profile=%s AND reported_day=%s", (profile, day.isoformat()))]
-            for arxiv_id in ids:
-                self._advance(db, profile, arxiv_id, "delivered", delivered_day=day.isoformat())
-
-    def state(self, profile: str, arxiv_id: str) -> str | None:
-        row = self._one("SELECT state FROM papers WHERE profile=%s AND arxiv_id=%s", (profile, arxiv_id))
-        return row[0] if row else None
-
-    def verdict(self, profile: str, arxiv_id: str) -> dict | None:
-        row = self._one("SELECT verdict FROM papers WHERE profile=%s AND arxiv_id=%s", (profile, arxiv_id))
-        return json.loads(row[0]) if row and row[0] else None
-
-    def record_run(self, profile: str, day: date, status: str, counts: dict) -> None:
-        with self._tx() as db:
-            db.execute("""INSERT INTO runs VALUES (%s,%s,%s,%s,%s) ON CONFLICT (profile, day) DO UPDATE SET
-                          status=excluded.status, counts=excluded.counts, updated_at=excluded.updated_at""",
-                       (profile, day.isoformat(), status, json.dumps(counts, ensure_ascii=False), self._now()))
-
-    def record_delivery(self, profile: str, day: date, channel: str, status: str, attempts: int, error: str | None = None) -> None:
-        with self._tx() as db:
-            db.execute("""INSERT INTO deliveries VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (profile, day, channel) DO UPDATE SET
-                          status=excluded.status, attempts=deliveries.attempts + excluded.attempts, error=excluded.error,
-                          updated_at=excluded.updated_at""",
-                       (profile, day.isoformat(), channel, status, attempts, error, self._now()))
-
-    def delivery(self, profile: str, day: date, channel: str) -> str | None:
-        row = self._one("SELECT status FROM deliveries WHERE profile=%s AND day=%s AND channel=%s", (profile, day.isoformat(), channel))
-        return row[0] if row else None
-
-    def failed_deliveries(self, profile: str) -> list[tuple[str, str, str]]:
-        """(day, channel, error) of deliveries that have not reached everyone (from the outbox, tools/outbox.py)."""
-        from tools.outbox import failed_deliveries
-
-        return failed_deliveries(self, profile)
-
-    def record_feedback(self, profile: str, arxiv_id: str, value: str) -> None:
-        if value not in ("like", "dislike"):
-            raise ConfigError(f"feedback is like or dislike, not {value!r}")
-        with self._tx() as db:
-            db.execute("""INSERT INTO feedback VALUES (%s,%s,%s,%s) ON CONFLICT (profile, arxiv_id) DO UPDATE SET
-                          value=excluded.value, updated_at=excluded.updated_at""", (profile, arxiv_id, value, self._now()))
-
-    def feedback(self, profile: str) -> dict[str, str]:
-        return dict(self._all("SELECT arxiv_id, value FROM feedback WHERE profile=%s", (profile,)))
-
-    def run(self, profile: str, day: date) -> tuple[str, dict] | None:
-        row = self._one("SELECT status, counts FROM runs WHERE profile=%s AND day=%s", (profile, day.isoformat()))
-        return (row[0], json.loads(row[1])) if row else None
+    def _run(self, db, sql: str, params=()):
+        return db.execute(self._pg(sql), params)
 
     # --- shared analyses ---------------------------------------------------------------------
 
