@@ -28,6 +28,7 @@ from agent.llm.registry import offline_registry
 from agent.run.monitor_run import run_monitor
 from tests.conftest import REPO, SAMPLE_DIR
 from tests.loopback import LoopbackServer
+from tests.report_files import write_report
 from tools.ledger import Ledger
 from tools.outbox import SqliteOutbox
 from tools.sources import OfflineSource
@@ -218,19 +219,6 @@ def test_doctors_resend_command_works_as_printed(tmp_path, hooks, monkeypatch):
 # --- finding 4: a multi-part message resumes at the failed part --------------------------------
 
 
-def big_report(tmp_path: Path, copies: int = 8) -> tuple[dict, dict[str, Path]]:
-    """The sample day's report with its papers repeated, so Slack needs several messages."""
-    report = json.loads((REPO / "tests" / "fixtures" / "report-sample.json").read_text(encoding="utf-8"))
-    report["papers"] = report["papers"] * copies
-    folder = tmp_path / "reports" / "sample" / report["date"]
-    folder.mkdir(parents=True)
-    paths = {kind: folder / f"report.{kind}" for kind in ("md", "html", "json")}
-    paths["json"].write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
-    paths["md"].write_text("# report\n", encoding="utf-8")
-    paths["html"].write_text("<html><body><h1>report</h1></body></html>", encoding="utf-8")
-    return report, paths
-
-
 def part_numbers(hooks) -> list[str]:
     return [re.search(r"\((\d+/\d+)\)$", json.loads(body)["text"]).group(1) for path, _, body in hooks.script.posts if path == "/slack"]
 
@@ -238,7 +226,7 @@ def part_numbers(hooks) -> list[str]:
 def test_a_retry_of_a_split_message_resumes_at_the_part_that_failed(tmp_path, hooks):
     profile_path = write_profile(tmp_path, hook_channel("slack", f"{hooks.base}/slack", "slack"))
     profile = load_profile(profile_path)
-    report, paths = big_report(tmp_path)
+    report, paths = write_report(tmp_path, copies=8)  # several Slack messages
     total = len(payloads("slack", report, None))
     assert total >= 3
     hooks.script.add("/slack", SLACK_OK, (500, {}, b"busy"))  # part 1 goes out, part 2 is refused (three times)

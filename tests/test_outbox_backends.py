@@ -19,6 +19,7 @@ from agent.delivery.messages import payloads
 from tests.conftest import REPO
 from tests.loopback import LoopbackServer
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.report_files import write_report
 from tools.outbox import FIRST_BACKOFF, SqliteOutbox, outbox_for
 from tools.stores import open_store
 
@@ -48,19 +49,6 @@ def slack_profile(tmp_path, url: str):
     path = tmp_path / "p.toml"
     path.write_text(text + f'\n[[delivery]]\ntype = "slack"\nname = "slack"\nurl = "{url}"\n', encoding="utf-8")
     return load_profile(path)
-
-
-def write_report(tmp_path, day: str, copies: int = 1, reports: str = "reports"):
-    """The sample report for `day` (its papers repeated `copies` times, so Slack needs several messages)."""
-    report = json.loads((REPO / "tests" / "fixtures" / "report-sample.json").read_text(encoding="utf-8"))
-    report["date"], report["papers"] = day, report["papers"] * copies
-    folder = tmp_path / reports / "sample" / day
-    folder.mkdir(parents=True)
-    paths = {kind: folder / f"report.{kind}" for kind in ("md", "html", "json")}
-    paths["json"].write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
-    paths["md"].write_text("# report\n", encoding="utf-8")
-    paths["html"].write_text("<html><body><h1>report</h1></body></html>", encoding="utf-8")
-    return report, paths
 
 
 def texts(hooks) -> list[str]:
