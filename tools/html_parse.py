@@ -47,12 +47,16 @@ def _has(el, cls: str) -> bool:
 
 
 _EMPTY_BRACKETS = re.compile(r" ?\([ ;,]*\)| ?\[[ ;,]*\]")
+# The same brackets without the optional space before them: a pattern that starts with a bracket is scanned
+# for quickly, one that may start with a space is tried at every space; most texts have no empty brackets.
+_ANY_EMPTY_BRACKETS = re.compile(r"\([ ;,]*\)|\[[ ;,]*\]")
 _SPACE_BEFORE_PUNCT = re.compile(r" (?=[.,;:!?])")
 
 
 def _clean(text: str) -> str:
-    text = _WS.sub(" ", text).strip()
-    if "(" in text or "[" in text:
+    # str.split() and re's \s agree on what whitespace is; the split is three times faster than _WS.sub.
+    text = " ".join(text.split())
+    if ("(" in text or "[" in text) and _ANY_EMPTY_BRACKETS.search(text):
         # Where a dropped marker left a gap: "(similar to )" -> "(similar to)", "( )" -> "".
         text = _EMPTY_BRACKETS.sub("", text)
     # "assistants ." -> "assistants."
