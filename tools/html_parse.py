@@ -65,13 +65,15 @@ def _clean(text: str) -> str:
 
 def _math_tex(el) -> str:
     """The TeX of a formula: `alttext` (MathML pages), else the TeX annotation, else MathJax's aria-label (LaTeXML 0.8.4)."""
+    # Walks, not XPath: an XPath call costs more than the walk on these small trees, and there are thousands of formulas.
     tex = el.get("alttext")
     if tex is None:
-        ann = el.xpath(".//*[local-name()='annotation'][@encoding='application/x-tex']")
-        tex = _all_text(ann[0]) if ann else None
+        # The HTML parser keeps no namespaces, so "annotation" is the whole tag name.
+        ann = next((a for a in el.iterdescendants("annotation") if a.get("encoding") == "application/x-tex"), None)
+        tex = _all_text(ann) if ann is not None else None
     if tex is None:
-        labelled = el.xpath(".//*[@aria-label]")
-        tex = labelled[0].get("aria-label") if labelled else _all_text(el)
+        labelled = next((d for d in el.iterdescendants(etree.Element) if d.get("aria-label") is not None), None)
+        tex = labelled.get("aria-label") if labelled is not None else _all_text(el)
     return _WS.sub(" ", tex or "").strip()
 
 
@@ -156,6 +158,46 @@ def _heading(sec) -> tuple[str | None, str]:
     return number, title.rstrip(".:").strip()
 
 
+def _first_with_class(root, test):
+    """The first element below `root` in document order whose class attribute passes `test` (a walk that stops there:
+    libxml2's XPath visits the whole page even for `(...)[1]`)."""
+    for el in root.iterdescendants(etree.Element):
+        cls = el.get("class")
+        if cls and test(cls):
+            return el
+    return None
+
+
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits on
+
+
+def _scan(root) -> tuple[int, set]:
+    """One pass over the page: its LaTeXML error spans, and every element that holds something `_walk` reads.
+
+    Returns (number of ltx_ERROR elements, ancestors of paragraphs, captions and tables). `_walk` descends only
+    into those ancestors, so it skips the thousands of elements of typeset formulas (MathJax pages) and figures.
+    """
+    errors = 0
+    wanted = []
+    for el in root.iterdescendants(etree.Element):
+        cls = el.get("class")
+        if cls:
+            if "ltx_ERROR" in cls:
+                errors += 1
+            if "ltx_para" in cls or "ltx_caption" in cls or "ltx_tabular" in cls:
+                wanted.append(el)
+                continue
+        if el.tag == "figcaption":
+            wanted.append(el)
+    holders: set = set()
+    for el in wanted:
+        for up in el.iterancestors():
+            if up in holders or up is root:
+                break
+            holders.add(up)
+    return errors, holders
+
+
 class _Builder:
     def __init__(self, root, kind: HtmlKind):
         self.root = root
@@ -163,7 +205,7 @@ class _Builder:
         self.sections: list[Section] = []
         self.tables: list[Table] = []
         self.used: set[str] = set()
-        self.errors = len(root.xpath(".//*[contains(@class, 'ltx_ERROR')]"))
+        self.errors, self.holders = _scan(root)
         self.texts: list[str] = []
 
     def unique(self, sid: str) -> str:
@@ -200,7 +242,7 @@ class _Builder:
                 self._table(el, section, figure)
             elif "ltx_note" in cls or "ltx_ERROR" in cls or el.tag in ("script", "style", "nav", "header", "footer"):
                 continue
-            else:
+            elif el in self.holders:
                 self._walk(el, section, out, notes, el if el.tag == "figure" else figure)
 
     def _walk_lists(self, para, section: Section, out: list[Paragraph], notes: list) -> None:
@@ -349,9 +391,9 @@ def parse_html_bytes(data: bytes, *, source: str, arxiv_id: str | None = None, k
         raise PaperError(f"{source}: not a LaTeXML page (no ltx_document); arXiv has no HTML for this paper")
     arxiv_id = arxiv_id or arxiv_id_in_page(data)
     b = _Builder(article, kind)
-    title_el = article.xpath(".//*[contains(@class, 'ltx_title_document')]")
-    title = text_of(title_el[0]) if title_el else "Untitled"
-    abstract_el = next(iter(article.xpath(".//*[contains(concat(' ', normalize-space(@class), ' '), ' ltx_abstract ')]")), None)
+    title_el = _first_with_class(article, lambda cls: "ltx_title_document" in cls)
+    title = text_of(title_el) if title_el is not None else "Untitled"
+    abstract_el = _first_with_class(article, lambda cls: "ltx_abstract" in cls and "ltx_abstract" in _XML_SPACE.split(cls))
     abstract = ""
     if abstract_el is not None:
         paras = [Paragraph(text=t, page=1, kind="text", anchor=p.get("id") or _nearest_id(p))
