@@ -18,6 +18,7 @@ from lxml import etree
 
 from tools.errors import PaperError
 from tools.headings import slug
+from tools.html_scan import first_with_class, has_class_token, scan
 from tools.paper_model import PaperDocument, Paragraph, Section, Table
 from tools.pdf_parse import annotate_sentences
 
@@ -158,46 +159,6 @@ def _heading(sec) -> tuple[str | None, str]:
     return number, title.rstrip(".:").strip()
 
 
-def _first_with_class(root, test):
-    """The first element below `root` in document order whose class attribute passes `test` (a walk that stops there:
-    libxml2's XPath visits the whole page even for `(...)[1]`)."""
-    for el in root.iterdescendants(etree.Element):
-        cls = el.get("class")
-        if cls and test(cls):
-            return el
-    return None
-
-
-_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits on
-
-
-def _scan(root) -> tuple[int, set]:
-    """One pass over the page: its LaTeXML error spans, and every element that holds something `_walk` reads.
-
-    Returns (number of ltx_ERROR elements, ancestors of paragraphs, captions and tables). `_walk` descends only
-    into those ancestors, so it skips the thousands of elements of typeset formulas (MathJax pages) and figures.
-    """
-    errors = 0
-    wanted = []
-    for el in root.iterdescendants(etree.Element):
-        cls = el.get("class")
-        if cls:
-            if "ltx_ERROR" in cls:
-                errors += 1
-            if "ltx_para" in cls or "ltx_caption" in cls or "ltx_tabular" in cls:
-                wanted.append(el)
-                continue
-        if el.tag == "figcaption":
-            wanted.append(el)
-    holders: set = set()
-    for el in wanted:
-        for up in el.iterancestors():
-            if up in holders or up is root:
-                break
-            holders.add(up)
-    return errors, holders
-
-
 class _Builder:
     def __init__(self, root, kind: HtmlKind):
         self.root = root
@@ -205,7 +166,7 @@ class _Builder:
         self.sections: list[Section] = []
         self.tables: list[Table] = []
         self.used: set[str] = set()
-        self.errors, self.holders = _scan(root)
+        self.errors, self.holders = scan(root)
         self.texts: list[str] = []
 
     def unique(self, sid: str) -> str:
@@ -391,9 +352,9 @@ def parse_html_bytes(data: bytes, *, source: str, arxiv_id: str | None = None, k
         raise PaperError(f"{source}: not a LaTeXML page (no ltx_document); arXiv has no HTML for this paper")
     arxiv_id = arxiv_id or arxiv_id_in_page(data)
     b = _Builder(article, kind)
-    title_el = _first_with_class(article, lambda cls: "ltx_title_document" in cls)
+    title_el = first_with_class(article, lambda cls: "ltx_title_document" in cls)
     title = text_of(title_el) if title_el is not None else "Untitled"
-    abstract_el = _first_with_class(article, lambda cls: "ltx_abstract" in cls and "ltx_abstract" in _XML_SPACE.split(cls))
+    abstract_el = first_with_class(article, lambda cls: has_class_token(cls, "ltx_abstract"))
     abstract = ""
     if abstract_el is not None:
         paras = [Paragraph(text=t, page=1, kind="text", anchor=p.get("id") or _nearest_id(p))
