@@ -28,7 +28,7 @@ from lxml import etree
 
 from tools.html_parse import arxiv_id_in_page, parse_html
 from tools.paper_model import PaperDocument
-from tools.pdf_parse import parse_pdf
+from tools.pdf_parse import annotate_sentences, parse_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL_SECONDS, GOAL_RATIO = 0.15, 0.10
@@ -107,15 +107,18 @@ def _per_kwords(seconds: float, words: int) -> float:
 def main() -> dict[str, float]:
     lexbor_there = _tree_lexbor(b"<p>x</p>") is not None
     lexbor_head = f"{'lexbor':>7}" if lexbor_there else ""
-    print(f"{'page':32} {'KiB':>5} {'CPU s':>6} {'ms/KiB':>6} {'tree ms':>7}{lexbor_head} "
+    print(f"{'page':32} {'KiB':>5} {'CPU s':>6} {'ms/KiB':>6} {'tree ms':>7}{lexbor_head} {'sent. ms':>8} "
           f"{'words':>6} {'ms/1k words':>11} {'sections':>8} {'sentences':>9}")
-    html_times, tree_times, html_rates = [], [], []
+    html_times, tree_times, sentence_times, html_rates = [], [], [], []
     html_by_id: dict[str, float] = {}
     for page in pages():
         data = page.read_bytes()
         doc = parse_html(page)
         t = _best_of(lambda p=page: parse_html(p))
         tree = _tree_lxml(data)
+        # Splitting and judging sentences again gives the same sentences: the part of the parse shared with the PDF path.
+        sentences = _best_of(lambda d=doc: annotate_sentences(d.sections))
+        sentence_times.append(sentences)
         words = body_words(doc)
         html_times.append(t)
         tree_times.append(tree)
@@ -123,7 +126,7 @@ def main() -> dict[str, float]:
         html_by_id[_paper_id(page)] = t
         kib = len(data) / 1024
         lexbor = f"{_tree_lexbor(data) * 1000:>7.1f}" if lexbor_there else ""
-        print(f"{_page_name(page):32} {kib:>5.0f} {t:>6.3f} {t * 1000 / kib:>6.3f} {tree * 1000:>7.1f}{lexbor} "
+        print(f"{_page_name(page):32} {kib:>5.0f} {t:>6.3f} {t * 1000 / kib:>6.3f} {tree * 1000:>7.1f}{lexbor} {sentences * 1000:>8.1f} "
               f"{words:>6} {html_rates[-1]:>11.2f} {len(doc.headings()):>8} {sum(1 for _ in doc.sentences()):>9}")
 
     pdf_times, pdf_rates, pdf_pages = [], [], []
@@ -146,6 +149,10 @@ def main() -> dict[str, float]:
     print(f"floor: lxml's tree building alone, median {tree_median * 1000:.1f} ms, is {floor_ratio:.3f} of the PDF median"
           + (f"; below {GOAL_RATIO:.2f} is out of reach for any lxml-based parse of these pages" if floor_ratio >= GOAL_RATIO
              else f"; the rest of the HTML parse is {(html_median - tree_median) * 1000:.1f} ms"))
+    shared = statistics.median(sentence_times)
+    with_tree = statistics.median(t + s for t, s in zip(tree_times, sentence_times, strict=True))
+    print(f"sentence splitting and judging (shared with the PDF path; 'sent. ms'), median {shared * 1000:.1f} ms; "
+          f"tree plus sentences, median {with_tree * 1000:.1f} ms, is {with_tree / pdf_median:.3f} of the PDF median")
     print(f"per 1000 words of body text (median): HTML {html_rate:.2f} ms, PDF {pdf_rate:.2f} ms, ratio {html_rate / pdf_rate:.2f}")
     pairs = [(paper, pdf) for paper in sorted(html_by_id) if (pdf := same_paper_pdf(paper)) is not None]
     for paper, pdf in pairs:
