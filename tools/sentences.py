@@ -24,7 +24,8 @@ _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*(?P<note>\d{1,2})?\s+(?=[\"“‘(\[
 _ENDS_SENTENCE = re.compile(r"[.!?][\"”’)\]]*\d{0,2}$")
 _STARTS_SENTENCE = re.compile(r"^[\"“‘]?[A-Z0-9]|^\((?=[A-Z][a-z])|^\(\d{1,2}\)\s+[A-Z]")
 _CAPTION_START = re.compile(r"^(figure|fig\.|table|tab\.)\s*[A-Z]?\d+[a-z]?\s*[:.|]", re.I)
-_DOT_LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}|(?:·\s?){4,}")
+# Each branch starts with its literal, so the regex engine skips ahead to the next dot instead of trying every position.
+_DOT_LEADERS = re.compile(r"\.\s?(?:\.\s?){3,}|…{2,}|·\s?(?:·\s?){3,}")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
 _STOPWORDS = frozenset(
     "the of and to in a an is are was were we our this that for with on by as be it its from which these their has have can".split()
