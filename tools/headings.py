@@ -217,7 +217,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     # A printed table of contents repeats the headings with page numbers: it opens a section of its own.
     contents = contents_lines(lines)
     # Numbers before a printed "Abstract" are affiliation marks, not sections.
-    i = next((k for k, ln in enumerate(lines) if cand.styled(k) and named_kind(ln.text) == "abstract"), 0)
+    i = first = next((k for k, ln in enumerate(lines) if cand.styled(k) and named_kind(ln.text) == "abstract"), 0)
     while i < len(lines):
         ln = lines[i]
         if i in contents:
@@ -233,7 +233,8 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
         # Glue a bare number line ("2.1") to the title printed beside or below it.
         if re.fullmatch(r"(\d{1,2}(\.\d{1,2}){0,3}|[IVX]{1,6}|[A-Z])\.?", text) and i + 1 < len(lines):
             nxt = lines[i + 1]
-            if nxt.page == ln.page and nxt.bold == ln.bold and abs(nxt.y1 - ln.y1) < 2 * ln.size:
+            # Same size too: a figure's big panel letter ("B" in 54 pt) is not the number of the caption beside it.
+            if nxt.page == ln.page and nxt.bold == ln.bold and abs(nxt.size - ln.size) <= 1.0 and abs(nxt.y1 - ln.y1) < 2 * ln.size:
                 text = f"{text} {nxt.text.strip()}"
                 end = i + 1
         while end - i < 3 and cand.continuation(end, end + 1):
@@ -281,6 +282,10 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
             i += 1
     if sum(1 for h in headings if h.label) < 2:
         headings = _unnumbered_fallback(cand, headings)
+    else:
+        from tools.heading_styles import add_unnumbered_by_style  # it builds on this module's candidates
+
+        headings = add_unnumbered_by_style(cand, headings, contents, first)
     return headings, lines
 
 
