@@ -159,6 +159,13 @@ class _Candidates:
     def __init__(self, layout: DocumentLayout):
         self.lines: list[Line] = list(layout.lines())
         self.body = layout.body_size
+        self.heights = {page.number: page.height for page in layout.pages}
+
+    def running_head(self, i: int) -> bool:
+        """A running head that names the section and the page ("1 INTRODUCTION 2"): it changes from page to page,
+        so margin cleaning keeps it, but it is not where the section starts."""
+        ln = self.lines[i]
+        return ln.y1 < 0.09 * self.heights.get(ln.page, 792.0) and re.search(r"\D\s\d{1,4}$", ln.text.strip()) is not None
 
     def styled(self, i: int) -> bool:
         ln = self.lines[i]
@@ -225,7 +232,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 headings.append(Heading(i, i, None, ln.text.strip(), 1, ln.page, "contents"))
             i += 1
             continue
-        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)):
+        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)) or cand.running_head(i):
             i += 1
             continue
         text = ln.text.strip()
