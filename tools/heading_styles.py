@@ -51,6 +51,15 @@ def _ends_block(cand: _Candidates, end: int) -> bool:
     return nxt.first_in_block or nxt.page != last.page or _style(nxt) != _style(last)
 
 
+def _left_margins(cand: _Candidates) -> dict[int, float]:
+    """Each page's left text edge: odd and even pages of a book-like layout have different margins."""
+    margins: dict[int, float] = {}
+    for ln in cand.lines:
+        if abs(ln.size - cand.body) <= 1.0:
+            margins[ln.page] = min(margins.get(ln.page, ln.x0), ln.x0)
+    return {page: margins.get(page, 0.0) for page in {ln.page for ln in cand.lines}}
+
+
 def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: set[int], start: int) -> list[Heading]:
     """Add the unnumbered headings set in the style of this paper's numbered headings.
 
@@ -61,12 +70,13 @@ def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: se
     if len(numbered) < 2:
         return headings
     lines = cand.lines
+    margins = _left_margins(cand)
     levels: dict[tuple, int] = {}
     edges: dict[tuple, set[int]] = {}
     for h in numbered:
         style = _style(lines[h.start])
         levels.setdefault(style, h.level)
-        edges.setdefault(style, set()).add(round(lines[h.start].x0))
+        edges.setdefault(style, set()).add(round(lines[h.start].x0 - margins[lines[h.start].page]))
     deepest = max(h.level for h in numbered)
     taken = {k for h in headings for k in range(h.start, max(h.start, h.end) + 1)}
     extra: list[Heading] = []
@@ -78,7 +88,7 @@ def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: se
             continue
         style = _style(ln)
         same_level = levels.get(style)
-        aligned = any(abs(round(ln.x0) - x) <= 3 for x in edges.get(style, ()))
+        aligned = any(abs(round(ln.x0 - margins[ln.page]) - x) <= 3 for x in edges.get(style, ()))
         # The lowest level of a numbered paper may be unnumbered throughout: an italic line larger than the text.
         run_in_italic = same_level is None and ln.italic and not ln.bold and ln.size >= cand.body + 0.9
         if not ((same_level is not None and aligned) or run_in_italic) or not cand.short(i) or not cand.stands_alone(i):
