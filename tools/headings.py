@@ -18,6 +18,7 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
 _LETTER = re.compile(r"^(?P<num>[A-Z](?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
+_SECTION_SIGN = re.compile(r"^§\s*(?=\d)")
 # The letter stands alone: "Appendix Overview" is not appendix O.
 _APPENDIX = re.compile(r"^(?:appendix|supplementary\s+material)\s+(?P<num>[A-Z](?:\.\d{1,2})*)(?![a-z])\s*[:.\-–]?\s*(?P<title>.*)$", re.I)
 
@@ -84,7 +85,8 @@ class ParsedNumber:
 
 def parse_number(text: str) -> ParsedNumber | None:
     """Split "3.1. Residual Learning" into its number and title, if it has one."""
-    text = text.strip()
+    # Some styles (essays, older physics and law journals) print "§1 Introduction" or "§ 2. Results".
+    text = _SECTION_SIGN.sub("", text.strip())
     m = _APPENDIX.match(text)
     if m:
         label = m["num"]
