@@ -48,6 +48,10 @@ def _ends_block(cand: _Candidates, end: int) -> bool:
     if end + 1 >= len(lines):
         return False
     nxt, last = lines[end + 1], lines[end]
+    if not nxt.first_in_block and nxt.page == last.page and abs(nxt.x1 - last.x1) < 3:
+        # Both lines run to the right margin of a justified paragraph: a bold run-in head and the start of its
+        # text ("Retrieve-and-edit with learned retrieval In order to"), not a heading line.
+        return False
     return nxt.first_in_block or nxt.page != last.page or _style(nxt) != _style(last)
 
 
@@ -58,6 +62,16 @@ def _left_margins(cand: _Candidates) -> dict[int, float]:
         if abs(ln.size - cand.body) <= 1.0:
             margins[ln.page] = min(margins.get(ln.page, ln.x0), ln.x0)
     return {page: margins.get(page, 0.0) for page in {ln.page for ln in cand.lines}}
+
+
+def _between_siblings(numbered: list[Heading], i: int, level: int) -> int:
+    """1 when the line sits between two numbered headings of its level under one parent (after "1.1", before
+    "1.2"): there it is a paragraph head of 1.1 set like a subsection, not a subsection of its own."""
+    before = next((h for h in reversed(numbered) if h.start < i), None)
+    after = next((h for h in numbered if h.start > i), None)
+    if before is None or after is None or before.level != level or after.level != level:
+        return 0
+    return int(before.label.rsplit(".", 1)[0] == after.label.rsplit(".", 1)[0])
 
 
 def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: set[int], start: int) -> list[Heading]:
@@ -104,7 +118,7 @@ def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: se
         if not _title_like(text) or not _ends_block(cand, end):
             i += 1
             continue
-        level = same_level if same_level is not None else min(deepest + 1, 4)
+        level = min(deepest + 1, 4) if same_level is None else same_level + _between_siblings(numbered, i, same_level)
         extra.append(Heading(i, end, None, text.rstrip(":"), level, ln.page))
         i = end + 1
     if not extra:
