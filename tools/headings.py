@@ -18,6 +18,7 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
 _LETTER = re.compile(r"^(?P<num>[A-Z](?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
+_SECTION_SIGN = re.compile(r"^§\s*(?=\d)")
 # The letter stands alone: "Appendix Overview" is not appendix O.
 _APPENDIX = re.compile(r"^(?:appendix|supplementary\s+material)\s+(?P<num>[A-Z](?:\.\d{1,2})*)(?![a-z])\s*[:.\-–]?\s*(?P<title>.*)$", re.I)
 
@@ -84,7 +85,8 @@ class ParsedNumber:
 
 def parse_number(text: str) -> ParsedNumber | None:
     """Split "3.1. Residual Learning" into its number and title, if it has one."""
-    text = text.strip()
+    # Some styles (essays, older physics and law journals) print "§1 Introduction" or "§ 2. Results".
+    text = _SECTION_SIGN.sub("", text.strip())
     m = _APPENDIX.match(text)
     if m:
         label = m["num"]
@@ -159,6 +161,13 @@ class _Candidates:
     def __init__(self, layout: DocumentLayout):
         self.lines: list[Line] = list(layout.lines())
         self.body = layout.body_size
+        self.heights = {page.number: page.height for page in layout.pages}
+
+    def running_head(self, i: int) -> bool:
+        """A running head that names the section and the page ("1 INTRODUCTION 2"): it changes from page to page,
+        so margin cleaning keeps it, but it is not where the section starts."""
+        ln = self.lines[i]
+        return ln.y1 < 0.09 * self.heights.get(ln.page, 792.0) and re.search(r"\D\s\d{1,4}$", ln.text.strip()) is not None
 
     def styled(self, i: int) -> bool:
         ln = self.lines[i]
@@ -217,7 +226,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     # A printed table of contents repeats the headings with page numbers: it opens a section of its own.
     contents = contents_lines(lines)
     # Numbers before a printed "Abstract" are affiliation marks, not sections.
-    i = next((k for k, ln in enumerate(lines) if cand.styled(k) and named_kind(ln.text) == "abstract"), 0)
+    i = first = next((k for k, ln in enumerate(lines) if cand.styled(k) and named_kind(ln.text) == "abstract"), 0)
     while i < len(lines):
         ln = lines[i]
         if i in contents:
@@ -225,7 +234,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 headings.append(Heading(i, i, None, ln.text.strip(), 1, ln.page, "contents"))
             i += 1
             continue
-        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)):
+        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)) or cand.running_head(i):
             i += 1
             continue
         text = ln.text.strip()
@@ -233,7 +242,8 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
         # Glue a bare number line ("2.1") to the title printed beside or below it.
         if re.fullmatch(r"(\d{1,2}(\.\d{1,2}){0,3}|[IVX]{1,6}|[A-Z])\.?", text) and i + 1 < len(lines):
             nxt = lines[i + 1]
-            if nxt.page == ln.page and nxt.bold == ln.bold and abs(nxt.y1 - ln.y1) < 2 * ln.size:
+            # Same size too: a figure's big panel letter ("B" in 54 pt) is not the number of the caption beside it.
+            if nxt.page == ln.page and nxt.bold == ln.bold and abs(nxt.size - ln.size) <= 1.0 and abs(nxt.y1 - ln.y1) < 2 * ln.size:
                 text = f"{text} {nxt.text.strip()}"
                 end = i + 1
         while end - i < 3 and cand.continuation(end, end + 1):
@@ -281,6 +291,10 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
             i += 1
     if sum(1 for h in headings if h.label) < 2:
         headings = _unnumbered_fallback(cand, headings)
+    else:
+        from tools.heading_styles import add_unnumbered_by_style  # it builds on this module's candidates
+
+        headings = add_unnumbered_by_style(cand, headings, contents, first)
     return headings, lines
 
 
