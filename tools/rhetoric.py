@@ -133,12 +133,14 @@ _OWN_FINDING = re.compile(r"\bwe (also )?(find|found|observe|observed|show|showe
 _ABOUT_THIS_PAPER = re.compile(r"^(in this (paper|work|article|study),? we|this (paper|work|article|study) (proposes|presents|introduces|highlights|examines|studies|describes))\b")
 # What the authors did not do is not what they contribute.
 _NOT_DONE = re.compile(r"\bwe (have|had|did|do) not\b|\b(is|are|was|were|has|have) not (yet )?(been )?(explored|addressed|studied|evaluated|considered)\b")
+# "In this paper we assume that ...": an assumption the work rests on, not what it contributes.
+_ASSUMES = re.compile(r"\bwe (also |further )?(assume|suppose)\b")
 _SCENARIO = re.compile(r"^(consider|imagine|suppose|for instance, imagine)\b")
 # Asides that fit no part whatever their cue words: where to read more, transitions, naming, the group's earlier
 # papers, release promises.
 _ASIDE = re.compile(
     r"\bwe refer (the )?(interested )?readers? to\b|^(we|let us) now (study|turn|consider|discuss|describe|present|proceed|analy[sz]e|examine)\b|"
-    r"\bbefore proceeding\b|\bremarks? (is|are) in order\b|\bwe use the (term|wording|notation|name|phrase|word|abbreviation)\b|"
+    r"\bbefore proceeding\b|\b(here ?and ?after|hereafter|henceforth),? we (will )?(refer to|call)\b|\bwe will (refer to|call) (this|it|them) as\b|\bremarks? (is|are) in order\b|\bwe use the (term|wording|notation|name|phrase|word|abbreviation)\b|"
     r"\bin (our )?refs?\. ?\[|\bour (previous|earlier|recent|prior|former) (work|report|paper|study|studies|analysis)\b|"
     r"\bas (demonstrated|shown|reported|discussed|found) in (our|refs?\b|\[)|"
     r"\b(our hope is|we hope)\b|^as [a-z][\w.\- ]{1,40} (said|says|put it|noted|wrote|argued)\b|\b(rightmost|leftmost|first|second|third|last) column\b|"
@@ -180,7 +182,7 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
         if scores[role] > 0 or (role == "method" and where == "method" and (own or _TECHNICAL.search(text))):
             scores[role] += prior
     numbers = _states_number(text)
-    if not own or _NOT_DONE.search(text):
+    if not own or _NOT_DONE.search(text) or _ASSUMES.search(text):
         scores["contribution"] = 0.0
     if _OWN_FINDING.search(text) or _ABOUT_THIS_PAPER.search(text):
         scores["motivation"] = 0.0
@@ -201,14 +203,19 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
 
 # Another named system's method or result ("BioPlanner significantly improves ...", "... in the original
 # Transformer"): background, never this paper's method, result or contribution.
-_ORIGINAL = re.compile(r"\b(in|of) the original\b|\b(proposed|introduced|developed|presented) (by|in) [A-Z\[(]")
+_ORIGINAL = re.compile(r"\b(in|of) the original\b|\b(proposed|introduced|developed|presented|published|released) (by|in) [A-Z\[(]")
 _NAMED_SUBJECT = re.compile(r"^\W*(?:[Tt]he )?((?:[A-Z][a-z]*[A-Z0-9][\w\-+]*|[A-Z]{2,}[\w\-+]*)(?:\s+[A-Z][\w\-+]*)?)(\s*\([^)]*\)|\s*\[[^\]]*\])?\s+"
                             r"(is|are|was|were|has|have|uses?|used|consists?|achiev\w*|improv\w*|outperform\w*|significantly|proposes?|introduces?|"
                             r"relies|employs?|applies|applied|computes?|learns?|generates?|models?|shows?|showed|reached|reports?|obtain\w*|can|could|may|might|also|then|first)\b")
 
 
+# "To the best of our knowledge, the only corpus ... was published by X": the formula does not make the rest the authors' own.
+_FORMULA = re.compile(r"\bto (the best of )?our knowledge,?\s*|\bin our (view|opinion),?\s*", re.I)
+
+
 def about_others(sentence: str, names: tuple[str, ...] = ()) -> bool:
     """The sentence reports another paper's or system's work, not this paper's own."""
+    sentence = _FORMULA.sub("", sentence)
     low = sentence.lower()
     if _OWN_WORK.search(low) or _names_own_work(sentence, names):
         return False
@@ -226,7 +233,13 @@ def never_evidence(sentence: str) -> bool:
     return bool(_SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _states_number(low)))
 
 
+def is_generic(sentence: str) -> bool:
+    """What the field generally does or what a term means ("In general, the kappa score evaluates ..."), said of no one in particular."""
+    return bool(_GENERIC.search(sentence.lower().strip()))
+
+
 def speaks_of_own_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
+    sentence = _FORMULA.sub("", sentence)
     return bool(_OWN_WORK.search(sentence.lower())) or _names_own_work(sentence, names)
 
 
