@@ -147,6 +147,7 @@ def _not_found_text(language: str, looked_at: list[str], terms: list[str]) -> st
 # --- offline: retrieval -------------------------------------------------------------------------
 
 MIN_COVERAGE = 0.5  # share of the question's terms the best paragraph must contain
+_FILLER_TERMS = {"paper", "work", "study", "article", "author"}
 
 
 def _excerpt_turn(doc: PaperDocument, question: str, citations: list[Citation], looked_at: list[str]) -> Turn:
@@ -184,7 +185,8 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.generic and (typed := _typed_turn(doc, question, route)):
         return typed
     index = index or PaperIndex(doc)
-    groups = term_groups(question)
+    # "这篇论文" / "this paper" say which text is asked about, not what to find in it.
+    groups = [g for g in term_groups(question) if not g <= _FILLER_TERMS] or term_groups(question)
     terms = [min(g) for g in groups]
     hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
     hits = hits or index.search(question, k=3).hits

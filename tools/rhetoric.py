@@ -45,9 +45,17 @@ def section_type(title: str, kind: str = "body", parent_title: str = "") -> Sect
     return own if own != "other" else parent  # type: ignore[return-value]
 
 
+_RELATED_TITLE = re.compile(r"\b(related|prior|previous) (work|research|studies|approaches)\b")
+
+
 def _title_type(title: str) -> str:
-    """The type whose word comes first in the title: "Methods and experimental details" is a method section."""
+    """The type whose word comes first in the title: "Methods and experimental details" is a method section.
+
+    A title that names related work anywhere ("Discussion and Related Work") is related work: what it says of
+    other systems is never this paper's contribution, method or result."""
     low = title.lower()
+    if _RELATED_TITLE.search(low):
+        return "related"
     found = [(low.find(h), rank, name) for rank, (name, hints) in enumerate(_SECTION_TYPES) for h in hints if h in low]
     return min(found)[2] if found else "other"
 
@@ -97,7 +105,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\b(does|do|did|can|could) not (handle|capture|address|scale|generali[sz]e|account|guarantee|support|model|cover)\b",
         r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
         r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
-        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
+        r"\bwe did not (evaluate|test|consider|explore|study|address|investigate|include|examine|compare|measure|collect|control|account|model|have)\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
         r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
     ]),
@@ -173,7 +181,8 @@ def _names_own_work(sentence: str, names: tuple[str, ...]) -> bool:
 
 def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> dict[str, float]:
     text = sentence.lower()
-    scores = {role: min(3.0, float(sum(1 for p in patterns if p.search(text)))) for role, patterns in CUES.items()}
+    cue_text = {role: _FEATURE_FUTURE.sub(" ", text) if role == "limitation" else text for role in CUES}
+    scores = {role: min(3.0, float(sum(1 for p in patterns if p.search(cue_text[role])))) for role, patterns in CUES.items()}
     named = _names_own_work(sentence, names)
     own = bool(_OWN_WORK.search(text)) or named
     if named and _ACTS.search(text) and where in ("abstract", "introduction", "conclusion"):
@@ -253,10 +262,14 @@ _TOPIC = re.compile(r"\bnot without (its |their )?(limitations|drawbacks|shortco
                     r"(important )?(limitations|drawbacks|shortcomings|caveats)\b|\blimitations? (of (this|our) (work|study|approach|paper) )?(include|are|is)( as follows)?:?\s*$|:\s*$")
 
 
+# "... click "remove highlight" to prevent it from being highlighted in the future": what a feature does, not future work.
+_FEATURE_FUTURE = re.compile(r"\b(prevent|avoid|stop|keep)\w*\b[^.]{0,80}\bin the future\b")
+
+
 def is_future_work(sentence: str) -> bool:
     """Future work rather than a limitation (a sentence that names a limitation first is one)."""
     low = sentence.lower()
-    return bool(_FUTURE.search(low)) and not _LIMITATION_WORD.search(low)
+    return bool(_FUTURE.search(_FEATURE_FUTURE.sub(" ", low))) and not _LIMITATION_WORD.search(low)
 
 
 def is_limitation_topic(sentence: str) -> bool:

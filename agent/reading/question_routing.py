@@ -93,6 +93,9 @@ _TYPE_STEMS = {w for g in term_groups(" ".join(_TYPE_WORDS)) for w in g}
 class Route:
     types: list[str]  # in the order the question asks them
     generic: bool  # nothing to search for beyond the type of question
+    # The question asks for future work or open issues too: then every sentence of a future-directions section
+    # answers it; "What are the limitations?" takes from such a section only what states a limitation or future work.
+    future: bool = True
 
     @property
     def section_types(self) -> tuple[str, ...]:
@@ -115,7 +118,13 @@ def route_question(question: str) -> Route:
         if QUESTION_TYPES[name]["then"] not in types:
             types.insert(types.index(name) + 1, QUESTION_TYPES[name]["then"])  # the set-up, then the results it gave
     content = [g for g in term_groups(question) if not g & _TYPE_STEMS]
-    return Route(types=types, generic=bool(types) and not content)
+    return Route(types=types, generic=bool(types) and not content, future=bool(_ASKS_FUTURE.search(low)))
+
+
+_ASKS_FUTURE = re.compile(r"\bfuture\b|\bopen (issues?|problems?|questions?)\b|\bnext steps?\b|\bdirections?\b|\bremain|未来|后续|展望|方向")
+# A section that states limitations by its title, as against one that only looks ahead ("Future directions").
+_LIMITATION_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback|broader impact|discussion", re.I)
+
 
 
 def routed_sections(doc: PaperDocument, route: Route) -> set[str]:
@@ -150,7 +159,8 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
         if name in _BY_WORDS:
             chosen += _by_words(candidates, name, chosen, per_type)
             continue
-        if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)]):
+        if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)
+                                                and (route.future or _LIMITATION_TITLE.search(c.section.title) or c.role == "limitation")]):
             chosen += stated[:per_type]  # a limitations section is about nothing else, whatever its sentences' cue words
             continue
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
