@@ -185,8 +185,9 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.generic and (typed := _typed_turn(doc, question, route)):
         return typed
     index = index or PaperIndex(doc)
-    # "这篇论文" / "this paper" say which text is asked about, not what to find in it.
-    groups = [g for g in term_groups(question) if not g <= _FILLER_TERMS] or term_groups(question)
+    groups = term_groups(question)
+    if route.generic:  # "这篇论文有哪些局限？": "this paper" says which text is asked about, not what to find in it
+        groups = [g for g in groups if not g <= _FILLER_TERMS] or groups
     terms = [min(g) for g in groups]
     hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
     hits = hits or index.search(question, k=3).hits
