@@ -145,7 +145,9 @@ _EMPIRICAL = ["Introduction", "Related Work", "Method", "Experiments", "Conclusi
      ["Introduction", "Taxonomy", "Open problems"], "survey"),
     ("LongQA: A Benchmark for Reading Whole Books", "We introduce LongQA, a benchmark of 5,000 questions about whole books, "
      "annotated by crowd workers.", ["Introduction", "Data collection", "Annotation", "Baselines"], "dataset"),
-], ids=["we-argue-method", "framework-and-code-link", "dataset-to-test-the-method", "position", "r-package", "survey", "dataset"])
+    ("Comment on \"Criticality in Bethe Lattices\"", "We comment on the derivation of a recent paper and correct its second equation.",
+     ["Introduction", "Discussion"], "other"),
+], ids=["we-argue-method", "framework-and-code-link", "dataset-to-test-the-method", "position", "r-package", "survey", "dataset", "comment"])
 def test_a_few_strong_cues_decide_the_kind(title, abstract, sections, kind):
     assert detect_kind(_doc(title, abstract, sections)).kind == kind
 

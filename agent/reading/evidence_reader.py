@@ -17,7 +17,16 @@ from agent.reading.kind_schema import GENERAL_ROLES, PartSpec, cue_patterns, kin
 from agent.state import Note
 from tools.evidence import MAX_QUOTE_SENTENCES, sentence_citation
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
-from tools.rhetoric import about_others, classify_sentence, is_generic, is_limitation_topic, never_evidence, own_names, section_type, speaks_of_own_work
+from tools.rhetoric import (
+    about_others,
+    classify_sentence,
+    is_generic,
+    is_limitation_topic,
+    never_evidence,
+    own_names,
+    section_type,
+    speaks_of_own_work,
+)
 
 # The rhetorical role each part of a method paper's analysis is made of, and the only kinds of section it is
 # taken from (a "however" in a derivation is not the paper's motivation, nor a "we use" in the conclusion its

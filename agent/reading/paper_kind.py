@@ -54,6 +54,10 @@ CUES: tuple[_Cue, ...] = (
     _cue("system", "sections", r"\b(architecture|system design|implementation|software|design goals|api|usability|user interface|deployment|package|modules?)\b", 1, "章节描述系统设计与实现"),
     _cue("method", "abstract", r"\b(experiments|empirical results|our results|results) ([^.]{0,40} )?(show|demonstrate|indicate|confirm)\b|\bour (proposed )?([\w-]+ ){0,2}(method|approach|model|algorithm|adaptations?)s?\b", 1, "摘要报告本文方法的实验结果"),
     _cue("method", "sections", r"\b(experiments?|evaluation|results|ablation|empirical)\b", 1, "章节含实验/评测"),
+    # Writings that are not research papers of any of the kinds above: comments, replies, errata, editorials, reports.
+    _cue("other", "title", r"^\s*(comments? on|reply to|response to|rejoinder|erratum|corrigendum|addendum|retraction|editorial|preface|foreword|"
+         r"in memoriam|obituary|book review|lecture notes|proceedings of|report (on|of|from) the)\b|\b(erratum|corrigendum)\b", 4, "标题表明为评论/勘误/编者按/会议报告等"),
+    _cue("other", "abstract", r"\b(this|the present) (comment|reply|erratum|corrigendum|editorial)\b|\bwe (comment on|reply to|correct an error)\b|\bin this (comment|reply|erratum|editorial)\b", 3, "摘要表明为评论/答复/勘误"),
     _cue("method", "abstract", r"\b(outperform\w*|(achiev\w*|obtain\w*|set\w*|establish\w*|reach\w*|new|surpass\w*) (a )?(new )?state[- ]of[- ]the[- ]art|we propose\b[^.]{0,60}?\b(method|approach|algorithm|framework|technique|objective|loss|adaptations?|strategy)s?)\b", 1.5, "摘要称提出新方法并比较"),
 )
 # Counted in the body: many theorem/lemma/proof statements make a theory paper; experiments argue against it.
