@@ -254,3 +254,10 @@ def test_a_limitations_question_is_answered_only_by_what_the_paper_states(pdf, q
     assert turn.found is found
     if not found:
         assert "论文中未找到" in turn.answer and not turn.citations
+
+
+def test_an_assumptions_question_gets_the_sentences_that_assume():
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(parse_pdf(PAPERS / "1704.01689v1.pdf"), "What assumptions does the paper make?")  # was 论文中未找到
+    assert turn.found and turn.citations
+    assert all("assume" in c.quote.lower() for c in turn.citations)

@@ -67,9 +67,15 @@ QUESTION_TYPES: dict[str, dict] = {
                      r"\bnot (handle|address|cover|support)\b", r"\bopen (issues?|problems?|questions?)\b", r"局限", r"不足", r"限制", r"缺点", r"未来"],
         "sections": ("limitations", "conclusion"), "roles": ("limitation",),
     },
+    # A theory paper's key assumptions: sentences that assume, wherever the derivation stands.
+    "assumption": {
+        "patterns": [r"\bassum", r"\bpremises?\b", r"\bpreconditions?\b", r"假设|前提"],
+        "sections": ("method", "other", "introduction", "abstract", "experiments"), "roles": ("method",),
+        "words": r"\b(we|they|one) (also |further |will |shall )?(assume|suppose)\b|\bassum(e|es|ed|ing|ptions?)\b|\bunder the (\w+ )?(assumptions?|conditions?|hypothes[ie]s)\b",
+    },
 }
-# Question kinds that ask for an experiments sentence chosen by its words rather than its role.
-_BY_WORDS = ("setup", "datasets", "baselines")
+# Question kinds answered by a sentence chosen by its words rather than its role.
+_BY_WORDS = ("setup", "datasets", "baselines", "assumption")
 _COMPILED = {name: [re.compile(p, re.I) for p in spec["patterns"]] for name, spec in QUESTION_TYPES.items()}
 _WORDS = {name: re.compile(spec["words"], re.I) for name, spec in QUESTION_TYPES.items() if "words" in spec}
 _OPENING = ("introduction", "related", "abstract")  # sections that frame a paper rather than report it
@@ -138,7 +144,7 @@ def _place(spec: dict, c: Candidate) -> int:
     if c.where == spec["sections"][0]:
         return 0
     if c.where in spec["sections"]:
-        return 2
+        return 2 if c.where in _OPENING else 0  # a limitation stated in the conclusion comes before one met in the experiments
     return 3 if c.where == "appendix" else 1
 
 
