@@ -261,3 +261,16 @@ def test_an_assumptions_question_gets_the_sentences_that_assume():
     turn = retrieval_turn(parse_pdf(PAPERS / "1704.01689v1.pdf"), "What assumptions does the paper make?")  # was 论文中未找到
     assert turn.found and turn.citations
     assert all("assume" in c.quote.lower() for c in turn.citations)
+
+
+@pytest.mark.parametrize(("pdf", "question", "words"), [
+    (PAPERS / "2402.17753v1.pdf", "How was the data annotated?", ("annotat",)),
+    (PAPERS / "2201.09329v1.pdf", "数据是如何标注的？", ("annotat",)),
+    (PAPERS / "2203.02155v1.pdf", "How was the data collected?", ("collect", "label")),
+])
+def test_a_question_on_how_the_data_was_made_gets_the_papers_own_data_sentences(pdf, question, words):
+    from agent.investigate import retrieval_turn
+    from agent.reading.question_routing import route_question
+    assert route_question(question).types == ["collection"]  # not "which datasets do the experiments use"
+    turn = retrieval_turn(parse_pdf(pdf), question)
+    assert turn.found and any(w in turn.citations[0].quote.lower() for w in words)

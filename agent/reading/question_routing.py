@@ -67,6 +67,15 @@ QUESTION_TYPES: dict[str, dict] = {
                      r"\bnot (handle|address|cover|support)\b", r"\bopen (issues?|problems?|questions?)\b", r"局限", r"不足", r"限制", r"缺点", r"未来"],
         "sections": ("limitations", "conclusion"), "roles": ("limitation",),
     },
+    # How the paper's own data was made (a dataset paper's 数据来源/标注), as against which datasets the experiments use.
+    "collection": {
+        "patterns": [r"\b(collect|annotat|label|gather|crawl|curat|construct|creat|buil[dt]|sourc)\w*\b[^?]*\b(data|dataset|corpus|benchmark)|"
+                     r"\b(data|dataset|corpus|benchmark)\b[^?]*\b(collect|annotat|label|gather|crawl|curat|construct|creat|buil[dt]|sourc)\w*",
+                     r"数据.*(收集|采集|标注|构建|来源)|(收集|采集|标注|构建).*数据"],
+        "sections": ("method", "experiments", "other", "appendix", "introduction"), "roles": ("method",),
+        "words": r"\b(annotat\w*|label(l)?ed|label(l)?ing|crowd\w*|inter-annotator|agreement|manually|collected|crawled|gathered|sourced|"
+                 r"we (collect|construct|build|create|curate|gather|generate|select)\w*|(consists?|comprises?|contains?) (of )?\d)\b",
+    },
     # A theory paper's key assumptions: sentences that assume, wherever the derivation stands.
     "assumption": {
         "patterns": [r"\bassum", r"\bpremises?\b", r"\bpreconditions?\b", r"假设|前提"],
@@ -75,7 +84,7 @@ QUESTION_TYPES: dict[str, dict] = {
     },
 }
 # Question kinds answered by a sentence chosen by its words rather than its role.
-_BY_WORDS = ("setup", "datasets", "baselines", "assumption")
+_BY_WORDS = ("setup", "datasets", "baselines", "assumption", "collection")
 _COMPILED = {name: [re.compile(p, re.I) for p in spec["patterns"]] for name, spec in QUESTION_TYPES.items()}
 _WORDS = {name: re.compile(spec["words"], re.I) for name, spec in QUESTION_TYPES.items() if "words" in spec}
 _OPENING = ("introduction", "related", "abstract")  # sections that frame a paper rather than report it
@@ -88,7 +97,9 @@ _TYPE_WORDS = set(
     metric metrics measure measures setup set up protocol test tested testing assess assessed system perform performance well good find found findings
     outcome outcomes accuracy achieve outperform prior numbers describe explain technique techniques pipeline algorithm architecture build built
     drawback drawbacks shortcoming shortcomings caveat caveats fall short issue issues challenge challenges gap motivates research question
-    there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about""".split()
+    there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about
+    collect collected collection annotate annotated annotation annotations label labeled labelled labels gather gathered construct constructed
+    create created curated sourced assumption assumptions assume make""".split()
 )
 
 
@@ -118,6 +129,8 @@ def route_question(question: str) -> Route:
     types = [name for _, name in sorted(found, key=lambda f: (f[0], list(QUESTION_TYPES).index(f[1])))]
     if "method" in types and set(types) - {"method", "contribution"}:
         types.remove("method")  # "How is the method evaluated?" asks about the evaluation, "its drawbacks" about limitations
+    if "collection" in types and "datasets" in types:
+        types.remove("datasets")  # "How was the data annotated?" asks how the data was made, not which data was used
     if "limitation" in types and "problem" in types and types.index("problem") < types.index("limitation"):
         types.remove("limitation")  # "What shortcoming of prior approaches ..." is the problem, not this paper's limitation
     for name in [t for t in types if "then" in QUESTION_TYPES[t]]:
@@ -190,6 +203,6 @@ def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], p
     spec, words = QUESTION_TYPES[name], _WORDS[name]
     fitting = [c for c in candidates if c.where in spec["sections"] and c not in chosen and words.search(c.sentence.text)
                and not never_evidence(c.sentence.text)]
-    fitting.sort(key=lambda c: (c.role == "result", -len(words.findall(c.sentence.text)), c.order))
+    fitting.sort(key=lambda c: (c.where in _OPENING, c.role == "result", -len(words.findall(c.sentence.text)), c.order))
     return fitting[:per_type]
 
