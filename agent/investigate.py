@@ -25,7 +25,8 @@ from agent.config import ReaderSettings
 from agent.context import context_from_settings
 from agent.llm import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.reading.evidence_reader import with_listed_limitations
+from agent.reading.evidence_reader import section_types, with_listed_limitations
+from agent.reading.paper_kind import detect_kind
 from agent.reading.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
 from agent.structured import call_structured
@@ -173,6 +174,14 @@ def _typed_turn(doc: PaperDocument, question: str, route) -> Turn | None:
     return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
 
 
+_EXPERIMENT_TYPES = {"setup", "results", "datasets", "baselines"}
+
+
+def _review_without_experiments(doc: PaperDocument) -> bool:
+    """A review with no experiments section: its "significant" and "results" are other papers', not an answer about its own."""
+    return "experiments" not in set(section_types(doc).values()) and detect_kind(doc).kind == "survey"
+
+
 def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None = None) -> Turn:
     """Whole sentences that answer the question, or 论文中未找到.
 
@@ -182,6 +191,9 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     """
     language = question_language(question)
     route = route_question(question)
+    if route.types and set(route.types) <= _EXPERIMENT_TYPES and _review_without_experiments(doc):
+        note = "（这是一篇综述，没有自己的实验。）" if language == "zh" else " (This is a review: it reports no experiments of its own.)"
+        return Turn(question=question, answer=_not_found_text(language, [], []) + note, found=False, verified=True, mode="retrieval")
     if route.generic and (typed := _typed_turn(doc, question, route)):
         return typed
     index = index or PaperIndex(doc)

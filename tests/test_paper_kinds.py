@@ -274,3 +274,9 @@ def test_a_question_on_how_the_data_was_made_gets_the_papers_own_data_sentences(
     assert route_question(question).types == ["collection"]  # not "which datasets do the experiments use"
     turn = retrieval_turn(parse_pdf(pdf), question)
     assert turn.found and any(w in turn.citations[0].quote.lower() for w in words)
+
+
+def test_a_results_question_on_a_review_without_experiments_is_not_answered_with_others_results():
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(parse_pdf(PAPERS / "2006.11371.pdf"), "这篇论文的实验结果如何？")  # once: "significantly" sentences of other papers
+    assert not turn.found and "综述" in turn.answer and not turn.citations
