@@ -27,7 +27,8 @@ from agent.llm.registry import LLMRegistry
 from agent.llm.structured import call_structured
 from agent.llm.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.prompts import PromptLibrary
-from agent.reading.evidence_reader import with_listed_limitations
+from agent.reading.evidence_reader import section_types, with_listed_limitations
+from agent.reading.paper_kind import detect_kind
 from agent.reading.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
 from agent.validators import citation_label
@@ -147,6 +148,7 @@ def _not_found_text(language: str, looked_at: list[str], terms: list[str]) -> st
 # --- offline: retrieval -------------------------------------------------------------------------
 
 MIN_COVERAGE = 0.5  # share of the question's terms the best paragraph must contain
+_FILLER_TERMS = {"paper", "work", "study", "article", "author"}
 
 
 def _excerpt_turn(doc: PaperDocument, question: str, citations: list[Citation], looked_at: list[str]) -> Turn:
@@ -172,6 +174,14 @@ def _typed_turn(doc: PaperDocument, question: str, route) -> Turn | None:
     return _excerpt_turn(doc, question, citations, list(dict.fromkeys(c.section_id for c in citations)))
 
 
+_EXPERIMENT_TYPES = {"setup", "results", "datasets", "baselines"}
+
+
+def _review_without_experiments(doc: PaperDocument) -> bool:
+    """A review with no experiments section: its "significant" and "results" are other papers', not an answer about its own."""
+    return "experiments" not in set(section_types(doc).values()) and detect_kind(doc).kind == "survey"
+
+
 def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None = None) -> Turn:
     """Whole sentences that answer the question, or 论文中未找到.
 
@@ -181,10 +191,15 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     """
     language = question_language(question)
     route = route_question(question)
+    if route.types and set(route.types) <= _EXPERIMENT_TYPES and _review_without_experiments(doc):
+        note = "（这是一篇综述，没有自己的实验。）" if language == "zh" else " (This is a review: it reports no experiments of its own.)"
+        return Turn(question=question, answer=_not_found_text(language, [], []) + note, found=False, verified=True, mode="retrieval")
     if route.generic and (typed := _typed_turn(doc, question, route)):
         return typed
     index = index or PaperIndex(doc)
     groups = term_groups(question)
+    if route.generic:  # "这篇论文有哪些局限？": "this paper" says which text is asked about, not what to find in it
+        groups = [g for g in groups if not g <= _FILLER_TERMS] or groups
     terms = [min(g) for g in groups]
     hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
     hits = hits or index.search(question, k=3).hits

@@ -57,6 +57,8 @@ def main() -> None:  # python -m evals.support_kinds_eval
     s = score()
     print(f"selected-evidence role precision {sum(s.correct.values())}/{sum(s.selected.values())} = {s.precision:.2f}"
           f" ({', '.join(f'{k} {s.correct[k]}/{n}' for k, n in s.selected.items())}); unlabelled selections: {s.unlabelled}")
+    for m in s.mistakes:  # what to look at when the figure drops
+        print(f"  {m['paper']} {m['kind']}.{m['part']} took a {m['gold']} sentence: {m['text']}")
 
 
 if __name__ == "__main__":

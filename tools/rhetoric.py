@@ -45,9 +45,17 @@ def section_type(title: str, kind: str = "body", parent_title: str = "") -> Sect
     return own if own != "other" else parent  # type: ignore[return-value]
 
 
+_RELATED_TITLE = re.compile(r"\b(related|prior|previous) (work|research|studies|approaches)\b")
+
+
 def _title_type(title: str) -> str:
-    """The type whose word comes first in the title: "Methods and experimental details" is a method section."""
+    """The type whose word comes first in the title: "Methods and experimental details" is a method section.
+
+    A title that names related work anywhere ("Discussion and Related Work") is related work: what it says of
+    other systems is never this paper's contribution, method or result."""
     low = title.lower()
+    if _RELATED_TITLE.search(low):
+        return "related"
     found = [(low.find(h), rank, name) for rank, (name, hints) in enumerate(_SECTION_TYPES) for h in hints if h in low]
     return min(found)[2] if found else "other"
 
@@ -97,8 +105,8 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\b(does|do|did|can|could) not (handle|capture|address|scale|generali[sz]e|account|guarantee|support|model|cover)\b",
         r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
         r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
-        r"\bwe did not\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
-        r"\boptimistic about\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b",
+        r"\bwe did not (evaluate|test|consider|explore|study|address|investigate|include|examine|compare|measure|collect|control|account|model|have)\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
+        r"\boptimistic about\b", r"\bcomes? at the (price|cost) of\b", r"\bwe are (currently |actively )?(considering|exploring|working on)\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
     ]),
 }
@@ -133,12 +141,14 @@ _OWN_FINDING = re.compile(r"\bwe (also )?(find|found|observe|observed|show|showe
 _ABOUT_THIS_PAPER = re.compile(r"^(in this (paper|work|article|study),? we|this (paper|work|article|study) (proposes|presents|introduces|highlights|examines|studies|describes))\b")
 # What the authors did not do is not what they contribute.
 _NOT_DONE = re.compile(r"\bwe (have|had|did|do) not\b|\b(is|are|was|were|has|have) not (yet )?(been )?(explored|addressed|studied|evaluated|considered)\b")
+# "In this paper we assume that ...": an assumption the work rests on, not what it contributes.
+_ASSUMES = re.compile(r"\bwe (also |further )?(assume|suppose)\b")
 _SCENARIO = re.compile(r"^(consider|imagine|suppose|for instance, imagine)\b")
 # Asides that fit no part whatever their cue words: where to read more, transitions, naming, the group's earlier
 # papers, release promises.
 _ASIDE = re.compile(
     r"\bwe refer (the )?(interested )?readers? to\b|^(we|let us) now (study|turn|consider|discuss|describe|present|proceed|analy[sz]e|examine)\b|"
-    r"\bbefore proceeding\b|\bremarks? (is|are) in order\b|\bwe use the (term|wording|notation|name|phrase|word|abbreviation)\b|"
+    r"\bbefore proceeding\b|\b(here ?and ?after|hereafter|henceforth),? we (will )?(refer to|call)\b|\bwe will (refer to|call) (this|it|them) as\b|\bremarks? (is|are) in order\b|\bwe use the (term|wording|notation|name|phrase|word|abbreviation)\b|"
     r"\bin (our )?refs?\. ?\[|\bour (previous|earlier|recent|prior|former) (work|report|paper|study|studies|analysis)\b|"
     r"\bas (demonstrated|shown|reported|discussed|found) in (our|refs?\b|\[)|"
     r"\b(our hope is|we hope)\b|^as [a-z][\w.\- ]{1,40} (said|says|put it|noted|wrote|argued)\b|\b(rightmost|leftmost|first|second|third|last) column\b|"
@@ -171,7 +181,8 @@ def _names_own_work(sentence: str, names: tuple[str, ...]) -> bool:
 
 def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> dict[str, float]:
     text = sentence.lower()
-    scores = {role: min(3.0, float(sum(1 for p in patterns if p.search(text)))) for role, patterns in CUES.items()}
+    cue_text = {role: _FEATURE_FUTURE.sub(" ", text) if role == "limitation" else text for role in CUES}
+    scores = {role: min(3.0, float(sum(1 for p in patterns if p.search(cue_text[role])))) for role, patterns in CUES.items()}
     named = _names_own_work(sentence, names)
     own = bool(_OWN_WORK.search(text)) or named
     if named and _ACTS.search(text) and where in ("abstract", "introduction", "conclusion"):
@@ -180,7 +191,7 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
         if scores[role] > 0 or (role == "method" and where == "method" and (own or _TECHNICAL.search(text))):
             scores[role] += prior
     numbers = _states_number(text)
-    if not own or _NOT_DONE.search(text):
+    if not own or _NOT_DONE.search(text) or _ASSUMES.search(text):
         scores["contribution"] = 0.0
     if _OWN_FINDING.search(text) or _ABOUT_THIS_PAPER.search(text):
         scores["motivation"] = 0.0
@@ -201,14 +212,19 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
 
 # Another named system's method or result ("BioPlanner significantly improves ...", "... in the original
 # Transformer"): background, never this paper's method, result or contribution.
-_ORIGINAL = re.compile(r"\b(in|of) the original\b|\b(proposed|introduced|developed|presented) (by|in) [A-Z\[(]")
+_ORIGINAL = re.compile(r"\b(in|of) the original\b|\b(proposed|introduced|developed|presented|published|released) (by|in) [A-Z\[(]")
 _NAMED_SUBJECT = re.compile(r"^\W*(?:[Tt]he )?((?:[A-Z][a-z]*[A-Z0-9][\w\-+]*|[A-Z]{2,}[\w\-+]*)(?:\s+[A-Z][\w\-+]*)?)(\s*\([^)]*\)|\s*\[[^\]]*\])?\s+"
                             r"(is|are|was|were|has|have|uses?|used|consists?|achiev\w*|improv\w*|outperform\w*|significantly|proposes?|introduces?|"
                             r"relies|employs?|applies|applied|computes?|learns?|generates?|models?|shows?|showed|reached|reports?|obtain\w*|can|could|may|might|also|then|first)\b")
 
 
+# "To the best of our knowledge, the only corpus ... was published by X": the formula does not make the rest the authors' own.
+_FORMULA = re.compile(r"\bto (the best of )?our knowledge,?\s*|\bin our (view|opinion),?\s*", re.I)
+
+
 def about_others(sentence: str, names: tuple[str, ...] = ()) -> bool:
     """The sentence reports another paper's or system's work, not this paper's own."""
+    sentence = _FORMULA.sub("", sentence)
     low = sentence.lower()
     if _OWN_WORK.search(low) or _names_own_work(sentence, names):
         return False
@@ -226,24 +242,34 @@ def never_evidence(sentence: str) -> bool:
     return bool(_SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _states_number(low)))
 
 
+def is_generic(sentence: str) -> bool:
+    """What the field generally does or what a term means ("In general, the kappa score evaluates ..."), said of no one in particular."""
+    return bool(_GENERIC.search(sentence.lower().strip()))
+
+
 def speaks_of_own_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
+    sentence = _FORMULA.sub("", sentence)
     return bool(_OWN_WORK.search(sentence.lower())) or _names_own_work(sentence, names)
 
 
 # Future work, as against a limitation: the report puts it on its own line.
 _FUTURE = re.compile(r"\bfuture (work|research|directions?|studies|investigation)\b|\bin the future\b|\bwe (plan|intend|hope) to\b|\bwe leave\b|\bleft (for|to) future\b|"
                      r"\bwould be (interesting|fruitful|valuable|worthwhile)\b|\bit (may|might) be (fruitful|interesting|worthwhile)\b|\bone could (also )?\w+\b|"
-                     r"\b(potential|another|promising) directions?\b|\bcould also (benefit|be applied|be extended|help)\b|\bgenerali[sz]ations? of (this|our) work\b")
+                     r"\b(potential|another|promising) directions?\b|\bcould also (benefit|be applied|be extended|help)\b|\bgenerali[sz]ations? of (this|our) work\b|\bwe are (currently |actively )?(considering|exploring|working on)\b")
 _LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")
 # "X is not without its limitations.": a topic sentence, whose limitations are the sentences after it.
 _TOPIC = re.compile(r"\bnot without (its |their )?(limitations|drawbacks|shortcomings|caveats)\b|\b(has|have|there are) (several|some|a few|two|three|a number of|its|the following) "
                     r"(important )?(limitations|drawbacks|shortcomings|caveats)\b|\blimitations? (of (this|our) (work|study|approach|paper) )?(include|are|is)( as follows)?:?\s*$|:\s*$")
 
 
+# "... click "remove highlight" to prevent it from being highlighted in the future": what a feature does, not future work.
+_FEATURE_FUTURE = re.compile(r"\b(prevent|avoid|stop|keep)\w*\b[^.]{0,80}\bin the future\b")
+
+
 def is_future_work(sentence: str) -> bool:
     """Future work rather than a limitation (a sentence that names a limitation first is one)."""
     low = sentence.lower()
-    return bool(_FUTURE.search(low)) and not _LIMITATION_WORD.search(low)
+    return bool(_FUTURE.search(_FEATURE_FUTURE.sub(" ", low))) and not _LIMITATION_WORD.search(low)
 
 
 def is_limitation_topic(sentence: str) -> bool:

@@ -13,11 +13,20 @@ from __future__ import annotations
 
 import re
 
-from agent.reading.kind_schema import GENERAL_ROLES, PartSpec, cue_patterns, kind_spec
+from agent.reading.kind_schema import GENERAL_ROLES, PartSpec, cue_patterns, kind_spec, own_required_in, veto_patterns
 from agent.state import Note
 from tools.evidence import MAX_QUOTE_SENTENCES, sentence_citation
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
-from tools.rhetoric import about_others, classify_sentence, is_limitation_topic, never_evidence, own_names, section_type, speaks_of_own_work
+from tools.rhetoric import (
+    about_others,
+    classify_sentence,
+    is_generic,
+    is_limitation_topic,
+    never_evidence,
+    own_names,
+    section_type,
+    speaks_of_own_work,
+)
 
 # The rhetorical role each part of a method paper's analysis is made of, and the only kinds of section it is
 # taken from (a "however" in a derivation is not the paper's motivation, nor a "we use" in the conclusion its
@@ -67,14 +76,20 @@ def cue_role_score(role: str, c: Candidate, names: tuple[str, ...]) -> float:
     """How many of a schema cue role's cues the sentence matches (0 when it may not take the role)."""
     own, patterns = cue_patterns(role)
     text = c.sentence.text
+    if own or c.where in own_required_in(role) or is_generic(text):
+        own = True
     if never_evidence(text) or (own and not speaks_of_own_work(text, names)):
         return 0.0
     low = text.lower()
+    if any(p.search(low) for p in veto_patterns(role)):
+        return 0.0
     return float(sum(1 for p in patterns if p.search(low)))
 
 
 def part_score(spec: PartSpec, c: Candidate, names: tuple[str, ...]) -> float:
     """How well a sentence fits a part: its general role when the part takes it, else its best cue role."""
+    if "finding" in spec.roles and cue_role_score("open_problem", c, names) >= 1.0:
+        return 0.0  # what is still open is not one of the review's conclusions (it goes to 开放问题)
     if c.role in spec.roles and c.role in GENERAL_ROLES:
         return 10.0 + c.score  # the general classifier's role, when the part takes it, comes first
     cue = max((cue_role_score(r, c, names) for r in spec.roles if r not in GENERAL_ROLES), default=0.0)
@@ -85,6 +100,12 @@ def _rank(part: str, c: Candidate, spec: PartSpec | None = None, names: tuple[st
     numbers = part == "experiments" and bool(_HAS_NUMBER.search(c.sentence.text))
     fit = part_score(spec, c, names) if spec is not None else c.score
     return (not numbers, -fit, c.order)
+
+
+def others_excluded(kind: str, part: str) -> bool:
+    """Whether a part must be the paper's own: another system's work never fills 方法/实验/贡献, nor any part of a
+    dataset, system or theory paper (a review is about others' work; a method paper's motivation may cite a gap)."""
+    return part in OWN_WORK_SLOTS or kind in ("dataset", "system", "theory")
 
 
 def with_listed_limitations(c: Candidate) -> list[Sentence]:
@@ -135,7 +156,7 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
     for spec in kind_spec(kind).parts:
         part = spec.slot
         fitting = sorted((c for c in candidates if c.where in spec.sections and c.sentence.id not in used
-                          and part_score(spec, c, names) > 0 and not (part in OWN_WORK_SLOTS and about_others(c.sentence.text, names))),
+                          and part_score(spec, c, names) > 0 and not (others_excluded(kind, part) and about_others(c.sentence.text, names))),
                          key=lambda c: _rank(part, c, spec, names))
         chosen: list[Candidate] = []
         for c in fitting:

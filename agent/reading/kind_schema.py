@@ -57,6 +57,11 @@ class KindSpec(BaseModel):
 class CueRole(BaseModel):
     own: bool = False  # only when the sentence speaks of the paper's own work
     cues: list[str] = Field(min_length=1)
+    # Cues that veto the role whatever else matches ("we may suppose a < b" is a step of a proof, not a key assumption).
+    not_cues: list[str] = Field(default_factory=list)
+    # Section types where the sentence must speak of the paper's own work: an introduction's "publicly available
+    # collections of labelled data are scarce" is background, not the paper's data.
+    own_in: list[str] = Field(default_factory=list)
 
     @property
     def patterns(self) -> list[re.Pattern]:
@@ -107,6 +112,18 @@ def kind_spec(kind: str | None) -> KindSpec:
 def cue_patterns(role: str) -> tuple[bool, tuple[re.Pattern, ...]]:
     spec = load_schema().roles[role]
     return spec.own, tuple(spec.patterns)
+
+
+@cache
+def veto_patterns(role: str) -> tuple[re.Pattern, ...]:
+    """The cues that keep a sentence out of a cue role (none for the general roles)."""
+    spec = load_schema().roles.get(role)
+    return tuple(re.compile(c) for c in spec.not_cues) if spec else ()
+
+
+def own_required_in(role: str) -> frozenset[str]:
+    spec = load_schema().roles.get(role)
+    return frozenset(spec.own_in) if spec else frozenset()
 
 
 def prompt_view(kind: str | None) -> dict:

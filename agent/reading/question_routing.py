@@ -67,9 +67,24 @@ QUESTION_TYPES: dict[str, dict] = {
                      r"\bnot (handle|address|cover|support)\b", r"\bopen (issues?|problems?|questions?)\b", r"局限", r"不足", r"限制", r"缺点", r"未来"],
         "sections": ("limitations", "conclusion"), "roles": ("limitation",),
     },
+    # How the paper's own data was made (a dataset paper's 数据来源/标注), as against which datasets the experiments use.
+    "collection": {
+        "patterns": [r"\b(collect|annotat|label|gather|crawl|curat|construct|creat|buil[dt]|sourc)\w*\b[^?]*\b(data|dataset|corpus|benchmark)|"
+                     r"\b(data|dataset|corpus|benchmark)\b[^?]*\b(collect|annotat|label|gather|crawl|curat|construct|creat|buil[dt]|sourc)\w*",
+                     r"数据.*(收集|采集|标注|构建|来源)|(收集|采集|标注|构建).*数据"],
+        "sections": ("method", "experiments", "other", "appendix", "introduction"), "roles": ("method",),
+        "words": r"\b(annotat\w*|label(l)?ed|label(l)?ing|crowd\w*|inter-annotator|agreement|manually|collected|crawled|gathered|sourced|"
+                 r"we (collect|construct|build|create|curate|gather|generate|select)\w*|(consists?|comprises?|contains?) (of )?\d)\b",
+    },
+    # A theory paper's key assumptions: sentences that assume, wherever the derivation stands.
+    "assumption": {
+        "patterns": [r"\bassum", r"\bpremises?\b", r"\bpreconditions?\b", r"假设|前提"],
+        "sections": ("method", "other", "introduction", "abstract", "experiments"), "roles": ("method",),
+        "words": r"\b(we|they|one) (also |further |will |shall )?(assume|suppose)\b|\bassum(e|es|ed|ing|ptions?)\b|\bunder the (\w+ )?(assumptions?|conditions?|hypothes[ie]s)\b",
+    },
 }
-# Question kinds that ask for an experiments sentence chosen by its words rather than its role.
-_BY_WORDS = ("setup", "datasets", "baselines")
+# Question kinds answered by a sentence chosen by its words rather than its role.
+_BY_WORDS = ("setup", "datasets", "baselines", "assumption", "collection")
 _COMPILED = {name: [re.compile(p, re.I) for p in spec["patterns"]] for name, spec in QUESTION_TYPES.items()}
 _WORDS = {name: re.compile(spec["words"], re.I) for name, spec in QUESTION_TYPES.items() if "words" in spec}
 _OPENING = ("introduction", "related", "abstract")  # sections that frame a paper rather than report it
@@ -82,7 +97,9 @@ _TYPE_WORDS = set(
     metric metrics measure measures setup set up protocol test tested testing assess assessed system perform performance well good find found findings
     outcome outcomes accuracy achieve outperform prior numbers describe explain technique techniques pipeline algorithm architecture build built
     drawback drawbacks shortcoming shortcomings caveat caveats fall short issue issues challenge challenges gap motivates research question
-    there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about""".split()
+    there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about
+    collect collected collection annotate annotated annotation annotations label labeled labelled labels gather gathered construct constructed
+    create created curated sourced assumption assumptions assume make""".split()
 )
 
 
@@ -93,6 +110,9 @@ _TYPE_STEMS = {w for g in term_groups(" ".join(_TYPE_WORDS)) for w in g}
 class Route:
     types: list[str]  # in the order the question asks them
     generic: bool  # nothing to search for beyond the type of question
+    # The question asks for future work or open issues too: then every sentence of a future-directions section
+    # answers it; "What are the limitations?" takes from such a section only what states a limitation or future work.
+    future: bool = True
 
     @property
     def section_types(self) -> tuple[str, ...]:
@@ -109,13 +129,21 @@ def route_question(question: str) -> Route:
     types = [name for _, name in sorted(found, key=lambda f: (f[0], list(QUESTION_TYPES).index(f[1])))]
     if "method" in types and set(types) - {"method", "contribution"}:
         types.remove("method")  # "How is the method evaluated?" asks about the evaluation, "its drawbacks" about limitations
+    if "collection" in types and "datasets" in types:
+        types.remove("datasets")  # "How was the data annotated?" asks how the data was made, not which data was used
     if "limitation" in types and "problem" in types and types.index("problem") < types.index("limitation"):
         types.remove("limitation")  # "What shortcoming of prior approaches ..." is the problem, not this paper's limitation
     for name in [t for t in types if "then" in QUESTION_TYPES[t]]:
         if QUESTION_TYPES[name]["then"] not in types:
             types.insert(types.index(name) + 1, QUESTION_TYPES[name]["then"])  # the set-up, then the results it gave
     content = [g for g in term_groups(question) if not g & _TYPE_STEMS]
-    return Route(types=types, generic=bool(types) and not content)
+    return Route(types=types, generic=bool(types) and not content, future=bool(_ASKS_FUTURE.search(low)))
+
+
+_ASKS_FUTURE = re.compile(r"\bfuture\b|\bopen (issues?|problems?|questions?)\b|\bnext steps?\b|\bdirections?\b|\bremain|未来|后续|展望|方向")
+# A section that states limitations by its title, as against one that only looks ahead ("Future directions").
+_LIMITATION_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback|broader impact|discussion", re.I)
+
 
 
 def routed_sections(doc: PaperDocument, route: Route) -> set[str]:
@@ -129,7 +157,7 @@ def _place(spec: dict, c: Candidate) -> int:
     if c.where == spec["sections"][0]:
         return 0
     if c.where in spec["sections"]:
-        return 2
+        return 2 if c.where in _OPENING else 0  # a limitation stated in the conclusion comes before one met in the experiments
     return 3 if c.where == "appendix" else 1
 
 
@@ -150,7 +178,8 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
         if name in _BY_WORDS:
             chosen += _by_words(candidates, name, chosen, per_type)
             continue
-        if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)]):
+        if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)
+                                                and (route.future or _LIMITATION_TITLE.search(c.section.title) or c.role == "limitation")]):
             chosen += stated[:per_type]  # a limitations section is about nothing else, whatever its sentences' cue words
             continue
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
@@ -174,6 +203,6 @@ def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], p
     spec, words = QUESTION_TYPES[name], _WORDS[name]
     fitting = [c for c in candidates if c.where in spec["sections"] and c not in chosen and words.search(c.sentence.text)
                and not never_evidence(c.sentence.text)]
-    fitting.sort(key=lambda c: (c.role == "result", -len(words.findall(c.sentence.text)), c.order))
+    fitting.sort(key=lambda c: (c.where in _OPENING, c.role == "result", -len(words.findall(c.sentence.text)), c.order))
     return fitting[:per_type]
 
