@@ -65,13 +65,28 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
 
 
+# Headings that classes set with \section* (or as a title-page block) and hyperref does not bookmark unless the
+# author asks: when the outline has no entry of that name, a found one is neither right nor wrong, so it is not scored.
+UNLISTED_BY_CONVENTION = frozenset({
+    "abstract", "references", "bibliography", "acknowledgments", "acknowledgements", "acknowledgment",
+    "acknowledgement", "affiliation", "affiliations", "contents", "table of contents", "keywords",
+})
+
+
+def _scored(found: list[Entry], gold: list[Entry]) -> list[Entry]:
+    listed = {_words(_title_only(g[0])) for g in gold}
+    return [f for f in found if not ((key := _words(_title_only(f[0]))) in UNLISTED_BY_CONVENTION and key not in listed)]
+
+
 def score_entries(found: list[Entry], gold: list[Entry]) -> OutlineScore:
     """Headings that match an outline entry by text and page.
 
     Many outlines carry titles without their numbers ("Introduction" for "1
     Introduction"): then the number printed in the paper is ignored for matching,
-    and the id cannot be judged against the outline.
+    and the id cannot be judged against the outline. Found headings the outline
+    cannot list by convention (Abstract, References ...) are left out when it does not.
     """
+    found = _scored(found, gold)
     remaining = list(gold)
     matched = ids_checked = ids_right = 0
     for text, _level, page in found:
