@@ -53,7 +53,7 @@ def document_entries(doc: PaperDocument) -> list[Entry]:
     return [(normalize_title(s.heading), s.level, s.page_start) for s in doc.headings()]
 
 
-_NUMBER_PREFIX = re.compile(r"^((\d{1,2}( \d{1,2}){0,3})|[ivx]{1,6}|[a-h]( \d{1,2}){0,3}|appendix [a-h]) ")
+_NUMBER_PREFIX = re.compile(r"^((\d{1,2}( \d{1,2}){0,3})|[ivx]{1,6}( \d{1,2}){0,2}|[a-h]( \d{1,2}){0,3}|appendix [a-h]) ")
 
 
 def _title_only(text: str) -> str:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tools.contents_pages import contents_lines
-from tools.pdf_layout import DocumentLayout, Line
+from tools.pdf_layout import _BOLD_FONT, DocumentLayout, Line
 
 _SMALL_CAPS_FONT = re.compile(r"(cmcsc|smallcaps|-sc$|caps)", re.I)
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
-_ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
+# REVTeX's own guides number subsections under roman sections "I.1.", "II.3.".
+_ROMAN = re.compile(r"^(?P<num>[IVX]{1,6}(?:\.\d{1,2}){0,2})\.?\s+(?P<title>\S.*)$")
 _LETTER = re.compile(r"^(?P<num>[A-Z](?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _SECTION_SIGN = re.compile(r"^§\s*(?=\d)")
 # The letter stands alone: "Appendix Overview" is not appendix O.
@@ -96,9 +97,10 @@ def parse_number(text: str) -> ParsedNumber | None:
         return ParsedNumber("arabic", m["num"], tuple(int(p) for p in m["num"].split(".")), m["title"].strip())
     m = _ROMAN.match(text)
     if m and _title_ok(m["title"]):
-        value = roman_value(m["num"])
+        head, *subs = m["num"].split(".")
+        value = roman_value(head)
         if value:
-            return ParsedNumber("roman", m["num"], (value,), m["title"].strip())
+            return ParsedNumber("roman", m["num"], (value, *(int(x) for x in subs)), m["title"].strip())
     m = _LETTER.match(text)
     if m and _title_ok(m["title"]):
         return ParsedNumber("letter", m["num"], _letter_parts(m["num"]), m["title"].strip())
@@ -178,7 +180,12 @@ class _Candidates:
         # amsart sets section headings in a small-caps font ("1. Introduction" in CMCSC10) at body size.
         small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and (
             parse_number(ln.text) is not None or named_kind(ln.text) is not None)
-        return ln.bold or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
+        # A bold font whose line holds a few roman or typewriter words ("8. Various font features of the amsmath
+        # package") falls short of the bold share the layout asks for; the line's main font still says bold. It must
+        # be a block of its own: a list item that starts with a bold word ("3. Segmentation: given ...") runs on.
+        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
+        bold_font = ln.first_in_block and _BOLD_FONT.search(ln.font) is not None and (nxt is None or nxt.first_in_block)
+        return ln.bold or bold_font or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
 
     def stands_alone(self, i: int) -> bool:
         ln = self.lines[i]
@@ -221,6 +228,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     prev_number: tuple[int, ...] | None = None
     top_style: str | None = None  # "arabic" or "roman", fixed by the first numbered heading
     roman_prev: int | None = None
+    roman_parts_prev: tuple[int, ...] | None = None  # the last roman heading's full number, "I.2" as (1, 2)
     letter_prev: tuple[int, ...] | None = None
     in_appendix = False
     # A printed table of contents repeats the headings with page numbers: it opens a section of its own.
@@ -262,9 +270,14 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 letter_prev = parsed.parts
                 in_appendix = True
                 accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page, "appendix")
-        elif parsed and parsed.style == "roman" and top_style in (None, "roman"):
+        elif parsed and parsed.style == "roman" and len(parsed.parts) > 1 and top_style == "roman":
+            if roman_parts_prev is not None and _is_successor(roman_parts_prev, parsed.parts):
+                roman_parts_prev = parsed.parts
+                accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page)
+        elif parsed and parsed.style == "roman" and len(parsed.parts) == 1 and top_style in (None, "roman"):
             if roman_prev is None and parsed.parts[0] <= 2 or roman_prev is not None and 1 <= parsed.parts[0] - roman_prev <= 2:
                 top_style, roman_prev, letter_prev = "roman", parsed.parts[0], None
+                roman_parts_prev = parsed.parts
                 accepted = Heading(i, end, parsed.label, parsed.title, 1, ln.page)
         elif parsed and parsed.style == "letter" and top_style == "roman" and not in_appendix and roman_prev:
             if (letter_prev is None and parsed.parts == (1,)) or (letter_prev and _is_successor(letter_prev, parsed.parts)):
@@ -290,7 +303,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
         else:
             i += 1
     if sum(1 for h in headings if h.label) < 2:
-        headings = _unnumbered_fallback(cand, headings)
+        headings = _unnumbered_fallback(cand, headings, first)
     else:
         from tools.heading_styles import add_unnumbered_by_style  # it builds on this module's candidates
 
@@ -298,18 +311,39 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     return headings, lines
 
 
-def _unnumbered_fallback(cand: _Candidates, named: list[Heading]) -> list[Heading]:
-    """Papers without numbered headings: take short, larger or bold lines that open a block."""
+def _unnumbered_fallback(cand: _Candidates, named: list[Heading], start: int = 0) -> list[Heading]:
+    """Papers without numbered headings: take short, larger or bold lines that open a block.
+
+    Some templates (OUP) set headings in plain roman or italic a few points above the text: such a line counts
+    when it is clearly larger than the text. A heading may run onto a second line. Lines before a printed
+    Abstract (`start`) are title, authors and affiliations.
+    """
     found = {h.start for h in named}
     out = list(named)
-    for i, ln in enumerate(cand.lines):
-        if i in found or not (ln.first_in_block and cand.short(i) and ln.bold and ln.size >= cand.body - 0.2):
+    i = max(start, 0)
+    while i < len(cand.lines):
+        ln = cand.lines[i]
+        larger = ln.size >= cand.body + 1.5 and not ln.bold
+        if i in found or not (ln.first_in_block and cand.short(i) and (ln.bold or larger) and ln.size >= cand.body - 0.2):
+            i += 1
             continue
         key = normalize_title(ln.text)
-        if ln.page == 0 and i < 3:
+        if (ln.page == 0 and i < 3) or cand.running_head(i):
+            i += 1
             continue  # the title
         if key in _SOFT_NAMED or ln.size >= cand.body + 0.9:
-            out.append(Heading(i, i, None, ln.text.strip().rstrip(".:"), 1, ln.page))
+            end, text = i, ln.text.strip()
+            while end - i < 2 and cand.continuation(end, end + 1) and abs(cand.lines[end + 1].size - ln.size) <= 0.3:
+                end += 1
+                nxt = cand.lines[end].text.strip()
+                text = f"{text}{nxt}" if text.endswith("-") else f"{text} {nxt}"
+            if larger and not _plain_title(text):
+                i += 1
+                continue
+            out.append(Heading(i, end, None, re.sub(r"\s+", " ", text).rstrip(".:"), 1, ln.page))
+            i = end + 1
+            continue
+        i += 1
     out.sort(key=lambda h: h.start)
     # Without numbers the sizes tell the levels: the largest heading size is a section, the next a subsection.
     sizes = sorted({round(cand.lines[h.start].size * 2) / 2 for h in out if h.kind == "body"}, reverse=True)
@@ -322,6 +356,15 @@ def _unnumbered_fallback(cand: _Candidates, named: list[Heading]) -> list[Headin
             size = round(cand.lines[h.start].size * 2) / 2
             h.level = 1 + min(2, sum(1 for t in tiers[1:] if size <= t))
     return out
+
+
+def _plain_title(text: str) -> bool:
+    """A roman line set larger than the text reads as a title: short, no sentence end, mostly letters."""
+    words = text.split()
+    letters = sum(c.isalpha() for c in text)
+    if re.match(r"(key\s?words|index terms|pacs|jel)\b", text, re.I):
+        return False
+    return 0 < len(words) <= 16 and not text.rstrip().endswith((".", ",", ";")) and letters >= 0.6 * len(text.replace(" ", ""))
 
 
 def add_printed_back_matter(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
