@@ -74,6 +74,11 @@ def _between_siblings(numbered: list[Heading], i: int, level: int) -> int:
     return int(before.label.rsplit(".", 1)[0] == after.label.rsplit(".", 1)[0])
 
 
+def _run_in(lines: list[Line], h: Heading) -> bool:
+    nxt = lines[h.end + 1] if h.end + 1 < len(lines) else None
+    return nxt is not None and nxt.page == lines[h.end].page and not nxt.first_in_block and abs(nxt.y1 - lines[h.end].y1) < 2
+
+
 def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: set[int], start: int) -> list[Heading]:
     """Add the unnumbered headings set in the style of this paper's numbered headings.
 
@@ -88,6 +93,8 @@ def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: se
     levels: dict[tuple, int] = {}
     edges: dict[tuple, set[int]] = {}
     for h in numbered:
+        if _run_in(lines, h):
+            continue  # its text goes on beside it: a body-size italic or roman style, shared by ordinary text
         style = _style(lines[h.start])
         levels.setdefault(style, h.level)
         edges.setdefault(style, set()).add(round(lines[h.start].x0 - margins[lines[h.start].page]))

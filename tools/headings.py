@@ -7,7 +7,7 @@ line list, so sections are cut the same way whichever path found them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tools.contents_pages import contents_lines
@@ -242,7 +242,10 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 headings.append(Heading(i, i, None, ln.text.strip(), 1, ln.page, "contents"))
             i += 1
             continue
-        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)) or cand.running_head(i):
+        if top_style == "arabic" and not in_appendix and _split_run_in(cand, i, prev_number):
+            contents = {k + (k > i) for k in contents}
+            ln = lines[i]
+        elif not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)) or cand.running_head(i):
             i += 1
             continue
         text = ln.text.strip()
@@ -309,6 +312,32 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
 
         headings = add_unnumbered_by_style(cand, headings, contents, first)
     return headings, lines
+
+
+# A numbered run-in subsection set in the text's own size, in italics or roman (aomart, amsart's \subsection):
+# "8.1. Bold versions of special symbols. In the amsmath package ..." The title is short and ends with a period.
+_RUN_IN = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){1,2})\.\s+(?P<title>[A-Z“\"'(][^.]{1,80}?[^.\s])\.\s+(?P<rest>\S.*)$")
+
+
+def _split_run_in(cand: _Candidates, i: int, prev: tuple[int, ...] | None) -> bool:
+    """Split a numbered run-in subsection at body size into a heading line and its text, when its number follows
+    the last numbered heading. Changes `cand.lines` (one line more after `i`) and says whether it did."""
+    ln = cand.lines[i]
+    if not ln.first_in_block or abs(ln.size - cand.body) > 0.6 or ln.bold:
+        return False
+    m = _RUN_IN.match(ln.text.strip())
+    if m is None or len(m["title"].split()) > 12 or prev is None:
+        return False
+    parts = tuple(int(x) for x in m["num"].split("."))
+    if not _is_successor(prev, parts):
+        return False
+    head_text = f"{m['num']}. {m['title']}"
+    # Where the heading ends on the line, by its share of the characters (the line's spans are gone by now).
+    cut = ln.x0 + (ln.x1 - ln.x0) * (len(head_text) + 1) / max(len(ln.text.strip()), 1)
+    head = replace(ln, x1=cut, text=head_text)
+    rest = replace(ln, x0=cut, text=m["rest"], first_in_block=False)
+    cand.lines[i:i + 1] = [head, rest]
+    return True
 
 
 def _unnumbered_fallback(cand: _Candidates, named: list[Heading], start: int = 0) -> list[Heading]:
