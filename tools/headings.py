@@ -289,15 +289,16 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 accepted = Heading(i, end, label, parsed.title, 1 + len(parsed.parts), ln.page, number=parsed.label)
         elif parsed and parsed.style == "letter" and (in_appendix or top_style == "arabic"):
             if (letter_prev is None and parsed.parts[0] == 1) or (letter_prev and _is_successor(letter_prev, parsed.parts)):
-                # A lettered top-level heading after the body opens the appendix.
-                if letter_prev is None and not in_appendix and len(parsed.parts) > 1:
+                # A lettered top-level heading after the body opens the appendix; set lighter than the sections it
+                # is a line of text that starts with the article "A" ("A bunch of packages").
+                if letter_prev is None and not in_appendix and (len(parsed.parts) > 1 or _lighter_than_its_level(lines, headings, ln, 1)):
                     pass
                 else:
                     letter_prev = parsed.parts
                     in_appendix = True
                     accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page, "appendix")
         elif parsed and parsed.style == "arabic" and top_style in (None, "arabic") and not in_appendix:
-            if _is_successor(prev_number, parsed.parts):
+            if _is_successor(prev_number, parsed.parts) and not _lighter_than_its_level(lines, headings, ln, len(parsed.parts)):
                 top_style, prev_number = "arabic", parsed.parts
                 accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page)
         if accepted:
@@ -319,6 +320,13 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
 # A numbered run-in subsection set in the text's own size, in italics or roman (aomart, amsart's \subsection):
 # "8.1. Bold versions of special symbols. In the amsmath package ..." The title is short and ends with a period.
 _RUN_IN = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){1,2})\.\s+(?P<title>[A-Z“\"'(][^.]{1,80}?[^.\s])\.\s+(?P<rest>\S.*)$")
+
+
+def _lighter_than_its_level(lines: list[Line], headings: list[Heading], ln: Line, level: int) -> bool:
+    """A numbered list item in the text ("3. We do not try to control ...") set lighter and smaller than the
+    numbered headings of its level found so far: it would put the numbering out of step."""
+    first = next((lines[h.start] for h in headings if h.label and h.kind == "body" and h.level == level), None)
+    return first is not None and first.bold and not ln.bold and ln.size < first.size - 1.0
 
 
 def _split_run_in(cand: _Candidates, i: int, prev: tuple[int, ...] | None) -> bool:
