@@ -177,14 +177,19 @@ class _Candidates:
         caps = ln.first_in_block and ln.text.isupper() and sum(c.isalpha() for c in ln.text) >= 4
         # IEEE and AAS set subsection headings ("A. Large Language Models") in italics.
         italic_numbered = ln.first_in_block and ln.italic and re.match(r"^[A-Z]\.\s+\S", ln.text) is not None
+        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
+        alone = nxt is None or nxt.first_in_block or nxt.page != ln.page
+        # Journals (CJE) set subsubsections "1.10.1. Coding for landscape tables" in text-size italics, on a line of
+        # their own that stops well short of the roman text under it.
+        ends_short = alone or (not nxt.italic and nxt.x1 - ln.x1 > 40)
+        italic_numbered = italic_numbered or (ln.first_in_block and ln.italic and ends_short and re.match(r"^\d{1,2}(\.\d{1,2}){1,3}\.?\s+\S", ln.text) is not None)
         # amsart sets section headings in a small-caps font ("1. Introduction" in CMCSC10) at body size.
         small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and (
             parse_number(ln.text) is not None or named_kind(ln.text) is not None)
         # A bold font whose line holds a few roman or typewriter words ("8. Various font features of the amsmath
         # package") falls short of the bold share the layout asks for; the line's main font still says bold. It must
         # be a block of its own: a list item that starts with a bold word ("3. Segmentation: given ...") runs on.
-        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
-        bold_font = ln.first_in_block and _BOLD_FONT.search(ln.font) is not None and (nxt is None or nxt.first_in_block)
+        bold_font = ln.first_in_block and _BOLD_FONT.search(ln.font) is not None and alone
         return ln.bold or bold_font or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
 
     def stands_alone(self, i: int) -> bool:
