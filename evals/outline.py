@@ -91,12 +91,15 @@ def score_entries(found: list[Entry], gold: list[Entry]) -> OutlineScore:
     matched = ids_checked = ids_right = 0
     for text, _level, page in found:
         text = _words(text)
-        hit = next((g for g in remaining if g[2] == page and (_words(g[0]) == text or (_title_only(g[0]) == g[0] and _words(g[0]) == _title_only(text)))), None)
+        # A title that opens with the article ("A class structure for ...") is not lettered: when the outline's
+        # entry equals the found title without its number, it matches.
+        hit = next((g for g in remaining if g[2] == page and _words(g[0]) == text), None) or next(
+            (g for g in remaining if g[2] == page and _words(g[0]) == _words(_title_only(text))), None)
         if hit is None:
             continue
         remaining.remove(hit)
         matched += 1
-        if _title_only(hit[0]) != hit[0]:
+        if _title_only(hit[0]) != hit[0] and _words(hit[0]) == text:
             ids_checked += 1
             ids_right += _words(hit[0]) == text
     return OutlineScore(gold=len(gold), found=len(found), matched=matched, ids_checked=ids_checked, ids_right=ids_right)

@@ -84,3 +84,11 @@ def test_headings_an_outline_leaves_out_by_convention_are_not_scored():
     assert (score.found, score.matched) == (3, 2)  # Appendix is not exempt
     listed = score_entries(found, [*gold, ("references", 1, 3)])
     assert (listed.found, listed.matched) == (4, 3)
+
+
+def test_an_outline_title_opening_with_the_article_a_is_not_lettered():
+    gold = [("a class structure for permutation tests", 1, 4), ("a 1 proofs", 1, 9)]
+    found = [("3 a class structure for permutation tests", 1, 4), ("proofs", 1, 9)]
+    score = score_entries(found, gold)
+    # The first matches; a lettered entry still needs its letter.
+    assert (score.matched, score.ids_checked) == (1, 0)
