@@ -157,6 +157,16 @@ def _is_successor(prev: tuple[int, ...] | None, cur: tuple[int, ...]) -> bool:
     return False
 
 
+_FUNCTION_WORDS = frozenset("a an and the of for in on with to from by via or its their".split())
+
+
+def _cut_mid_phrase(first: str, second: str) -> bool:
+    """A capitals heading broken after a function word ("XIII. REVTEX 4.2 SYMBOLS AND THE" / "REVSYMB4-2 PACKAGE"):
+    the second line may be set in another weight (a typewriter package name) and still belong to it."""
+    words = first.split()
+    return bool(words) and words[-1].lower() in _FUNCTION_WORDS and first.isupper() and second.isupper()
+
+
 class _Candidates:
     """Heading-looking lines with the style tests shared by both numbered and named headings."""
 
@@ -212,7 +222,7 @@ class _Candidates:
             b.page == a.page
             and b.x0 < a.x1
             and a.x0 < b.x1
-            and b.bold == a.bold
+            and (b.bold == a.bold or _cut_mid_phrase(a.text, b.text))
             and b.italic == a.italic  # an italic IEEE subsection heading is not continued by the roman text under it
             and abs(b.size - a.size) <= 0.5
             and not parse_number(b.text)
