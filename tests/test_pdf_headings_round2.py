@@ -92,3 +92,32 @@ def test_an_outline_title_opening_with_the_article_a_is_not_lettered():
     score = score_entries(found, gold)
     # The first matches; a lettered entry still needs its letter.
     assert (score.matched, score.ids_checked) == (1, 0)
+
+
+def test_a_capitals_heading_broken_after_a_function_word_keeps_its_second_line(parsed):
+    doc = parsed("tl-revtex-auguide4-2")
+    assert doc.section("XIII").title == "REVTEX 4.2 SYMBOLS AND THE REVSYMB4-2 PACKAGE"
+
+
+def test_centred_italic_unnumbered_headings_below_centred_numbered_ones(parsed):
+    heads = [(s.id, s.title, s.level, s.parent_id) for s in parsed("tl-revtex-auguide4-2").headings()]
+    i = heads.index(("II.1", "Useful LATEX 2ε Markup", 2, "II"))
+    assert heads[i + 1:i + 5] == [("fonts", "Fonts", 3, "II.1"), ("user-defined-macros", "User-defined macros", 3, "II.1"),
+                                  ("symbols", "Symbols", 3, "II.1"), ("II.2", "Using LATEX 2ε packages with REVTEX", 2, "II")]
+
+
+def test_numbered_list_items_do_not_put_the_numbering_out_of_step(parsed):
+    # "3. We do not try to control ..." (a 10 pt roman list item) once became section 3, and "A bunch of packages"
+    # then opened an appendix, so "3 Implementation" and everything after it were lost.
+    doc = parsed("tl-philosophersimprint")
+    ids = [s.id for s in doc.headings() if s.numbered]
+    assert ids[:12] == ["1", "2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "3", "3.1", "3.2", "3.3"]
+    assert doc.section("3").title == "Implementation" and doc.section("3").page_start == 8
+    assert not any(s.title.startswith(("We do not try", "bunch of packages")) for s in doc.headings())
+
+
+def test_italic_numbered_subsubsections_at_text_size(parsed):
+    doc = parsed("tl-cje-cjeguide")
+    assert [(s.id, s.title) for s in doc.headings() if s.parent_id == "3.4"] == [
+        ("3.4.1", "Changing the word “Proof”"), ("3.4.2", "Typesetting a proof without ■"),
+        ("3.4.3", "Placing the ■after a displayed equation"), ("3.4.4", "Placing the ■after a displayed eqnarray")]
