@@ -50,7 +50,9 @@ def outline_entries(pdf: str | Path) -> list[Entry]:
 
 
 def document_entries(doc: PaperDocument) -> list[Entry]:
-    return [(normalize_title(s.heading), s.level, s.page_start) for s in doc.headings()]
+    """The headings found, with a printed contents page's own heading: the paper model keeps that section out of
+    `headings()`, but it was found, and outlines often list it."""
+    return [(normalize_title(s.heading), s.level, s.page_start) for s in doc.sections if s.kind != "front"]
 
 
 _NUMBER_PREFIX = re.compile(r"^((\d{1,2}( \d{1,2}){0,3})|[ivx]{1,6}( \d{1,2}){0,2}|[a-h]( \d{1,2}){0,3}|appendix [a-h]) ")

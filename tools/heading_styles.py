@@ -19,7 +19,7 @@ from tools.pdf_layout import Line
 _NOT_A_HEADING = re.compile(
     r"^(theorem|lemma|proof|definition|corollary|proposition|remark|example|note|claim|conjecture|assumption|"
     r"figure|fig\.|table|algorithm|listing|step|case|input|output|require|ensure|keywords?|index terms|pacs|ccs concepts|"
-    r"affiliations?)\b",
+    r"affiliations?)\b(?!:\s+[A-Z])",  # "Example: Using the driver" is a titled heading, "Example 2." is not
     re.I,
 )
 
