@@ -190,9 +190,11 @@ class _Candidates:
         nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
         alone = nxt is None or nxt.first_in_block or nxt.page != ln.page
         # Journals (CJE) set subsubsections "1.10.1. Coding for landscape tables" in text-size italics, on a line of
-        # their own that stops well short of the roman text under it.
-        ends_short = alone or (not nxt.italic and nxt.x1 - ln.x1 > 40)
-        italic_numbered = italic_numbered or (ln.first_in_block and ln.italic and ends_short and re.match(r"^\d{1,2}(\.\d{1,2}){1,3}\.?\s+\S", ln.text) is not None)
+        # their own that stops well short of the roman text under it. Third level and below only: a second-level one
+        # ("4.1. TAM ... Testing" in tests/fixtures/papers/futureinternet-2014-6-61) is labelled a sentence (sup-661).
+        # A run-in italic head that fills the line ("4.1.2 Term Definitions help Sarah resolve ...") is not one.
+        ends_short = nxt is not None and nxt.page == ln.page and not nxt.italic and nxt.x1 - ln.x1 > 40
+        italic_numbered = italic_numbered or (ln.first_in_block and ln.italic and ends_short and re.match(r"^\d{1,2}(\.\d{1,2}){2,3}\.?\s+\S", ln.text) is not None)
         # amsart sets section headings in a small-caps font ("1. Introduction" in CMCSC10) at body size.
         small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and (
             parse_number(ln.text) is not None or named_kind(ln.text) is not None)
