@@ -2,22 +2,26 @@
 
     python -m benchmarks.parse_quality
 
-Three sets, each with its micro-averaged heading precision, recall and F1:
+Sets, each with its micro-averaged heading precision, recall and F1:
 
 - dev: samples/offline and tests/fixtures/papers, the PDFs the layout parser was tuned on
   (per paper: P, R, F1, id accuracy where the outline carries numbers);
-- registry tuning: the tuning part of tests/fixtures/papers-registry (per paper too);
-- registry held out: the held-out part of tests/fixtures/papers-registry, printed as one
-  line only, so that reading the benchmark does not tune the parser on it.
+- registry tuning: all 30 round-1 PDFs of tests/fixtures/papers-registry (per paper too),
+  with the round-1 held-out part also summed on its own line: it was measured twice in
+  round 1 and its failures were read, so from round 2 on it is tuning data;
+- round-2 held out: tests/fixtures/papers-registry2, printed as one line only, so that
+  reading the benchmark does not tune the parser on it.
 
-A match requires the same page, so page accuracy is 1.00 by construction.
-The split is fixed in tests/fixtures/papers-registry/split.json.
+A match requires the same page, so page accuracy is 1.00 by construction. Found headings an
+outline leaves out by convention (Abstract, References ...; evals.outline.UNLISTED_BY_CONVENTION)
+are not scored when the outline omits them. The splits are fixed in each folder's split.json.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pymupdf
@@ -28,6 +32,7 @@ from tools.outline_headings import has_sections
 REPO = Path(__file__).resolve().parents[1]
 DIRS = [REPO / "samples" / "offline", REPO / "tests" / "fixtures" / "papers"]
 REGISTRY = REPO / "tests" / "fixtures" / "papers-registry"
+REGISTRY2 = REPO / "tests" / "fixtures" / "papers-registry2"
 # Outlines that list only the top level, while the paper numbers subsections too: recall is exact, precision is not.
 TOP_LEVEL_ONLY = {"2207.05221v4"}
 
@@ -61,8 +66,20 @@ class SetScore:
 
 
 def registry_split() -> dict[str, list[Path]]:
+    """Round-1 registry PDFs by their round-1 part (both are tuning data now)."""
     manifest = json.loads((REGISTRY / "split.json").read_text())
     return {part: [REGISTRY / name for name in manifest[part]] for part in ("tuning", "heldout")}
+
+
+def round2_heldout() -> list[Path]:
+    manifest = json.loads((REGISTRY2 / "split.json").read_text())
+    return [REGISTRY2 / name for name in manifest["heldout"]]
+
+
+@lru_cache(maxsize=None)
+def _score(pdf: Path):
+    """Each PDF is parsed once, though it is summed into more than one set."""
+    return layout_vs_outline(pdf)[0]
 
 
 def score_set(pdfs: list[Path], *, per_paper: bool) -> SetScore:
@@ -73,7 +90,7 @@ def score_set(pdfs: list[Path], *, per_paper: bool) -> SetScore:
         with pymupdf.open(pdf) as doc:
             if not has_sections(doc.get_toc()):  # the parser ignores such an outline too
                 continue
-        score, _, _ = layout_vs_outline(pdf)
+        score = _score(pdf)
         if per_paper:
             note = "  (outline lists top level only)" if pdf.stem in TOP_LEVEL_ONLY else ""
             idacc = f"{score.id_accuracy:.2f}" if score.id_accuracy is not None else "–"
@@ -90,9 +107,11 @@ def main() -> None:
     print(dev.line("dev set micro (tuned on; without top-level-only outlines)"))
     split = registry_split()
     print()
-    tuning = score_set(split["tuning"], per_paper=True)
-    print(tuning.line("registry tuning part micro"))
-    print(score_set(split["heldout"], per_paper=False).line("registry HELD-OUT part micro (never tuned on)"))
+    tuning = score_set(split["tuning"] + split["heldout"], per_paper=True)
+    print(tuning.line("registry tuning (all 30 round-1 PDFs) micro"))
+    print(score_set(split["tuning"], per_paper=False).line("  of which round-1 tuning part"))
+    print(score_set(split["heldout"], per_paper=False).line("  of which round-1 held-out part (tuned on since round 2)"))
+    print(score_set(round2_heldout(), per_paper=False).line("round-2 HELD-OUT micro (papers-registry2, never tuned on)"))
 
 
 if __name__ == "__main__":

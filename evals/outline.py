@@ -50,10 +50,12 @@ def outline_entries(pdf: str | Path) -> list[Entry]:
 
 
 def document_entries(doc: PaperDocument) -> list[Entry]:
-    return [(normalize_title(s.heading), s.level, s.page_start) for s in doc.headings()]
+    """The headings found, with a printed contents page's own heading: the paper model keeps that section out of
+    `headings()`, but it was found, and outlines often list it."""
+    return [(normalize_title(s.heading), s.level, s.page_start) for s in doc.sections if s.kind != "front"]
 
 
-_NUMBER_PREFIX = re.compile(r"^((\d{1,2}( \d{1,2}){0,3})|[ivx]{1,6}|[a-h]( \d{1,2}){0,3}|appendix [a-h]) ")
+_NUMBER_PREFIX = re.compile(r"^((\d{1,2}( \d{1,2}){0,3})|[ivx]{1,6}( \d{1,2}){0,2}|[a-h]( \d{1,2}){0,3}|appendix [a-h]) ")
 
 
 def _title_only(text: str) -> str:
@@ -65,23 +67,41 @@ def _words(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
 
 
+# Headings that classes set with \section* (or as a title-page block) and hyperref does not bookmark unless the
+# author asks: when the outline has no entry of that name, a found one is neither right nor wrong, so it is not scored.
+UNLISTED_BY_CONVENTION = frozenset({
+    "abstract", "references", "bibliography", "acknowledgments", "acknowledgements", "acknowledgment",
+    "acknowledgement", "affiliation", "affiliations", "contents", "table of contents", "keywords",
+})
+
+
+def _scored(found: list[Entry], gold: list[Entry]) -> list[Entry]:
+    listed = {_words(_title_only(g[0])) for g in gold}
+    return [f for f in found if not ((key := _words(_title_only(f[0]))) in UNLISTED_BY_CONVENTION and key not in listed)]
+
+
 def score_entries(found: list[Entry], gold: list[Entry]) -> OutlineScore:
     """Headings that match an outline entry by text and page.
 
     Many outlines carry titles without their numbers ("Introduction" for "1
     Introduction"): then the number printed in the paper is ignored for matching,
-    and the id cannot be judged against the outline.
+    and the id cannot be judged against the outline. Found headings the outline
+    cannot list by convention (Abstract, References ...) are left out when it does not.
     """
+    found = _scored(found, gold)
     remaining = list(gold)
     matched = ids_checked = ids_right = 0
     for text, _level, page in found:
         text = _words(text)
-        hit = next((g for g in remaining if g[2] == page and (_words(g[0]) == text or (_title_only(g[0]) == g[0] and _words(g[0]) == _title_only(text)))), None)
+        # A title that opens with the article ("A class structure for ...") is not lettered: when the outline's
+        # entry equals the found title without its number, it matches.
+        hit = next((g for g in remaining if g[2] == page and _words(g[0]) == text), None) or next(
+            (g for g in remaining if g[2] == page and _words(g[0]) == _words(_title_only(text))), None)
         if hit is None:
             continue
         remaining.remove(hit)
         matched += 1
-        if _title_only(hit[0]) != hit[0]:
+        if _title_only(hit[0]) != hit[0] and _words(hit[0]) == text:
             ids_checked += 1
             ids_right += _words(hit[0]) == text
     return OutlineScore(gold=len(gold), found=len(found), matched=matched, ids_checked=ids_checked, ids_right=ids_right)

@@ -19,7 +19,7 @@ from tools.pdf_layout import Line
 _NOT_A_HEADING = re.compile(
     r"^(theorem|lemma|proof|definition|corollary|proposition|remark|example|note|claim|conjecture|assumption|"
     r"figure|fig\.|table|algorithm|listing|step|case|input|output|require|ensure|keywords?|index terms|pacs|ccs concepts|"
-    r"affiliations?)\b",
+    r"affiliations?)\b(?!:\s+[A-Z])",  # "Example: Using the driver" is a titled heading, "Example 2." is not
     re.I,
 )
 
@@ -74,6 +74,22 @@ def _between_siblings(numbered: list[Heading], i: int, level: int) -> int:
     return int(before.label.rsplit(".", 1)[0] == after.label.rsplit(".", 1)[0])
 
 
+def _centred(lines: list[Line], i: int, body: float) -> bool:
+    """Set in the middle of its column, well in from both edges: the nearest body-size line of the same page
+    that shares its column gives the edges."""
+    ln = lines[i]
+    for k in (*range(i + 1, min(i + 6, len(lines))), *range(i - 1, max(i - 6, -1), -1)):
+        b = lines[k]
+        if b.page == ln.page and abs(b.size - body) <= 1.0 and b.x0 < ln.x1 and ln.x0 < b.x1 and b.x1 - b.x0 > ln.x1 - ln.x0 + 40:
+            return ln.x0 - b.x0 > 15 and b.x1 - ln.x1 > 15 and abs((ln.x0 + ln.x1) - (b.x0 + b.x1)) / 2 < 6
+    return False
+
+
+def _run_in(lines: list[Line], h: Heading) -> bool:
+    nxt = lines[h.end + 1] if h.end + 1 < len(lines) else None
+    return nxt is not None and nxt.page == lines[h.end].page and not nxt.first_in_block and abs(nxt.y1 - lines[h.end].y1) < 2
+
+
 def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: set[int], start: int) -> list[Heading]:
     """Add the unnumbered headings set in the style of this paper's numbered headings.
 
@@ -88,10 +104,13 @@ def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: se
     levels: dict[tuple, int] = {}
     edges: dict[tuple, set[int]] = {}
     for h in numbered:
+        if _run_in(lines, h):
+            continue  # its text goes on beside it: a body-size italic or roman style, shared by ordinary text
         style = _style(lines[h.start])
         levels.setdefault(style, h.level)
         edges.setdefault(style, set()).add(round(lines[h.start].x0 - margins[lines[h.start].page]))
     deepest = max(h.level for h in numbered)
+    centred_paper = sum(_centred(lines, h.start, cand.body) for h in numbered) >= 0.8 * len(numbered)
     taken = {k for h in headings for k in range(h.start, max(h.start, h.end) + 1)}
     extra: list[Heading] = []
     i = start
@@ -105,7 +124,10 @@ def add_unnumbered_by_style(cand: _Candidates, headings: list[Heading], skip: se
         aligned = any(abs(round(ln.x0 - margins[ln.page]) - x) <= 3 for x in edges.get(style, ()))
         # The lowest level of a numbered paper may be unnumbered throughout: an italic line larger than the text.
         run_in_italic = same_level is None and ln.italic and not ln.bold and ln.size >= cand.body + 0.9
-        if not ((same_level is not None and aligned) or run_in_italic) or not cand.short(i) or not cand.stands_alone(i):
+        # REVTeX centres its headings; below the numbered levels it sets unnumbered ones in centred italics
+        # ("Fonts", "User-defined macros"), even a little smaller than the text.
+        centred_italic = same_level is None and centred_paper and ln.italic and not ln.bold and _centred(lines, i, cand.body)
+        if not ((same_level is not None and aligned) or run_in_italic or centred_italic) or not cand.short(i) or not cand.stands_alone(i):
             i += 1
             continue
         end = i

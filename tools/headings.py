@@ -7,16 +7,17 @@ line list, so sections are cut the same way whichever path found them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from tools.contents_pages import contents_lines
-from tools.pdf_layout import DocumentLayout, Line
+from tools.pdf_layout import _BOLD_FONT, DocumentLayout, Line
 
 _SMALL_CAPS_FONT = re.compile(r"(cmcsc|smallcaps|-sc$|caps)", re.I)
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ARABIC = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
-_ROMAN = re.compile(r"^(?P<num>[IVX]{1,6})\.?\s+(?P<title>\S.*)$")
+# REVTeX's own guides number subsections under roman sections "I.1.", "II.3.".
+_ROMAN = re.compile(r"^(?P<num>[IVX]{1,6}(?:\.\d{1,2}){0,2})\.?\s+(?P<title>\S.*)$")
 _LETTER = re.compile(r"^(?P<num>[A-Z](?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _SECTION_SIGN = re.compile(r"^§\s*(?=\d)")
 # The letter stands alone: "Appendix Overview" is not appendix O.
@@ -96,9 +97,10 @@ def parse_number(text: str) -> ParsedNumber | None:
         return ParsedNumber("arabic", m["num"], tuple(int(p) for p in m["num"].split(".")), m["title"].strip())
     m = _ROMAN.match(text)
     if m and _title_ok(m["title"]):
-        value = roman_value(m["num"])
+        head, *subs = m["num"].split(".")
+        value = roman_value(head)
         if value:
-            return ParsedNumber("roman", m["num"], (value,), m["title"].strip())
+            return ParsedNumber("roman", m["num"], (value, *(int(x) for x in subs)), m["title"].strip())
     m = _LETTER.match(text)
     if m and _title_ok(m["title"]):
         return ParsedNumber("letter", m["num"], _letter_parts(m["num"]), m["title"].strip())
@@ -155,6 +157,16 @@ def _is_successor(prev: tuple[int, ...] | None, cur: tuple[int, ...]) -> bool:
     return False
 
 
+_FUNCTION_WORDS = frozenset("a an and the of for in on with to from by via or its their".split())
+
+
+def _cut_mid_phrase(first: str, second: str) -> bool:
+    """A capitals heading broken after a function word ("XIII. REVTEX 4.2 SYMBOLS AND THE" / "REVSYMB4-2 PACKAGE"):
+    the second line may be set in another weight (a typewriter package name) and still belong to it."""
+    words = first.split()
+    return bool(words) and words[-1].lower() in _FUNCTION_WORDS and first.isupper() and second.isupper()
+
+
 class _Candidates:
     """Heading-looking lines with the style tests shared by both numbered and named headings."""
 
@@ -175,10 +187,22 @@ class _Candidates:
         caps = ln.first_in_block and ln.text.isupper() and sum(c.isalpha() for c in ln.text) >= 4
         # IEEE and AAS set subsection headings ("A. Large Language Models") in italics.
         italic_numbered = ln.first_in_block and ln.italic and re.match(r"^[A-Z]\.\s+\S", ln.text) is not None
+        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else None
+        alone = nxt is None or nxt.first_in_block or nxt.page != ln.page
+        # Journals (CJE) set subsubsections "1.10.1. Coding for landscape tables" in text-size italics, on a line of
+        # their own that stops well short of the roman text under it. Third level and below only: a second-level one
+        # ("4.1. TAM ... Testing" in tests/fixtures/papers/futureinternet-2014-6-61) is labelled a sentence (sup-661).
+        # A run-in italic head that fills the line ("4.1.2 Term Definitions help Sarah resolve ...") is not one.
+        ends_short = nxt is not None and nxt.page == ln.page and not nxt.italic and nxt.x1 - ln.x1 > 40
+        italic_numbered = italic_numbered or (ln.first_in_block and ln.italic and ends_short and re.match(r"^\d{1,2}(\.\d{1,2}){2,3}\.?\s+\S", ln.text) is not None)
         # amsart sets section headings in a small-caps font ("1. Introduction" in CMCSC10) at body size.
         small_caps = ln.first_in_block and _SMALL_CAPS_FONT.search(ln.font) is not None and (
             parse_number(ln.text) is not None or named_kind(ln.text) is not None)
-        return ln.bold or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
+        # A bold font whose line holds a few roman or typewriter words ("8. Various font features of the amsmath
+        # package") falls short of the bold share the layout asks for; the line's main font still says bold. It must
+        # be a block of its own: a list item that starts with a bold word ("3. Segmentation: given ...") runs on.
+        bold_font = ln.first_in_block and _BOLD_FONT.search(ln.font) is not None and alone
+        return ln.bold or bold_font or ln.size >= self.body + 0.9 or caps or italic_numbered or small_caps
 
     def stands_alone(self, i: int) -> bool:
         ln = self.lines[i]
@@ -200,7 +224,7 @@ class _Candidates:
             b.page == a.page
             and b.x0 < a.x1
             and a.x0 < b.x1
-            and b.bold == a.bold
+            and (b.bold == a.bold or _cut_mid_phrase(a.text, b.text))
             and b.italic == a.italic  # an italic IEEE subsection heading is not continued by the roman text under it
             and abs(b.size - a.size) <= 0.5
             and not parse_number(b.text)
@@ -221,6 +245,7 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     prev_number: tuple[int, ...] | None = None
     top_style: str | None = None  # "arabic" or "roman", fixed by the first numbered heading
     roman_prev: int | None = None
+    roman_parts_prev: tuple[int, ...] | None = None  # the last roman heading's full number, "I.2" as (1, 2)
     letter_prev: tuple[int, ...] | None = None
     in_appendix = False
     # A printed table of contents repeats the headings with page numbers: it opens a section of its own.
@@ -234,7 +259,10 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 headings.append(Heading(i, i, None, ln.text.strip(), 1, ln.page, "contents"))
             i += 1
             continue
-        if not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)) or cand.running_head(i):
+        if top_style == "arabic" and not in_appendix and _split_run_in(cand, i, prev_number):
+            contents = {k + (k > i) for k in contents}
+            ln = lines[i]
+        elif not (cand.styled(i) and cand.short(i) and cand.stands_alone(i)) or cand.running_head(i):
             i += 1
             continue
         text = ln.text.strip()
@@ -262,9 +290,14 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 letter_prev = parsed.parts
                 in_appendix = True
                 accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page, "appendix")
-        elif parsed and parsed.style == "roman" and top_style in (None, "roman"):
+        elif parsed and parsed.style == "roman" and len(parsed.parts) > 1 and top_style == "roman":
+            if roman_parts_prev is not None and _is_successor(roman_parts_prev, parsed.parts):
+                roman_parts_prev = parsed.parts
+                accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page)
+        elif parsed and parsed.style == "roman" and len(parsed.parts) == 1 and top_style in (None, "roman"):
             if roman_prev is None and parsed.parts[0] <= 2 or roman_prev is not None and 1 <= parsed.parts[0] - roman_prev <= 2:
                 top_style, roman_prev, letter_prev = "roman", parsed.parts[0], None
+                roman_parts_prev = parsed.parts
                 accepted = Heading(i, end, parsed.label, parsed.title, 1, ln.page)
         elif parsed and parsed.style == "letter" and top_style == "roman" and not in_appendix and roman_prev:
             if (letter_prev is None and parsed.parts == (1,)) or (letter_prev and _is_successor(letter_prev, parsed.parts)):
@@ -273,15 +306,16 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
                 accepted = Heading(i, end, label, parsed.title, 1 + len(parsed.parts), ln.page, number=parsed.label)
         elif parsed and parsed.style == "letter" and (in_appendix or top_style == "arabic"):
             if (letter_prev is None and parsed.parts[0] == 1) or (letter_prev and _is_successor(letter_prev, parsed.parts)):
-                # A lettered top-level heading after the body opens the appendix.
-                if letter_prev is None and not in_appendix and len(parsed.parts) > 1:
+                # A lettered top-level heading after the body opens the appendix; set lighter than the sections it
+                # is a line of text that starts with the article "A" ("A bunch of packages").
+                if letter_prev is None and not in_appendix and (len(parsed.parts) > 1 or _lighter_than_its_level(lines, headings, ln, 1)):
                     pass
                 else:
                     letter_prev = parsed.parts
                     in_appendix = True
                     accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page, "appendix")
         elif parsed and parsed.style == "arabic" and top_style in (None, "arabic") and not in_appendix:
-            if _is_successor(prev_number, parsed.parts):
+            if _is_successor(prev_number, parsed.parts) and not _lighter_than_its_level(lines, headings, ln, len(parsed.parts)):
                 top_style, prev_number = "arabic", parsed.parts
                 accepted = Heading(i, end, parsed.label, parsed.title, len(parsed.parts), ln.page)
         if accepted:
@@ -290,7 +324,9 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
         else:
             i += 1
     if sum(1 for h in headings if h.label) < 2:
-        headings = _unnumbered_fallback(cand, headings)
+        from tools.unnumbered_headings import unnumbered_fallback  # it builds on this module's candidates
+
+        headings = unnumbered_fallback(cand, headings, first)
     else:
         from tools.heading_styles import add_unnumbered_by_style  # it builds on this module's candidates
 
@@ -298,30 +334,37 @@ def detect_headings(layout: DocumentLayout) -> tuple[list[Heading], list[Line]]:
     return headings, lines
 
 
-def _unnumbered_fallback(cand: _Candidates, named: list[Heading]) -> list[Heading]:
-    """Papers without numbered headings: take short, larger or bold lines that open a block."""
-    found = {h.start for h in named}
-    out = list(named)
-    for i, ln in enumerate(cand.lines):
-        if i in found or not (ln.first_in_block and cand.short(i) and ln.bold and ln.size >= cand.body - 0.2):
-            continue
-        key = normalize_title(ln.text)
-        if ln.page == 0 and i < 3:
-            continue  # the title
-        if key in _SOFT_NAMED or ln.size >= cand.body + 0.9:
-            out.append(Heading(i, i, None, ln.text.strip().rstrip(".:"), 1, ln.page))
-    out.sort(key=lambda h: h.start)
-    # Without numbers the sizes tell the levels: the largest heading size is a section, the next a subsection.
-    sizes = sorted({round(cand.lines[h.start].size * 2) / 2 for h in out if h.kind == "body"}, reverse=True)
-    tiers: list[float] = []
-    for size in sizes:
-        if not tiers or tiers[-1] - size >= 0.9:
-            tiers.append(size)
-    for h in out:
-        if h.kind == "body" and len(tiers) > 1:
-            size = round(cand.lines[h.start].size * 2) / 2
-            h.level = 1 + min(2, sum(1 for t in tiers[1:] if size <= t))
-    return out
+# A numbered run-in subsection set in the text's own size, in italics or roman (aomart, amsart's \subsection):
+# "8.1. Bold versions of special symbols. In the amsmath package ..." The title is short and ends with a period.
+_RUN_IN = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){1,2})\.\s+(?P<title>[A-Z“\"'(][^.]{1,80}?[^.\s])\.\s+(?P<rest>\S.*)$")
+
+
+def _lighter_than_its_level(lines: list[Line], headings: list[Heading], ln: Line, level: int) -> bool:
+    """A numbered list item in the text ("3. We do not try to control ...") set lighter and smaller than the
+    numbered headings of its level found so far: it would put the numbering out of step."""
+    first = next((lines[h.start] for h in headings if h.label and h.kind == "body" and h.level == level), None)
+    return first is not None and first.bold and not ln.bold and ln.size < first.size - 1.0
+
+
+def _split_run_in(cand: _Candidates, i: int, prev: tuple[int, ...] | None) -> bool:
+    """Split a numbered run-in subsection at body size into a heading line and its text, when its number follows
+    the last numbered heading. Changes `cand.lines` (one line more after `i`) and says whether it did."""
+    ln = cand.lines[i]
+    if not ln.first_in_block or abs(ln.size - cand.body) > 0.6 or ln.bold:
+        return False
+    m = _RUN_IN.match(ln.text.strip())
+    if m is None or len(m["title"].split()) > 12 or prev is None:
+        return False
+    parts = tuple(int(x) for x in m["num"].split("."))
+    if not _is_successor(prev, parts):
+        return False
+    head_text = f"{m['num']}. {m['title']}"
+    # Where the heading ends on the line, by its share of the characters (the line's spans are gone by now).
+    cut = ln.x0 + (ln.x1 - ln.x0) * (len(head_text) + 1) / max(len(ln.text.strip()), 1)
+    head = replace(ln, x1=cut, text=head_text)
+    rest = replace(ln, x0=cut, text=m["rest"], first_in_block=False)
+    cand.lines[i:i + 1] = [head, rest]
+    return True
 
 
 def add_printed_back_matter(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
