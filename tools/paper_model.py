@@ -55,6 +55,8 @@ class Paragraph(BaseModel):
     # A paragraph continued on the next page or column: [offset in text, page] where each later page starts.
     page_marks: list[tuple[int, int]] = Field(default_factory=list)
     anchor: str | None = None  # the element id in the paper's HTML ("S3.SS2.p4", "S4.F8", "bib.bib12")
+    # A run-in paragraph head printed at the start of the paragraph ("Reward Design"): kept out of its sentences.
+    head: str | None = None
     sentences: list[Sentence] = Field(default_factory=list)
 
     def page_at(self, offset: int) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pymupdf
 
+from tools.citation_markers import marker_spans, remove_spans, shift_offset
 from tools.errors import PaperError
 from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
 from tools.outline_headings import has_sections, headings_from_outline
@@ -15,7 +16,7 @@ from tools.pdf_layout import DocumentLayout, Line, extract_layout
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "10"
+PARSER_VERSION = "11"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -107,7 +108,7 @@ def parse_pdf(
         if not headings:
             headings, lines = detect_headings(layout)
         sections = build_sections(layout, headings, lines)
-        annotate_sentences(sections)
+        annotate_sentences(sections, drop_markers=True)
         title = _title(layout, doc.metadata or {})
         return PaperDocument(
             source=str(path),
@@ -194,21 +195,25 @@ def build_paragraphs(lines: list[Line], body: float, kind: str, page_height: dic
     page = 1
 
     def flush():
-        nonlocal text
+        nonlocal text, head
         if text.strip():
             what = "caption" if label is not None else "footnote" if in_footnote else para_kind
-            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=what, label=label))
-        text = ""
+            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=what, label=label, head=head if what == "text" else None))
+        text, head = "", None
 
     in_footnote = False
+    head: str | None = None
 
     for ln in lines:
         if ln.block in junk:
             continue
         cap = caption_label(ln.text) if ln.first_in_block or (last and last.block != ln.block) else None
         new_block = last is None or ln.block != last.block
-        if cap or (new_block and not _continues(last, ln, text, label)) or (new_block and (ln.block in footnotes) != in_footnote):
+        # A bold run-in head opening a block, or after a finished sentence, starts a paragraph.
+        run_in = bool(ln.run_in) and not cap and (new_block or not text or _OPEN_END.search(text.rstrip()) is not None)
+        if cap or run_in or (new_block and not _continues(last, ln, text, label)) or (new_block and (ln.block in footnotes) != in_footnote):
             flush()
+            head = ln.text[: ln.run_in] if run_in else None
             label = cap
             page = ln.page + 1
             in_footnote = ln.block in footnotes and kind != "references"
@@ -323,7 +328,7 @@ def stitch_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     out: list[Paragraph] = []
     last_text: Paragraph | None = None
     for para in paragraphs:
-        if para.kind == "text" and last_text is not None and _continues_across(last_text, para):
+        if para.kind == "text" and last_text is not None and not para.head and _continues_across(last_text, para):
             joined = _join_lines(last_text.text, para.text)
             offset = len(joined) - len(para.text)
             last_text.text = joined
@@ -347,15 +352,45 @@ def _caption_units(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def annotate_sentences(sections: list[Section]) -> None:
-    """Give every sentence of text and captions a stable id (S1, S2, ... in reading order) and judge it as evidence."""
+def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -> None:
+    """Give every sentence of text and captions a stable id (S1, S2, ... in reading order) and judge it as evidence.
+
+    With `drop_markers` (a PDF's text), citation markers and a run-in head leave the sentences and the
+    paragraph's text alike (tools/citation_markers.py), so quotes are found in the paragraph as before;
+    HTML text has them left out by its markup already.
+    """
     n = 0
     for section in sections:
         for para in section.paragraphs:
-            units = _caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text)
-            sentences = []
+            units = list(_caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text))
+            cut = drop_markers and para.kind in ("text", "caption")
+            sentences, removed = [], []
             for offset, text in units:
                 n += 1
                 why = not_evidence_reason(text, section, para)
-                sentences.append(Sentence(id=f"S{n}", text=text, page=para.page_at(offset), evidence=why is None, why_not=why))
+                page = para.page_at(offset)
+                if cut:
+                    offset = para.text.find(text, offset)
+                    head = _head_span(para, offset, text)
+                    spans = head + [sp for sp in marker_spans(text) if not head or sp[0] >= head[0][1]]
+                    if spans and spans[0] == (0, len(text)):
+                        why = why or "run-in heading"
+                    elif spans:
+                        removed += [(offset + a, offset + b) for a, b in spans]
+                        text = remove_spans(text, spans)
+                        # judged again without its markers: "(Smith et al., 2020) show ..." starts mid-sentence now
+                        again = not_evidence_reason(text, section, para)
+                        why = why or (again if again != "ends mid-sentence" else None)
+                sentences.append(Sentence(id=f"S{n}", text=text, page=page, evidence=why is None, why_not=why))
+            if removed:
+                para.page_marks = [(shift_offset(o, removed), p) for o, p in para.page_marks]
+                para.text = remove_spans(para.text, removed)
             para.sentences = sentences
+
+
+def _head_span(para: Paragraph, offset: int, text: str) -> list[tuple[int, int]]:
+    """The run-in head at the start of the paragraph's first sentence, with the space after it, as a span to remove."""
+    if offset != 0 or not para.head or not text.startswith(para.head):
+        return []
+    rest = text[len(para.head):]
+    return [(0, len(text) - len(rest.lstrip()))]

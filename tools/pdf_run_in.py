@@ -1,0 +1,37 @@
+"""Run-in paragraph heads in a PDF line: "Reward Design We conduct RL training …", the head set in bold.
+
+LaTeX's \\paragraph prints its title in bold at the start of the paragraph's first line; PyMuPDF gives
+one line of text, so the head would be glued to the first sentence. The spans' fonts tell them apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Bold lead-ins that are no paragraph heads: captions and algorithm boxes have their own handling.
+_NOT_A_HEAD = re.compile(r"^(figure|fig\.?|table|tab\.|algorithm|input|output|require|ensure)\b", re.I)
+MAX_HEAD_WORDS = 10
+
+
+def bold_lead_length(spans: list[dict], text: str, is_bold) -> int:
+    """How many characters at the start of the line's `text` are a bold run-in head (0 when none).
+
+    `spans` are the line's PyMuPDF spans, `text` their joined text with whitespace collapsed, and
+    `is_bold(span)` the layout's bold test. A head is a few bold words at the start of the line,
+    followed by roman text that begins a sentence (or the head ends in punctuation).
+    """
+    spans = [s for s in spans if s["text"].strip()]
+    k = 0
+    while k < len(spans) and is_bold(spans[k]):
+        k += 1
+    if k == 0 or k == len(spans):
+        return 0
+    head = " ".join("".join(s["text"] for s in spans[:k]).split())
+    rest = " ".join("".join(s["text"] for s in spans[k:]).split())
+    if not text.startswith(head) or len(head.split()) > MAX_HEAD_WORDS or sum(map(str.isalpha, head)) < 3:
+        return 0
+    if head[0] in "([" or _NOT_A_HEAD.match(head) or not head[0].isupper() and not head[0].isdigit():
+        return 0
+    if not (head.endswith((".", ":", "—", "–")) or re.match(r"[A-Z]", rest)):
+        return 0
+    return len(head)
