@@ -30,7 +30,7 @@ def citation_validity(citations: list[Citation], doc: PaperDocument) -> float:
     ok = 0
     for c in citations:
         s = doc.section(c.section_id)
-        ok += int(s is not None and s.page_start <= c.page <= s.page_end)
+        ok += int(s is not None and (c.page is None and doc.source_kind != "pdf" or c.page is not None and s.page_start <= c.page <= s.page_end))
     return ok / len(citations)
 
 

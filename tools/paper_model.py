@@ -19,14 +19,14 @@ def normalize_space(text: str) -> str:
 
 
 class Citation(BaseModel):
-    """Where a piece of evidence stands: the paper's section id, the page (1-based) and the exact words.
+    """Where a piece of evidence stands: the paper's section id, the page (1-based; None for an HTML page, which has none) and the exact words.
 
     `sentence_ids` name the whole sentences the quote is made of (ids given at parse
     time); `kind` is "caption" when the quote is a figure or table caption, with its label.
     """
 
     section_id: str
-    page: int = Field(ge=1)
+    page: int | None = Field(ge=1)
     quote: str
     sentence_ids: list[str] = Field(default_factory=list)
     kind: Literal["text", "caption"] = "text"
