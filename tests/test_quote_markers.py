@@ -80,6 +80,15 @@ def test_no_quotable_pdf_sentence_holds_a_marker_or_a_run_in_head(pdf_docs):
     assert headed == []
 
 
+def test_superscript_citation_numbers_leave_the_sentence_and_exponents_stay(pdf_docs):
+    """Nature-style papers print citations as raised numbers: "superconductors¹", "relationships.¹⁻³" come out of the PDF
+    as "superconductors1", "relationships.1–3". A word glued to such a number is no sentence's; "lme4" (no superscript) stays."""
+    glued = re.compile(r"[a-z]{3,}[.,]?\d{1,3}(?:[,–]\d{1,3})*(?=\s|$)")
+    for name in ("1111.2011v2.pdf", "2006.11371.pdf", "1906.08632v2.pdf"):
+        assert [t.text for _, _, t in pdf_docs[name].evidence_sentences() if glued.search(t.text)] == [], name
+    assert any("lme4" in t.text for _, _, t in pdf_docs["jss-lme4.pdf"].evidence_sentences())
+
+
 def test_a_run_in_head_is_kept_with_its_paragraph_not_in_its_sentence(pdf_docs):
     doc = pdf_docs["2301.11305v2.pdf"]  # "Datasets & metrics Our experiments use six datasets ..."
     para = next(p for _, p in doc.paragraphs() if p.head == "Datasets & metrics")

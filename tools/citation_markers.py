@@ -67,6 +67,17 @@ def marker_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, overlapping spans joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
 def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     """`text` without the given (sorted, disjoint) spans."""
     parts, pos = [], 0

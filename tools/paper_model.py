@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 SectionKind = Literal["front", "abstract", "body", "acknowledgments", "references", "appendix", "contents"]
 ParagraphKind = Literal["text", "caption", "reference", "footnote"]
@@ -57,6 +57,8 @@ class Paragraph(BaseModel):
     anchor: str | None = None  # the element id in the paper's HTML ("S3.SS2.p4", "S4.F8", "bib.bib12")
     # A run-in paragraph head printed at the start of the paragraph ("Reward Design"): kept out of its sentences.
     head: str | None = None
+    # While a PDF is parsed: (start, end) of superscript citation numbers in `text`, left out of the sentences.
+    _superscripts: list[tuple[int, int]] = PrivateAttr(default_factory=list)
     sentences: list[Sentence] = Field(default_factory=list)
 
     def page_at(self, offset: int) -> int:

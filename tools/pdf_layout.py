@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pymupdf
 
-from tools.pdf_run_in import bold_lead_length
+from tools.pdf_run_in import bold_lead_length, superscript_marks
 
 # No ligatures (so "ﬁ" reads "fi"), no images (decoding them is slow and useless here).
 TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_WHITESPACE
@@ -46,6 +46,8 @@ class Line:
     italic: bool = False
     # Characters at the start of `text` that are a bold run-in paragraph head ("Reward Design"); see tools/pdf_run_in.py.
     run_in: int = 0
+    # Superscript citation or footnote numbers glued to a word ("BioPlanner⁵⁰⁷"): (start, end) in `text`.
+    superscripts: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +103,7 @@ def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | N
     line = Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, round(dominant["size"], 1), bold, block, dominant["font"])
     line.italic = italic_chars >= 0.8 * total
     line.run_in = bold_lead_length(spans, text, _span_is_bold)
+    line.superscripts = superscript_marks(spans)
     return line
 
 

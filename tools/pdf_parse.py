@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pymupdf
 
-from tools.citation_markers import marker_spans, remove_spans, shift_offset
+from tools.citation_markers import marker_spans, merge_spans, remove_spans, shift_offset
 from tools.errors import PaperError
 from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
 from tools.outline_headings import has_sections, headings_from_outline
@@ -195,14 +195,16 @@ def build_paragraphs(lines: list[Line], body: float, kind: str, page_height: dic
     page = 1
 
     def flush():
-        nonlocal text, head
+        nonlocal text, head, marks
         if text.strip():
             what = "caption" if label is not None else "footnote" if in_footnote else para_kind
             paragraphs.append(Paragraph(text=text.strip(), page=page, kind=what, label=label, head=head if what == "text" else None))
-        text, head = "", None
+            paragraphs[-1]._superscripts = marks
+        text, head, marks = "", None, []
 
     in_footnote = False
     head: str | None = None
+    marks: list[tuple[int, int]] = []
 
     for ln in lines:
         if ln.block in junk:
@@ -220,6 +222,8 @@ def build_paragraphs(lines: list[Line], body: float, kind: str, page_height: dic
             text = ln.text
         else:
             text = _join_lines(text, ln.text) if text else ln.text
+        at = len(text) - len(ln.text)  # the line always ends the text it is joined to
+        marks += [(at + a, at + b) for a, b in ln.superscripts]
         last = ln
     flush()
     return paragraphs
@@ -335,6 +339,7 @@ def stitch_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
             if para.page != last_text.page_at(offset):
                 last_text.page_marks.append((offset, para.page))
             last_text.page_marks.extend((offset + o, p) for o, p in para.page_marks)
+            last_text._superscripts += [(offset + a, offset + b) for a, b in para._superscripts]
             continue
         out.append(para)
         if para.kind == "text":
@@ -372,7 +377,8 @@ def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -
                 if cut:
                     offset = para.text.find(text, offset)
                     head = _head_span(para, offset, text)
-                    spans = head + [sp for sp in marker_spans(text) if not head or sp[0] >= head[0][1]]
+                    raised = [(a - offset, b - offset) for a, b in para._superscripts if offset <= a and b <= offset + len(text)]
+                    spans = head + merge_spans([sp for sp in marker_spans(text) + raised if not head or sp[0] >= head[0][1]])
                     if spans and spans[0] == (0, len(text)):
                         why = why or "run-in heading"
                     elif spans:

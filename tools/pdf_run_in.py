@@ -35,3 +35,48 @@ def bold_lead_length(spans: list[dict], text: str, is_bold) -> int:
     if not (head.endswith((".", ":", "—", "–")) or re.match(r"[A-Z]", rest)):
         return 0
     return len(head)
+
+
+# --- superscript citation and footnote numbers ------------------------------------------------------------------
+
+_MARK_TEXT = re.compile(r"[\d,\-–]*\d[\d,\-–]*|[∗*†‡§¶]+")
+_WORD_END = re.compile(r"(?:[^\W\d_]{2,}[.,;:)”’]?|[.,;:)”’])$")
+
+
+def _collapsed_offsets(raw: str) -> list[int]:
+    """For each character of `raw`, its offset in " ".join(raw.split()) (the position where it would stand)."""
+    out, n, pending_space, started = [], 0, False, False
+    for ch in raw:
+        if ch.isspace():
+            pending_space = started
+            out.append(n)
+            continue
+        if pending_space:
+            n += 1
+            pending_space = False
+        out.append(n)
+        n += 1
+        started = True
+    return out
+
+
+def superscript_marks(spans: list[dict]) -> list[tuple[int, int]]:
+    """(start, end) in the line's collapsed text of each superscript citation or footnote number after a word:
+    "BioPlanner⁵⁰⁷ significantly", "networks.¹⁰,¹³". An exponent after a symbol or a digit ("n²", "10⁻³") is kept."""
+    raw = "".join(s["text"] for s in spans)
+    offsets = _collapsed_offsets(raw)
+    marks, pos = [], 0
+    for k, s in enumerate(spans):
+        start, pos = pos, pos + len(s["text"])
+        if not k or not s["flags"] & 1:
+            continue
+        prev = spans[k - 1]
+        text = s["text"].strip()
+        if not _MARK_TEXT.fullmatch(text) or s["size"] > 0.9 * prev["size"] or prev["flags"] & 1:
+            continue
+        if not _WORD_END.search(prev["text"]) or prev["text"][-1:].isspace():
+            continue
+        lead = len(s["text"]) - len(s["text"].lstrip())
+        a, b = start + lead, start + lead + len(text)
+        marks.append((offsets[a], offsets[b - 1] + 1))
+    return marks
