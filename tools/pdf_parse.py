@@ -374,8 +374,9 @@ def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -
                 n += 1
                 why = not_evidence_reason(text, section, para)
                 page = para.page_at(offset)
-                if cut:
-                    offset = para.text.find(text, offset)
+                at = para.text.find(text, offset) if cut else -1
+                if at >= 0:
+                    offset = at
                     head = _head_span(para, offset, text)
                     raised = [(a - offset, b - offset) for a, b in para._superscripts if offset <= a and b <= offset + len(text)]
                     spans = head + merge_spans([sp for sp in marker_spans(text) + raised if not head or sp[0] >= head[0][1]])
@@ -392,6 +393,7 @@ def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -
                 para.page_marks = [(shift_offset(o, removed), p) for o, p in para.page_marks]
                 para.text = remove_spans(para.text, removed)
             para.sentences = sentences
+            para._superscripts = []  # offsets into the text before the cut: spent
 
 
 def _head_span(para: Paragraph, offset: int, text: str) -> list[tuple[int, int]]:
