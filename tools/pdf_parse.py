@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pymupdf
 
-from tools.citation_markers import marker_spans, merge_spans, remove_spans, shift_offset
+from tools.citation_markers import remove_spans, shift_offset
 from tools.errors import PaperError
 from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
 from tools.outline_headings import has_sections, headings_from_outline
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
+from tools.sentence_cuts import sentence_cuts
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
@@ -377,9 +378,7 @@ def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -
                 at = para.text.find(text, offset) if cut else -1
                 if at >= 0:
                     offset = at
-                    head = _head_span(para, offset, text)
-                    raised = [(a - offset, b - offset) for a, b in para._superscripts if offset <= a and b <= offset + len(text)]
-                    spans = head + merge_spans([sp for sp in marker_spans(text) + raised if not head or sp[0] >= head[0][1]])
+                    spans = sentence_cuts(para, offset, text)
                     if spans and spans[0] == (0, len(text)):
                         why = why or "run-in heading"
                     elif spans:
@@ -395,10 +394,3 @@ def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -
             para.sentences = sentences
             para._superscripts = []  # offsets into the text before the cut: spent
 
-
-def _head_span(para: Paragraph, offset: int, text: str) -> list[tuple[int, int]]:
-    """The run-in head at the start of the paragraph's first sentence, with the space after it, as a span to remove."""
-    if offset != 0 or not para.head or not text.startswith(para.head):
-        return []
-    rest = text[len(para.head):]
-    return [(0, len(text) - len(rest.lstrip()))]
