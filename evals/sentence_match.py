@@ -9,13 +9,14 @@ the quote check uses, tools/citation_markers.py), or once the paragraph's head i
 
 from __future__ import annotations
 
-from tools.citation_markers import strip_citation_markers
+from tools.citation_markers import strip_citation_markers, without_glued_numbers
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
 
 
 def sentence_key(text: str) -> str:
-    """What a labelled text and a sentence are compared by."""
-    return normalize_space(strip_citation_markers(text))
+    """What a labelled text and a sentence are compared by: no citation markers, and no superscript citation numbers,
+    which a PDF's text glues to the word before ("superconductors1"; dropped on both sides, so "lme4" still matches)."""
+    return normalize_space(without_glued_numbers(strip_citation_markers(text)))
 
 
 class SentenceIndex:

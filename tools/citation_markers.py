@@ -110,7 +110,12 @@ def has_citation_marker(text: str) -> bool:
 # A superscript citation or footnote number glued to a word or after punctuation ("BioPlanner507 significantly",
 # "networks.10,13 The"): PDF text has no superscript, so checking a quote against a page drops such digits on
 # both sides (the parser removes them from the quote only where fonts show a superscript).
-_GLUED_NUMBER = re.compile(r"(?<=[a-z.,;:)])\d{1,3}(?:[,–\-]\d{1,3})*(?=\s|$)")
+_GLUED_NUMBER = re.compile(r"(?<=[a-z.,;:)])\d{1,3}(?:[,–\-]\d{1,3})*(?=[\s,.;:)]|$)")
+
+
+def without_glued_numbers(text: str) -> str:
+    """`text` without digits glued to the end of a word or after punctuation ("superconductors1", "studies.3")."""
+    return _GLUED_NUMBER.sub("", text)
 
 
 def verification_key(text: str) -> str:

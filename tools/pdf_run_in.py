@@ -40,7 +40,9 @@ def bold_lead_length(spans: list[dict], text: str, is_bold) -> int:
 # --- superscript citation and footnote numbers ------------------------------------------------------------------
 
 _MARK_TEXT = re.compile(r"[\d,\-–]*\d[\d,\-–]*|[∗*†‡§¶]+")
-_WORD_END = re.compile(r"(?:[^\W\d_]{2,}[.,;:)”’]?|[.,;:)”’])$")
+_WORD_END = re.compile(r"(?:[^\W\d_]{3,}[.,;:)”’]?|[^\W\d_][.,;:)”’])$")
+# Math fonts: an exponent follows a variable set in one of these ("tq²", "p⁴").
+_MATH_FONT = re.compile(r"cmmi|cmsy|math|symbol|italic|oblique|-it$|\.i$", re.I)
 
 
 def _collapsed_offsets(raw: str) -> list[int]:
@@ -74,7 +76,7 @@ def superscript_marks(spans: list[dict]) -> list[tuple[int, int]]:
         text = s["text"].strip()
         if not _MARK_TEXT.fullmatch(text) or s["size"] > 0.9 * prev["size"] or prev["flags"] & 1:
             continue
-        if not _WORD_END.search(prev["text"]) or prev["text"][-1:].isspace():
+        if not _WORD_END.search(prev["text"]) or prev["text"][-1:].isspace() or prev["flags"] & 2 or _MATH_FONT.search(prev["font"]):
             continue
         lead = len(s["text"]) - len(s["text"].lstrip())
         a, b = start + lead, start + lead + len(text)
