@@ -102,18 +102,21 @@ def test_the_prompts_used_depend_on_the_kind(kind, profile):
 
 
 def test_kind_accuracy_on_the_labelled_papers():
-    """kinds-v1: rules written on the sample day (dev), then measured once on the held-out papers: 21/25."""
+    """kinds-v1: rules written on the sample day (dev), then measured once on the held-out papers: 21/25; 22/25 since quotes
+    hold no citation markers (a marker's year or number no longer reads as a measured result)."""
     data = json.loads((REPO / "evals" / "datasets" / "kinds-v1.json").read_text(encoding="utf-8"))
     right = {"dev": 0, "heldout": 0}
     for item in data["items"]:
         right[item["split"]] += detect_kind(parse_pdf(REPO / item["pdf_dir"] / f"{item['paper']}.pdf")).kind == item["kind"]
-    assert right == {"dev": 10, "heldout": 21}
+    assert right == {"dev": 10, "heldout": 22}
 
 
 def test_selected_evidence_per_kind_is_measured():
     from evals.support_kinds_eval import score
     s = score()
-    assert s.unlabelled == 0 and sum(s.selected.values()) == 95 and s.precision >= 0.73
+    # Labelled blind on what the reader picked then (95 quotes). Since citation and footnote numbers leave the sentences,
+    # two picks differ ("recall accuracies⁷" no longer states a number): those two are unlabelled, the rest still match.
+    assert s.unlabelled <= 2 and sum(s.selected.values()) >= 93 and s.precision >= 0.73
 
 
 # --- own work apart from others', limitations ------------------------------------------------------------------

@@ -369,7 +369,8 @@ def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -
     for section in sections:
         for para in section.paragraphs:
             units = list(_caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text))
-            cut = drop_markers and para.kind in ("text", "caption")
+            # front matter and the reference list are never quoted: their text stays as printed
+            cut = drop_markers and para.kind in ("text", "caption") and section.kind not in ("front", "references")
             sentences, removed = [], []
             for offset, text in units:
                 n += 1
