@@ -32,9 +32,9 @@ _NUMBERED_ID = re.compile(r"^(\d+|[IVXL]+|[A-Z])(\.[0-9A-Z]+)*$")
 
 
 def cite_label(citation: dict, zh: bool = True) -> str:
-    """"第3.1节, 第4页" / "摘要, 第1页" / "“Conclusion”部分, 第9页" for a citation record."""
+    """"第3.1节, 第4页" / "摘要, 第1页" / "“Conclusion”部分, 第9页" for a citation record ("第3.1节" without a page: HTML)."""
     sid = citation["section_id"]
-    return location(sid, citation["page"], numbered=bool(_NUMBERED_ID.match(sid)), title=citation.get("section_title", ""),
+    return location(sid, citation.get("page"), numbered=bool(_NUMBERED_ID.match(sid)), title=citation.get("section_title", ""),
                     abstract=sid == "abstract", language="zh" if zh else "en")
 
 
@@ -58,7 +58,7 @@ def _marker_url(match, before: str, citations: list[dict]) -> str | None:
     for c in citations:
         same = (match["abs"] and c["section_id"] == "abstract") or (match["sec"] and match["sec"].strip() == c["section_id"]) or (
             match["title"] and match["title"] in (c.get("section_title"), c["section_id"]))
-        if c.get("url") and same and int(match["page"]) == c["page"]:
+        if c.get("url") and same and (int(match["page"]) if match["page"] else None) == c.get("page"):
             tail = " ".join(c["quote"].split())[-40:]
             candidates.append((before.rfind(tail), c["url"]))
     return max(candidates, key=lambda x: x[0])[1] if candidates else None

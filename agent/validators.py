@@ -14,19 +14,24 @@ from agent.state import CitedText, Finding, Note, PaperAnalysis
 from tools.evidence import citation_is_evidence
 from tools.paper_model import Citation, PaperDocument, Section, normalize_space
 
-# (见第3.1节, 第4页) / (见摘要, 第1页) / (见“Conclusion”部分, 第9页), full- or half-width.
+# (见第3.1节, 第4页) / (见摘要, 第1页) / (见“Conclusion”部分, 第9页), full- or half-width; without the page for
+# a paper read from HTML, which has no pages: (见第3.1节).
 CITATION_MARK = re.compile(
-    r"[（(]见\s*(?:第\s*(?P<sec>[^（）()节,，]+?)\s*节|(?P<abs>摘要)|“(?P<title>[^”]+)”部分)\s*[,，]\s*第\s*(?P<page>\d+)\s*页[)）]"
+    r"[（(]见\s*(?:第\s*(?P<sec>[^（）()节,，]+?)\s*节|(?P<abs>摘要)|“(?P<title>[^”]+)”部分)(?:\s*[,，]\s*第\s*(?P<page>\d+)\s*页)?[)）]"
 )
-CITATION_MARK_EN = re.compile(r"\(see (?:Section (?P<sec>[^,()]+)|(?P<abs>Abstract)|“(?P<title>[^”]+)”), p\. (?P<page>\d+)\)")
+CITATION_MARK_EN = re.compile(r"\(see (?:Section (?P<sec>[^,()]+)|(?P<abs>Abstract)|“(?P<title>[^”]+)”)(?:, p\. (?P<page>\d+))?\)")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def location(section_id: str, page: int, *, numbered: bool, title: str = "", abstract: bool = False, language: str = "zh") -> str:
-    """Where a quote stands, as readers say it: 第3.1节, 第4页 / Section 3.1, p. 4."""
+def location(section_id: str, page: int | None, *, numbered: bool, title: str = "", abstract: bool = False, language: str = "zh") -> str:
+    """Where a quote stands, as readers say it: 第3.1节, 第4页 / Section 3.1, p. 4; without a page when it has none (HTML)."""
+    if page is None:
+        if language == "en":
+            return "Abstract" if abstract else f"Section {section_id}" if numbered else f"“{title or section_id}”"
+        return "摘要" if abstract else f"第{section_id}节" if numbered else f"“{title or section_id}”部分"
     if language == "en":
         if abstract:
             return f"Abstract, p. {page}"
@@ -36,11 +41,11 @@ def location(section_id: str, page: int, *, numbered: bool, title: str = "", abs
     return f"第{section_id}节, 第{page}页" if numbered else f"“{title or section_id}”部分, 第{page}页"
 
 
-def section_location(section: Section, page: int, language: str = "zh") -> str:
+def section_location(section: Section, page: int | None, language: str = "zh") -> str:
     return location(section.id, page, numbered=section.numbered, title=section.title, abstract=section.kind == "abstract", language=language)
 
 
-def citation_label(section: Section, page: int, language: str = "zh") -> str:
+def citation_label(section: Section, page: int | None, language: str = "zh") -> str:
     """How a citation is written in running text: (见第3.1节, 第4页)."""
     where = section_location(section, page, language)
     return f" (see {where})" if language == "en" else f"（见{where}）"
@@ -50,7 +55,7 @@ def citation_label(section: Section, page: int, language: str = "zh") -> str:
 class Marker:
     text: str
     section: Section | None
-    page: int
+    page: int | None
 
 
 def find_markers(text: str, doc: PaperDocument, language: str = "zh") -> list[Marker]:
@@ -63,7 +68,7 @@ def find_markers(text: str, doc: PaperDocument, language: str = "zh") -> list[Ma
             section = next((s for s in doc.sections if s.title == m["title"]), None)
         else:
             section = doc.section(m["sec"])
-        markers.append(Marker(m.group(0), section, int(m["page"])))
+        markers.append(Marker(m.group(0), section, int(m["page"]) if m["page"] else None))
     return markers
 
 
@@ -80,7 +85,11 @@ def quote_in_section(citation: Citation, doc: PaperDocument) -> bool:
 
 def citation_exists(citation: Citation, doc: PaperDocument) -> bool:
     section = doc.section(citation.section_id)
-    return section is not None and section.page_start <= citation.page <= section.page_end
+    if section is None:
+        return False
+    if citation.page is None:  # only a paper without pages (read from HTML) is cited without one
+        return doc.source_kind != "pdf"
+    return section.page_start <= citation.page <= section.page_end
 
 
 def cited_evidence_holds(citation: Citation, doc: PaperDocument) -> bool:
@@ -152,7 +161,9 @@ def _check_cited(
     for marker in find_markers(item.text, doc, language):
         if marker.section is None:
             findings.append(Finding(part=part, code="bad_citation", message=f"{marker.text} cites a section the paper does not have"))
-        elif not marker.section.page_start <= marker.page <= marker.section.page_end:
+        elif marker.page is None and doc.source_kind == "pdf":
+            findings.append(Finding(part=part, code="bad_citation", message=f"{marker.text} gives no page"))
+        elif marker.page is not None and not marker.section.page_start <= marker.page <= marker.section.page_end:
             findings.append(Finding(part=part, code="bad_citation", message=f"{marker.text}: section {marker.section.id} is on pages {marker.section.page_start}-{marker.section.page_end}"))
         elif not any(c.section_id == marker.section.id and c.page == marker.page for c in cited):
             findings.append(Finding(part=part, code="bad_citation", message=f"{marker.text} is not backed by any of its evidence"))

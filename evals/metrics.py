@@ -30,7 +30,7 @@ def citation_validity(citations: list[Citation], doc: PaperDocument) -> float:
     ok = 0
     for c in citations:
         s = doc.section(c.section_id)
-        ok += int(s is not None and s.page_start <= c.page <= s.page_end)
+        ok += int(s is not None and (c.page is None and doc.source_kind != "pdf" or c.page is not None and s.page_start <= c.page <= s.page_end))
     return ok / len(citations)
 
 
@@ -49,7 +49,10 @@ def marker_validity(text: str, doc: PaperDocument) -> float:
     ok = 0
     for m in marks:
         s = doc.section("abstract") if m["abs"] else next((x for x in doc.sections if x.title == m["title"]), None) if m["title"] else doc.section(m["sec"])
-        ok += int(s is not None and s.page_start <= int(m["page"]) <= s.page_end)
+        if m["page"] is None:  # "（见第3.2节）": only a paper without pages (HTML) is cited so
+            ok += int(s is not None and doc.source_kind != "pdf")
+        else:
+            ok += int(s is not None and s.page_start <= int(m["page"]) <= s.page_end)
     return ok / len(marks)
 
 

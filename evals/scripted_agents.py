@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from agent.llm.registry import LLMRegistry
 from evals.fake_models import ScriptedChatModel, text_of, tool_call
 
-_TAGGED = re.compile(r"\[§(?P<sec>[^,\]]+), p\.(?P<page>\d+)\](?: \[(?P<part>\w+)\])? (?P<quote>[^\n]+)")
+_TAGGED = re.compile(r"\[§(?P<sec>[^,\]]+)(?:, p\.(?P<page>\d+))?\](?: \[(?P<part>\w+)\])? (?P<quote>[^\n]+)")
 _PAPER_ID = re.compile(r"^### (\S+)$", re.M)
 # Notes as the writer prompts list them: the default layout, and the one-line layout of the concise variant.
 _NOTE = re.compile(r"^- (?P<id>E\d+) \[(?P<part>\w+)\] .*\n  quote: \"(?P<quote>.*)\"\n  marker: (?P<marker>.*)$", re.M)
@@ -53,7 +53,7 @@ def notes_from_evidence(messages, kwargs):
         if m["part"] is None and quote.startswith("("):
             quote = quote.split(") ", 1)[-1]  # search results carry "(section title) " first
         quote = quote.strip()[:200].rsplit(" ", 1)[0]
-        notes.append({"part": m["part"] or parts[i % 6], "claim": "evidence", "section_id": m["sec"], "page": int(m["page"]), "quote": quote})
+        notes.append({"part": m["part"] or parts[i % 6], "claim": "evidence", "section_id": m["sec"], "page": int(m["page"] or 1), "quote": quote})
     return {"notes": notes[:18]}
 
 

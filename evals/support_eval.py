@@ -15,8 +15,9 @@ from pathlib import Path
 
 from agent.reading.evidence_reader import PART_ROLES, evidence_roles, role_notes
 from evals.datasets import SupportDataset, SupportItem
+from evals.sentence_match import SentenceIndex, sentence_key
 from tools.paper_cache import PaperCache
-from tools.paper_model import PaperDocument, normalize_space
+from tools.paper_model import PaperDocument
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,23 +65,20 @@ class SupportScores:
 
 
 def _find(doc: PaperDocument, text: str):
-    wanted = normalize_space(text)
-    for section, para, sent in doc.sentences():
-        if normalize_space(sent.text) == wanted:
-            return section, para, sent
-    return None
+    return SentenceIndex(doc).find(text)
 
 
 def score_split(dataset: SupportDataset, split: str, papers: PaperCache | None = None) -> SupportScores:
     papers = papers or PaperCache(None)
     scores = SupportScores(split)
     items = [i for i in dataset.items if i.split == split]
-    by_text: dict[tuple[str, str], SupportItem] = {(i.paper, normalize_space(i.text)): i for i in items}
     for paper, pdf_dir in dataset.papers(split):
         doc = papers.load(REPO / pdf_dir / f"{paper}.pdf", paper)
+        index = SentenceIndex(doc)  # labels name sentences by text, markers and run-in heads aside
+        by_text: dict[str, SupportItem] = {sentence_key(i.text): i for i in items if i.paper == paper}
         roles = evidence_roles(doc)
         for item in (i for i in items if i.paper == paper):
-            found = _find(doc, item.text)
+            found = index.find(item.text)
             quotable = bool(found and found[2].evidence)
             scores.body[(item.body, quotable)] += 1
             if not (item.body and found and quotable):
@@ -92,7 +90,7 @@ def score_split(dataset: SupportDataset, split: str, papers: PaperCache | None =
         for note in role_notes(doc):
             if note.part == "summary" or note.citation.kind == "caption":
                 continue
-            item = by_text.get((paper, normalize_space(note.citation.quote)))
+            item = index.label(by_text, note.citation.sentence_ids, note.citation.quote)
             if item is None:
                 scores.selected_unlabelled += 1
                 continue

@@ -11,8 +11,8 @@ from pathlib import Path
 from agent.reading.evidence_reader import role_notes
 from agent.reading.kind_schema import kind_spec
 from agent.reading.paper_kind import detect_kind
+from evals.sentence_match import SentenceIndex, sentence_key
 from tools.paper_cache import PaperCache
-from tools.paper_model import normalize_space
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = REPO / "evals" / "datasets" / "support-kinds-v1.json"  # the support-v4 batch
@@ -33,15 +33,17 @@ class KindSupportScores:
 def score(papers: PaperCache | None = None) -> KindSupportScores:
     data = json.loads(DATASET.read_text(encoding="utf-8"))
     papers = papers or PaperCache(None)
-    labels = {(i["paper"], normalize_space(i["text"])): i for i in data["items"]}
+    labels = {(i["paper"], sentence_key(i["text"])): i for i in data["items"]}
     out = KindSupportScores()
     for paper, pdf_dir in dict.fromkeys((i["paper"], i["pdf_dir"]) for i in data["items"]):
         doc = papers.load(REPO / pdf_dir / f"{paper}.pdf", paper)
         kind = detect_kind(doc).kind
+        index = SentenceIndex(doc)  # labels name sentences by text, markers and run-in heads aside
+        mine = {key: i for (p, key), i in labels.items() if p == paper}
         for note in role_notes(doc, kind=kind):
             if note.part == "summary" or note.citation.kind == "caption":
                 continue
-            item = labels.get((paper, normalize_space(note.citation.quote)))
+            item = index.label(mine, note.citation.sentence_ids, note.citation.quote)
             if item is None:
                 out.unlabelled += 1
                 continue

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
-import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from mcp.client.stdio import StdioServerParameters
 
 from agent.render import write_report_files
 from tests.conftest import FIXTURES, REPO
+from tools.citation_markers import verification_key
 
 
 def arxiv_monitor() -> str:
@@ -42,18 +41,16 @@ def server_params(tmp: Path, *args: str, env: dict[str, str] | None = None) -> S
                                  env={"XDG_CACHE_HOME": str(tmp / "user-cache"), **(env or {})})
 
 
-def _squash(text: str) -> str:
-    """Compare letters only: PDF text breaks lines, hyphenates words and writes ligatures (ﬁ) that the parse joins up."""
-    return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", unicodedata.normalize("NFKC", text))
-
-
 @cache
 def _pages(pdf: str) -> tuple[str, ...]:
     with pymupdf.open(pdf) as doc:
-        return tuple(_squash(page.get_text()) for page in doc)
+        return tuple(verification_key(page.get_text()) for page in doc)
 
 
 def on_page(pdf: Path | str, page: int, quote: str) -> bool:
-    """The quote stands on that page of the PDF, read here straight from PyMuPDF and not through the parser."""
+    """The quote stands on that page of the PDF, read here straight from PyMuPDF and not through the parser.
+
+    Letters only, citation markers left out on both sides (a quote holds none): tools/citation_markers.py.
+    """
     pages = _pages(str(pdf))
-    return 1 <= page <= len(pages) and _squash(quote) in pages[page - 1]
+    return 1 <= page <= len(pages) and verification_key(quote) in pages[page - 1]

@@ -7,7 +7,8 @@ from tests.conftest import SAMPLE_DIR
 from tools.paper_model import Citation
 from tools.pdf_parse import parse_pdf
 
-GOOD = Citation(section_id="4.3", page=7, quote="Pre-training We pre-train for 200k steps on 64 Google Cloud TPUs, with a batch size of 512 and a learning rate of 3e-5, using BERT’s default optimizer.")
+# The paragraph's run-in head "Pre-training" is its head, not part of its first sentence.
+GOOD = Citation(section_id="4.3", page=7, quote="We pre-train for 200k steps on 64 Google Cloud TPUs, with a batch size of 512 and a learning rate of 3e-5, using BERT’s default optimizer.")
 
 
 @pytest.fixture(scope="module")

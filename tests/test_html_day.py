@@ -98,6 +98,8 @@ def test_a_day_read_html_first_through_the_mirror(tmp_path, monkeypatch, with_mo
         assert c["section_id"] and c["sentence_ids"] and c["quote"]
     for c in papers[PDF_ID]["citations"]:
         assert c["url"] == f"https://arxiv.org/pdf/{PDF_ID}#page={c['page']}"
+    # An HTML page has no pages: its citations say none (JSON null), the PDF's keep theirs.
+    assert all(c["page"] is None for c in html_cites) and all(c["page"] >= 1 for c in papers[PDF_ID]["citations"])
 
     md = outcome.paths["md"].read_text(encoding="utf-8")
     assert "全文来源" in md and "arXiv HTML" in md
@@ -109,7 +111,11 @@ def test_a_day_read_html_first_through_the_mirror(tmp_path, monkeypatch, with_mo
     assert any(HTML_ID in u for _, u in linked) or with_model
     for quote, url in linked:  # each marker opens at the quote before it
         assert url_of[quote.replace("\\", "")] == url
+    html_markers = re.findall(r"\[（见([^]]+)）\]\(https://arxiv\.org/html/", md)
+    assert (html_markers or with_model) and not [m for m in html_markers if "页" in m]  # "（见第3.2节）": no invented page
+    assert all("页" in m for m in re.findall(r"\[（见([^]]+)）\]\(https://arxiv\.org/pdf/", md))
     html = outcome.paths["html"].read_text(encoding="utf-8")
     assert f'href="https://arxiv.org/html/{HTML_ID}#' in html and f'href="https://arxiv.org/pdf/{PDF_ID}#page=' in html
+    assert not re.findall(rf'href="https://arxiv\.org/html/{HTML_ID}#[^"]*">[^<]*页', html)
     stored = json.loads(outcome.paths["json"].read_text(encoding="utf-8"))
     assert {p["arxiv_id"]: p["read_from"] for p in stored["papers"]} == {HTML_ID: "arxiv-html", PDF_ID: "pdf"}

@@ -123,4 +123,8 @@ def test_investigate_answers_link_to_the_paragraph(tmp_path):
     citations = json.loads(out.stdout)["citations"]
     ids = set(re.findall(rb'id="([^"]+)"', PAGE.read_bytes()))
     assert citations and all(c["url"] == f"https://arxiv.org/html/2501.11120v1#{c['anchor']}" for c in citations)
+    assert all(c["page"] is None for c in citations)  # an HTML page has no pages: none is made up
+    text = cli("investigate", str(PAGE), "--offline", "--ask", "What is behavioral self-awareness?",
+               env={**os.environ, "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path), "COLUMNS": "200"})
+    assert text.returncode == 0 and "(see Section 1)" in text.stdout and ", p. " not in text.stdout, text.stdout
     assert all(c["anchor"].encode() in ids for c in citations)

@@ -59,3 +59,27 @@ def parse_arxiv_id(text: str) -> ArxivId:
         raise ConfigError(f"not an arXiv id: {text!r} (versions start at v1)")
     return ArxivId(base, version)
 
+
+
+# Archives of old-style ids (before April 2007). arXiv names their PDFs without the slash ("math0405482v2.pdf"),
+# and `ArxivId.filename_stem` writes an underscore ("math_0405482v2"); both are read back as "math/0405482v2".
+OLD_ARCHIVES = frozenset(
+    """acc-phys adap-org alg-geom ao-sci astro-ph atom-ph bayes-an chao-dyn chem-ph cmp-lg comp-gas cond-mat cs dg-ga
+    funct-an gr-qc hep-ex hep-lat hep-ph hep-th math math-ph mtrl-th nlin nucl-ex nucl-th patt-sol physics plasm-ph
+    q-alg q-bio quant-ph solv-int supr-con""".split()
+)
+_OLD_FILE_STEM = re.compile(r"^(?P<archive>[a-z][a-z\-]*)(?P<sub>\.[A-Z]{2})?[_/]?(?P<number>\d{7})(?:v(?P<version>\d+))?$")
+
+
+def arxiv_id_from_filename(name: str) -> ArxivId | None:
+    """The arXiv id a paper file is named after ("2002.08909v1.pdf", "math0405482v2.pdf", "1707.08043v2.ar5iv.html"), or None."""
+    stem = name.rsplit("/", 1)[-1].split(".ar5iv")[0]
+    stem = re.sub(r"\.(pdf|html?)$", "", stem, flags=re.I)
+    m = _OLD_FILE_STEM.match(stem)
+    if m and m["archive"] in OLD_ARCHIVES:
+        version = int(m["version"]) if m["version"] else None
+        return ArxivId(f"{m['archive']}{m['sub'] or ''}/{m['number']}", version or None)
+    try:
+        return parse_arxiv_id(stem)
+    except ConfigError:
+        return None

@@ -10,8 +10,9 @@ MAX_QUOTE_SENTENCES = 3
 def sentence_citation(section: Section, para: Paragraph, sentences: list[Sentence]) -> Citation:
     """A citation quoting these consecutive sentences of one paragraph (a caption is cited as a caption)."""
     caption = para.kind == "caption"
+    # An HTML paragraph (it has an anchor) stands on no printed page: its citation says where by section and link.
     return Citation(
-        section_id=section.id, page=sentences[0].page, quote=" ".join(s.text for s in sentences),
+        section_id=section.id, page=None if para.anchor else sentences[0].page, quote=" ".join(s.text for s in sentences),
         sentence_ids=[s.id for s in sentences], kind="caption" if caption else "text", label=para.label if caption else None,
         anchor=para.anchor,
     )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 SectionKind = Literal["front", "abstract", "body", "acknowledgments", "references", "appendix", "contents"]
 ParagraphKind = Literal["text", "caption", "reference", "footnote"]
@@ -19,14 +19,14 @@ def normalize_space(text: str) -> str:
 
 
 class Citation(BaseModel):
-    """Where a piece of evidence stands: the paper's section id, the page (1-based) and the exact words.
+    """Where a piece of evidence stands: the paper's section id, the page (1-based; None for an HTML page, which has none) and the exact words.
 
     `sentence_ids` name the whole sentences the quote is made of (ids given at parse
     time); `kind` is "caption" when the quote is a figure or table caption, with its label.
     """
 
     section_id: str
-    page: int = Field(ge=1)
+    page: int | None = Field(ge=1)
     quote: str
     sentence_ids: list[str] = Field(default_factory=list)
     kind: Literal["text", "caption"] = "text"
@@ -55,6 +55,10 @@ class Paragraph(BaseModel):
     # A paragraph continued on the next page or column: [offset in text, page] where each later page starts.
     page_marks: list[tuple[int, int]] = Field(default_factory=list)
     anchor: str | None = None  # the element id in the paper's HTML ("S3.SS2.p4", "S4.F8", "bib.bib12")
+    # A run-in paragraph head printed at the start of the paragraph ("Reward Design"): kept out of its sentences.
+    head: str | None = None
+    # While a PDF is parsed: (start, end) of superscript citation numbers in `text`, left out of the sentences.
+    _superscripts: list[tuple[int, int]] = PrivateAttr(default_factory=list)
     sentences: list[Sentence] = Field(default_factory=list)
 
     def page_at(self, offset: int) -> int:

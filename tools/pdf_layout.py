@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import pymupdf
 
+from tools.pdf_run_in import bold_lead_length, superscript_marks
+
 # No ligatures (so "ﬁ" reads "fi"), no images (decoding them is slow and useless here).
 TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_WHITESPACE
 
@@ -42,6 +44,10 @@ class Line:
     font: str = ""
     first_in_block: bool = False
     italic: bool = False
+    # Characters at the start of `text` that are a bold run-in paragraph head ("Reward Design"); see tools/pdf_run_in.py.
+    run_in: int = 0
+    # Superscript citation or footnote numbers glued to a word ("BioPlanner⁵⁰⁷"): (start, end) in `text`.
+    superscripts: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -96,7 +102,13 @@ def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | N
     bold = bold_chars >= 0.8 * total
     line = Line(page, bbox[0], bbox[1], bbox[2], bbox[3], text, round(dominant["size"], 1), bold, block, dominant["font"])
     line.italic = italic_chars >= 0.8 * total
+    line.run_in = bold_lead_length(spans, text, _span_is_bold)
+    line.superscripts = superscript_marks(spans)
     return line
+
+
+def _span_is_bold(span: dict) -> bool:
+    return bool(span["flags"] & 16) or _bold_font(span["font"])
 
 
 def _run_in_split(spans: list[dict]) -> int | None:

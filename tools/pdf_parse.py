@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pymupdf
 
+from tools.citation_markers import remove_spans, shift_offset
 from tools.errors import PaperError
 from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
 from tools.outline_headings import has_sections, headings_from_outline
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
+from tools.sentence_cuts import sentence_cuts
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "12"
+PARSER_VERSION = "13"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -107,7 +109,7 @@ def parse_pdf(
         if not headings:
             headings, lines = detect_headings(layout)
         sections = build_sections(layout, headings, lines)
-        annotate_sentences(sections)
+        annotate_sentences(sections, drop_markers=True)
         title = _title(layout, doc.metadata or {})
         return PaperDocument(
             source=str(path),
@@ -194,27 +196,35 @@ def build_paragraphs(lines: list[Line], body: float, kind: str, page_height: dic
     page = 1
 
     def flush():
-        nonlocal text
+        nonlocal text, head, marks
         if text.strip():
             what = "caption" if label is not None else "footnote" if in_footnote else para_kind
-            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=what, label=label))
-        text = ""
+            paragraphs.append(Paragraph(text=text.strip(), page=page, kind=what, label=label, head=head if what == "text" else None))
+            paragraphs[-1]._superscripts = marks
+        text, head, marks = "", None, []
 
     in_footnote = False
+    head: str | None = None
+    marks: list[tuple[int, int]] = []
 
     for ln in lines:
         if ln.block in junk:
             continue
         cap = caption_label(ln.text) if ln.first_in_block or (last and last.block != ln.block) else None
         new_block = last is None or ln.block != last.block
-        if cap or (new_block and not _continues(last, ln, text, label)) or (new_block and (ln.block in footnotes) != in_footnote):
+        # A bold run-in head opening a block, or after a finished sentence, starts a paragraph.
+        run_in = bool(ln.run_in) and not cap and (new_block or not text or _OPEN_END.search(text.rstrip()) is not None)
+        if cap or run_in or (new_block and not _continues(last, ln, text, label)) or (new_block and (ln.block in footnotes) != in_footnote):
             flush()
+            head = ln.text[: ln.run_in] if run_in else None
             label = cap
             page = ln.page + 1
             in_footnote = ln.block in footnotes and kind != "references"
             text = ln.text
         else:
             text = _join_lines(text, ln.text) if text else ln.text
+        at = len(text) - len(ln.text)  # the line always ends the text it is joined to
+        marks += [(at + a, at + b) for a, b in ln.superscripts]
         last = ln
     flush()
     return paragraphs
@@ -323,13 +333,14 @@ def stitch_paragraphs(paragraphs: list[Paragraph]) -> list[Paragraph]:
     out: list[Paragraph] = []
     last_text: Paragraph | None = None
     for para in paragraphs:
-        if para.kind == "text" and last_text is not None and _continues_across(last_text, para):
+        if para.kind == "text" and last_text is not None and not para.head and _continues_across(last_text, para):
             joined = _join_lines(last_text.text, para.text)
             offset = len(joined) - len(para.text)
             last_text.text = joined
             if para.page != last_text.page_at(offset):
                 last_text.page_marks.append((offset, para.page))
             last_text.page_marks.extend((offset + o, p) for o, p in para.page_marks)
+            last_text._superscripts += [(offset + a, offset + b) for a, b in para._superscripts]
             continue
         out.append(para)
         if para.kind == "text":
@@ -347,15 +358,40 @@ def _caption_units(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def annotate_sentences(sections: list[Section]) -> None:
-    """Give every sentence of text and captions a stable id (S1, S2, ... in reading order) and judge it as evidence."""
+def annotate_sentences(sections: list[Section], *, drop_markers: bool = False) -> None:
+    """Give every sentence of text and captions a stable id (S1, S2, ... in reading order) and judge it as evidence.
+
+    With `drop_markers` (a PDF's text), citation markers and a run-in head leave the sentences and the
+    paragraph's text alike (tools/citation_markers.py), so quotes are found in the paragraph as before;
+    HTML text has them left out by its markup already.
+    """
     n = 0
     for section in sections:
         for para in section.paragraphs:
-            units = _caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text)
-            sentences = []
+            units = list(_caption_units(para.text) if para.kind == "caption" else split_with_offsets(para.text))
+            # front matter and the reference list are never quoted: their text stays as printed
+            cut = drop_markers and para.kind in ("text", "caption") and section.kind not in ("front", "references")
+            sentences, removed = [], []
             for offset, text in units:
                 n += 1
                 why = not_evidence_reason(text, section, para)
-                sentences.append(Sentence(id=f"S{n}", text=text, page=para.page_at(offset), evidence=why is None, why_not=why))
+                page = para.page_at(offset)
+                at = para.text.find(text, offset) if cut else -1
+                if at >= 0:
+                    offset = at
+                    spans = sentence_cuts(para, offset, text)
+                    if spans and spans[0] == (0, len(text)):
+                        why = why or "run-in heading"
+                    elif spans:
+                        removed += [(offset + a, offset + b) for a, b in spans]
+                        text = remove_spans(text, spans)
+                        # judged again without its markers: "(Smith et al., 2020) show ..." starts mid-sentence now
+                        again = not_evidence_reason(text, section, para)
+                        why = why or (again if again != "ends mid-sentence" else None)
+                sentences.append(Sentence(id=f"S{n}", text=text, page=page, evidence=why is None, why_not=why))
+            if removed:
+                para.page_marks = [(shift_offset(o, removed), p) for o, p in para.page_marks]
+                para.text = remove_spans(para.text, removed)
             para.sentences = sentences
+            para._superscripts = []  # offsets into the text before the cut: spent
+

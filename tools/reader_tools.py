@@ -190,7 +190,7 @@ def normalize_caption_label(label: str) -> str:
 
 
 def cite_tag(c: Citation) -> str:
-    return f"[§{c.section_id}, p.{c.page}]"
+    return f"[§{c.section_id}, p.{c.page}]" if c.page else f"[§{c.section_id}]"  # an HTML page has no pages
 
 
 def render_listing(listing: SectionListing) -> str:

@@ -16,7 +16,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from tools.arxiv_api import ArxivAPI, parse_api_response
-from tools.arxiv_ids import ArxivId, parse_arxiv_id
+from tools.arxiv_ids import ArxivId, arxiv_id_from_filename, parse_arxiv_id
 from tools.errors import ConfigError, FeedParseError, PaperError, SourceError
 from tools.feeds import ANNOUNCE_TYPES, Feed, PaperMeta, merge_entries, parse_feed
 from tools.html_parse import verify_html
@@ -317,10 +317,7 @@ def resolve_paper_arg(arg: str, source: PaperSource | None) -> tuple[Path, Arxiv
     if path.suffix.lower() in PAPER_FILE_SUFFIXES and "://" not in arg or path.exists():
         if not path.exists():
             raise PaperError(f"{path}: file not found")
-        try:
-            return path, parse_arxiv_id(path.name.split(".ar5iv")[0].removesuffix(path.suffix))
-        except ConfigError:
-            return path, None
+        return path, arxiv_id_from_filename(path.name)
     paper = parse_arxiv_id(arg)
     if source is None:
         raise ConfigError(f"{arg}: an arXiv id needs a source (online, or --offline-dir)")

@@ -97,7 +97,7 @@ def _print_turn(console: Console, s: InvestigateSession, turn: Turn) -> None:
         zh = question_language(turn.question) == "zh"
         for i, c in enumerate(turn.citations, 1):
             section = s.doc.section(c.section_id)
-            label = section_location(section, c.page, "zh" if zh else "en") if section else f"§{c.section_id}, p.{c.page}"
+            label = section_location(section, c.page, "zh" if zh else "en") if section else f"§{c.section_id}" + (f", p.{c.page}" if c.page else "")
             link = f" {c.url}" if c.url else ""
             console.print(f"[{i}] {label}：“{c.quote}”{link}", style="dim", markup=False, highlight=False)
 
@@ -116,7 +116,7 @@ def _command(console: Console, s: InvestigateSession, line: str, last: Turn | No
         if not arg:
             raise ConfigError("/read needs a section id, e.g. /read 3.1")
         result = s.read(arg)
-        console.print(f"[bold]{escape(result.section_id)} {escape(result.title)}[/] (p.{result.citations[0].page if result.citations else '?'})", highlight=False)
+        console.print(f"[bold]{escape(result.section_id)} {escape(result.title)}[/] (p.{result.citations[0].page if result.citations and result.citations[0].page else '?'})", highlight=False)
         console.print(result.text, markup=False, highlight=False)
     elif name == "/find":
         console.print(render_search(s.find(arg)), markup=False, highlight=False)
@@ -124,7 +124,7 @@ def _command(console: Console, s: InvestigateSession, line: str, last: Turn | No
         if last is None or not last.citations:
             console.print("上一个回答没有引用。 (The last answer has no citations.)")
         for i, c in enumerate(last.citations if last else [], 1):
-            console.print(f"[{i}] §{c.section_id} p.{c.page}: “{c.quote}”" + (f" {c.url}" if c.url else ""), markup=False, highlight=False)
+            console.print(f"[{i}] §{c.section_id}" + (f" p.{c.page}" if c.page else "") + f": “{c.quote}”" + (f" {c.url}" if c.url else ""), markup=False, highlight=False)
     elif name == "/report":
         console.print("正在生成完整分析…… (writing the six-part analysis)")
         console.print(Markdown(s.report()))

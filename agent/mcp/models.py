@@ -59,7 +59,7 @@ class SectionText(BaseModel):
 class SearchHit(BaseModel):
     section_id: str
     section_title: str
-    page: int
+    page: int | None = Field(description="the PDF page; null for a paper read from HTML, which has no pages")
     quote: str = Field(description="the best matching sentence(s), verbatim")
     sentence_ids: list[str]
     context: str = Field(description="the whole paragraph the quote stands in")
@@ -76,7 +76,7 @@ class SearchResults(BaseModel):
 class Quote(BaseModel):
     section_id: str
     section_title: str | None
-    page: int
+    page: int | None = Field(description="the PDF page; null for a paper read from HTML, which has no pages")
     quote: str = Field(description="the paper's exact words")
     sentence_ids: list[str]
     kind: str = Field(description="text, or caption for a figure or table caption")

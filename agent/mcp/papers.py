@@ -21,7 +21,7 @@ from agent.config import ReaderSettings
 from agent.investigate import InvestigateContext
 from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
-from tools.arxiv_ids import parse_arxiv_id
+from tools.arxiv_ids import arxiv_id_from_filename, parse_arxiv_id
 from tools.errors import ConfigError
 from tools.paper_cache import PaperCache
 from tools.paper_loader import parsed_before
@@ -112,8 +112,5 @@ class PaperShelf:
 def _versioned_from_name(path: Path, pid) -> str | None:
     if pid is None:
         return None
-    try:
-        named = parse_arxiv_id(path.stem)
-    except ConfigError:
-        return None
-    return str(named) if named.base == pid.base and named.versioned else None
+    named = arxiv_id_from_filename(path.name)
+    return str(named) if named is not None and named.base == pid.base and named.versioned else None

@@ -131,7 +131,7 @@ class InvestigateSession:
                 lines.append("**引用**" if zh else "**Citations**")
                 for c in t.citations:
                     section = self.doc.section(c.section_id)
-                    label = section_location(section, c.page, "zh" if zh else "en") if section else f"§{c.section_id}, p.{c.page}"
+                    label = section_location(section, c.page, "zh" if zh else "en") if section else f"§{c.section_id}" + (f", p.{c.page}" if c.page else "")
                     lines.append(f"- [{label}]({c.url})：“{c.quote}”" if c.url else f"- {label}：“{c.quote}”")
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
