@@ -31,7 +31,7 @@ from agent.reading.evidence_reader import section_types, with_listed_limitations
 from agent.reading.paper_kind import detect_kind
 from agent.reading.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
-from agent.validators import citation_label
+from agent.writing.validators import citation_label
 from tools.errors import ConfigError
 from tools.evidence import locate_evidence, sentence_citation
 from tools.paper_loader import load_paper

@@ -20,9 +20,9 @@ from agent.config import Profile, load_profile
 from agent.investigate import InvestigateContext
 from agent.llm.registry import LLMRegistry
 from agent.prompts import ROLE_VARIABLES, PromptLibrary
+from agent.publish.render import render_paper_markdown
+from agent.publish.report import paper_entry
 from agent.relevance.judge import judge_relevance
-from agent.render import render_paper_markdown
-from agent.report import paper_entry
 from agent.run.investigate_session import answer_once
 from agent.run.paper_run import one_paper_context, run_paper
 from agent.state import RelevanceVerdict

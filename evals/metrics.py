@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from math import comb
 
-from agent.validators import CITATION_MARK, chinese_ratio
-from agent.validators import quote_in_section as _quote_in_section
+from agent.writing.validators import CITATION_MARK, chinese_ratio
+from agent.writing.validators import quote_in_section as _quote_in_section
 from tools.evidence import citation_is_evidence
 from tools.paper_model import Citation, PaperDocument
 

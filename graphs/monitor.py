@@ -6,8 +6,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
 from agent.context import RunSettings
+from agent.publish.report import compose_report
 from agent.relevance.judge import judge_relevance
-from agent.report import compose_report
 from agent.searcher import expand_keywords, search_papers
 from agent.shared_analysis import shared_paper_node
 from agent.state import MonitorInput, MonitorState

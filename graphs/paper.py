@@ -7,11 +7,11 @@ from typing import Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agent.checker import check_analysis, finalize_paper
 from agent.context import GraphContext, RunSettings, context_of
 from agent.reading.reader import prepare_reading, reader_step, run_reader_tools, take_notes
 from agent.state import PaperInput, PaperOutput, PaperState
-from agent.writer import write_analysis
+from agent.writing.checker import check_analysis, finalize_paper
+from agent.writing.writer import write_analysis
 from graphs.tool_loop import add_tool_loop
 
 

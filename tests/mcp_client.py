@@ -11,7 +11,7 @@ from pathlib import Path
 import pymupdf
 from mcp.client.stdio import StdioServerParameters
 
-from agent.render import write_report_files
+from agent.publish.render import write_report_files
 from tests.conftest import FIXTURES, REPO
 from tools.citation_markers import verification_key
 

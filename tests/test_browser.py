@@ -29,8 +29,8 @@ def served(reports: Path, profile, site: Path):
     """The profile's archive served on a free loopback port, as `arxiv-monitor serve` does; yields its base URL."""
     import threading
 
-    from agent.serve import make_server
-    from agent.site import build_site
+    from agent.publish.serve import make_server
+    from agent.publish.site import build_site
 
     build_site(profile.name, reports, site)
     server = make_server(site, profile, 0)

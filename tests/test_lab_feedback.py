@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agent.config import load_profile
 from agent.mcp.reports import record_feedback
-from agent.serve import make_server
+from agent.publish.serve import make_server
 from tests.conftest import REPO
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tools.stores import open_store

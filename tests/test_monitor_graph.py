@@ -9,8 +9,8 @@ from agent.config import load_profile
 from agent.llm.registry import offline_registry
 from agent.run.monitor_run import run_monitor
 from agent.state import CitedText, FuturePart, PaperAnalysis
-from agent.support_check import claims_for_prompt
-from agent.validators import CITATION_MARK
+from agent.writing.support_check import claims_for_prompt
+from agent.writing.validators import CITATION_MARK
 from evals.fake_models import text_of, unreachable_model_error
 from evals.scripted_agents import analysis_from_notes, critic_verdicts, judge_handler, reader_turns, scripted_registry
 from tests.conftest import REPO, SAMPLE_DIR

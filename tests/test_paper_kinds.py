@@ -13,7 +13,7 @@ from agent.reading.kind_schema import KINDS, kind_spec, load_schema
 from agent.reading.paper_kind import detect_kind
 from agent.run.monitor_run import run_monitor
 from agent.state import PART_TITLES
-from agent.writer import template_analysis
+from agent.writing.writer import template_analysis
 from evals.scripted_agents import scripted_registry
 from tools.pdf_parse import parse_pdf
 from tools.sources import OfflineSource

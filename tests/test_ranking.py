@@ -6,8 +6,8 @@ import re
 import pytest
 
 from agent.prompts import PromptLibrary
+from agent.publish.render import render_html, render_markdown
 from agent.relevance.semantic_admission import DAY_BAR_Z, MAX_SEMANTIC_SCORE, DayCalibration, top_share
-from agent.render import render_html, render_markdown
 from evals.arxiv_sanity_baseline import baseline_ranking
 from evals.relevance_days import BASELINE, evaluate_days
 from evals.scripted_agents import scripted_registry

@@ -1,6 +1,6 @@
 """Text from feeds and papers cannot break the Markdown or inject HTML."""
 
-from agent.render import md_escape, render_html, render_markdown
+from agent.publish.render import md_escape, render_html, render_markdown
 
 EVIL = "<script>alert(1)</script> *bold* [link](http://x) # heading"
 

@@ -34,8 +34,8 @@ def reports(tmp_path, profile_file) -> Path:
 @contextlib.contextmanager
 def serving(reports: Path, profile_file: Path, tmp_path: Path, source=None):
     from agent.config import load_profile
-    from agent.serve import make_server
-    from agent.site import build_site
+    from agent.publish.serve import make_server
+    from agent.publish.site import build_site
 
     profile = load_profile(profile_file)
     site = tmp_path / "served"

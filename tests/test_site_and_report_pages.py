@@ -33,7 +33,7 @@ def day(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site(day, tmp_path_factory) -> Path:
-    from agent.site import build_site
+    from agent.publish.site import build_site
 
     out = tmp_path_factory.mktemp("site")
     # A title that tries to close the script element the search index lives in.
@@ -117,7 +117,7 @@ def test_the_mail_text_part_has_them_on_separate_lines(day):
 
 def test_every_inline_endif_that_ends_a_list_line_keeps_its_newline():
     """The same mistake elsewhere: a line ending in `{% endif %}` runs into the next one unless the next is a tag or blank."""
-    from agent.render import TEMPLATES
+    from agent.publish.render import TEMPLATES
 
     for name in ("report.md.j2", "paper.md.j2"):
         lines = (TEMPLATES / name).read_text(encoding="utf-8").splitlines()

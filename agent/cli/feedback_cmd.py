@@ -73,8 +73,8 @@ def serve(
     from datetime import date
 
     from agent.cli.common import load_settings
-    from agent.serve import serve_site
-    from agent.site import build_site
+    from agent.publish.serve import serve_site
+    from agent.publish.site import build_site
     from agent.sources_factory import make_source
 
     prof, _ = load_settings(profile)

@@ -18,7 +18,7 @@ from agent.investigate import Turn, question_language
 from agent.prompts import PromptLibrary
 from agent.run.investigate_session import InvestigateSession, PaperRef
 from agent.sources_factory import make_source
-from agent.validators import section_location
+from agent.writing.validators import section_location
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
 from tools.feeds import PaperMeta

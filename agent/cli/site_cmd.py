@@ -20,7 +20,7 @@ def site(
 ) -> None:
     """Build a static archive: an index by day with search in the browser, one page per day and an Atom feed."""
     from agent.cli.common import load_settings
-    from agent.site import build_site
+    from agent.publish.site import build_site
 
     prof, _ = load_settings(profile)
     result = build_site(prof.name, (reports or prof.output_dir) / prof.name, out, base_url)

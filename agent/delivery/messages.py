@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent.validators import strip_markers
+from agent.writing.validators import strip_markers
 
 # Size limits of one message, in UTF-8 bytes of the text (platform limits, with room for the envelope).
 LIMITS = {"feishu": 18_000, "wecom": 4_000, "dingtalk": 18_000, "slack": 2_900, "webhook": 1_000_000}

@@ -15,7 +15,7 @@ import jinja2
 from agent import feedback
 from agent.config import Profile
 from agent.mcp.models import Candidate, Candidates, DailyReport, FeedbackResult, ReportPaper
-from agent.render import render_markdown
+from agent.publish.render import render_markdown
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, MonitorError
 from tools.sources import PaperSource

@@ -13,11 +13,11 @@ from agent.config import Profile
 from agent.investigate import InvestigateContext, Turn, question_language
 from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.render import render_paper_markdown
-from agent.report import paper_entry
+from agent.publish.render import render_paper_markdown
+from agent.publish.report import paper_entry
 from agent.run.checkpoints import open_checkpointer
 from agent.run.paper_run import OnePaperSource, one_paper_context, run_paper
-from agent.validators import section_location
+from agent.writing.validators import section_location
 from graphs.investigate import build_investigate_graph
 from tools.arxiv_ids import parse_arxiv_id
 from tools.errors import ConfigError, PaperError

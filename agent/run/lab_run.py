@@ -30,7 +30,7 @@ from agent.context import Context, Events, embedder_for, ignore_events
 from agent.delivery.deliver import Delivery, deliver_report, flush_outbox
 from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.render import write_report_files
+from agent.publish.render import write_report_files
 from agent.run.lab_summary import LabSummary, count_shared
 from agent.run.monitor_run import RunOutcome, _reported_meta, run_day_for, run_fingerprint
 from agent.run.shared_source import SharedSource

@@ -18,7 +18,7 @@ from agent.context import Context, Events, embedder_for, ignore_events
 from agent.delivery.deliver import deliver_report, flush_outbox
 from agent.llm.registry import LLMRegistry
 from agent.prompts import PromptLibrary
-from agent.render import write_report_files
+from agent.publish.render import write_report_files
 from agent.roles import MODEL_ROLES
 from agent.run.checkpoints import open_checkpointer
 from graphs.monitor import build_monitor_graph

@@ -1,7 +1,7 @@
 """Self-check of a written analysis, and what happens to what still fails.
 
 Deterministic validators run always; an LLM critic, when the critic role has a
-model, judges whether each claim's cited sentences support it (agent/support_check.py).
+model, judges whether each claim's cited sentences support it (agent/writing/support_check.py).
 Failures go back to the writer (at most `max_revisions` times); what still fails
 is removed (bad citations, unsupported claims) or marked in the report
 (everything else), never silently kept.
@@ -15,9 +15,9 @@ from langgraph.runtime import Runtime
 
 from agent.context import GraphContext, context_of
 from agent.state import CheckReport, CitedText, Note, PaperAnalysis, PaperResult, PaperState
-from agent.support_check import remove_unsupported, review_support, support_findings
-from agent.validators import cited_evidence_holds, find_markers, validate_analysis
-from agent.writer import note_label
+from agent.writing.support_check import remove_unsupported, review_support, support_findings
+from agent.writing.validators import cited_evidence_holds, find_markers, validate_analysis
+from agent.writing.writer import note_label
 from tools.paper_model import PaperDocument
 
 log = logging.getLogger(__name__)

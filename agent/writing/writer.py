@@ -16,7 +16,7 @@ from agent.context import GraphContext, context_of
 from agent.llm.structured import call_structured
 from agent.reading.kind_schema import kind_spec, prompt_view
 from agent.state import CitedText, FuturePart, Note, PaperAnalysis, PaperState
-from agent.validators import citation_label
+from agent.writing.validators import citation_label
 from tools.paper_model import PaperDocument
 from tools.rhetoric import is_future_work
 

@@ -11,8 +11,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from agent.state import PART_KEYS, PART_TITLES
-from agent.validators import CITATION_MARK, CITATION_MARK_EN, location
-from agent.writer import caption_name
+from agent.writing.validators import CITATION_MARK, CITATION_MARK_EN, location
+from agent.writing.writer import caption_name
 from tools.errors import ConfigError
 from tools.paper_cache import atomic_write_text
 

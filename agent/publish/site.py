@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from agent.delivery.links import day_page, normalise_base_url
-from agent.render import TEMPLATES, render_html
+from agent.publish.render import TEMPLATES, render_html
 from tools.errors import ConfigError
 from tools.paper_cache import atomic_write_text
 

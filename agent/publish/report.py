@@ -1,4 +1,4 @@
-"""The report node: freezes a day's results into one data structure, the JSON contract (`agent.render` draws it)."""
+"""The report node: freezes a day's results into one data structure, the JSON contract (`agent.publish.render` draws it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from agent.reading.evidence_reader import classified_sentences, note_fits
 from agent.reading.kind_schema import kind_spec
 from agent.roles import MODEL_ROLES
 from agent.state import CitedText, Excluded, MonitorState, Note, PaperResult, RelevanceVerdict
-from agent.validators import cited_evidence_holds
+from agent.writing.validators import cited_evidence_holds
 from tools.feeds import PaperMeta
 from tools.paper_model import PaperDocument
 
