@@ -32,7 +32,8 @@ def test_ids_from_file_names(name, wanted):
 def test_an_old_style_file_gets_pdf_links(tmp_path):
     doc = load_paper(str(FIXTURES / "papers" / "math0405482v2.pdf"), None, PaperCache(tmp_path))
     assert doc.arxiv_id == "math/0405482v2"
-    turn = retrieval_turn(doc, "What are the limitations?")
+    # (It states no limitations: that question is answered 论文中未找到; its main result has quotes.)
+    turn = retrieval_turn(doc, "What is the main result?")
     assert turn.citations
     for c in turn.citations:
         assert c.url == f"https://arxiv.org/pdf/math/0405482v2#page={c.page}"

@@ -34,7 +34,8 @@ class DraftNote(BaseModel):
     part: PartKey
     claim: str = bounded(max_length=200, description="what this evidence shows, one sentence")
     section_id: str = bounded(max_length=12, description="the paper's section id the quote comes from, e.g. '3.1'")
-    page: int = Field(description="page number (1-based) of the quote")
+    # Where the quote stands is found again from section and quote (locate_evidence); the page only helps the model point.
+    page: int | None = Field(default=None, description="page number (1-based) of the quote; none for a paper read from HTML")
     quote: str = bounded(max_length=300, description="exact words copied from the paper, at most two sentences")
 
 
