@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pymupdf
 
-from evals.outline import layout_vs_outline
+from evals.outline import OutlineScore, layout_vs_outline
 from tools.outline_headings import has_sections
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,29 +38,13 @@ TOP_LEVEL_ONLY = {"2207.05221v4"}
 
 
 @dataclass
-class SetScore:
+class SetScore(OutlineScore):
+    """A set's figures: its papers' outline scores summed (micro-averaged)."""
+
     papers: int = 0
-    gold: int = 0
-    found: int = 0
-    matched: int = 0
-    ids: int = 0
-    ids_right: int = 0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    @property
-    def precision(self) -> float:
-        return self.matched / self.found if self.found else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.gold if self.gold else 0.0
 
     def line(self, name: str) -> str:
-        ids = f"; id accuracy {self.ids_right / self.ids:.2f} over {self.ids} numbered entries" if self.ids else ""
+        ids = f"; id accuracy {self.id_accuracy:.2f} over {self.ids_checked} numbered entries" if self.ids_checked else ""
         return (f"{name}: {self.papers} papers, {self.gold} outline headings, {self.found} found; "
                 f"P {self.precision:.2f} R {self.recall:.2f} F1 {self.f1:.2f}{ids}")
 
@@ -98,7 +82,7 @@ def score_set(pdfs: list[Path], *, per_paper: bool) -> SetScore:
         if pdf.stem not in TOP_LEVEL_ONLY:
             total.papers += 1
             total.matched, total.found, total.gold = total.matched + score.matched, total.found + score.found, total.gold + score.gold
-        total.ids, total.ids_right = total.ids + score.ids_checked, total.ids_right + score.ids_right
+        total.ids_checked, total.ids_right = total.ids_checked + score.ids_checked, total.ids_right + score.ids_right
     return total
 
 

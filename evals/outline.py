@@ -18,9 +18,9 @@ Entry = tuple[str, int, int]  # normalised heading text, level, page (1-based)
 
 @dataclass
 class OutlineScore:
-    gold: int
-    found: int
-    matched: int
+    gold: int = 0
+    found: int = 0
+    matched: int = 0
     ids_checked: int = 0  # matched headings whose outline entry carries a number
     ids_right: int = 0
 
