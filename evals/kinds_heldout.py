@@ -25,9 +25,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.reading.evidence_reader import role_notes
 from agent.reading.kind_schema import KINDS, kind_spec
 from agent.reading.paper_kind import detect_kind
+from evals.sentence_match import labellable_selections
 from tools.paper_cache import PaperCache
 from tools.paper_loader import load_paper
 from tools.paper_model import PaperDocument
@@ -93,9 +93,7 @@ def packet(out_dir: Path, dataset: Path = DATASET, papers: PaperCache | None = N
         kind = detect_kind(doc).kind
         kinds[paper] = kind
         before = len(selections)
-        for note in role_notes(doc, kind=kind):
-            if note.part == "summary" or note.citation.kind == "caption":
-                continue
+        for note in labellable_selections(doc, kind):
             selections.append({"paper": paper, "section_title": section_title(doc, note.citation.section_id),
                                "text": note.citation.quote, "predicted_kind": kind, "part": note.part})
         print(f"[{n}/{len(gold)}] {paper}: {len(selections) - before} selections", file=sys.stderr)

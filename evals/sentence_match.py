@@ -9,6 +9,10 @@ the quote check uses, tools/citation_markers.py), or once the paragraph's head i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from agent.reading.evidence_reader import role_notes
+from agent.state import Note
 from tools.citation_markers import strip_citation_markers, without_glued_numbers
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
 
@@ -44,3 +48,10 @@ class SentenceIndex:
     def label(self, labels: dict[str, object], sentence_ids: list[str], quote: str):
         """The label (from a dict keyed by `sentence_key`) of the quote made of these sentences, or None."""
         return next((labels[k] for k in self.keys_of(sentence_ids, quote) if k in labels), None)
+
+
+def labellable_selections(doc: PaperDocument, kind: str = "method") -> Iterator[Note]:
+    """The offline reader's selections that the support datasets label: quoted sentences, not the summary part or captions."""
+    for note in role_notes(doc, kind=kind):
+        if note.part != "summary" and note.citation.kind != "caption":
+            yield note

@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.reading.evidence_reader import PART_ROLES, evidence_roles, role_notes
+from agent.reading.evidence_reader import PART_ROLES, evidence_roles
 from evals.datasets import SupportDataset, SupportItem
-from evals.sentence_match import SentenceIndex, sentence_key
+from evals.sentence_match import SentenceIndex, labellable_selections, sentence_key
 from tools.paper_cache import PaperCache
 from tools.paper_model import PaperDocument
 
@@ -87,9 +87,7 @@ def score_split(dataset: SupportDataset, split: str, papers: PaperCache | None =
             scores.gold[item.role] += 1
             scores.predicted[predicted] += 1
             scores.predicted_correct[predicted] += predicted == item.role
-        for note in role_notes(doc):
-            if note.part == "summary" or note.citation.kind == "caption":
-                continue
+        for note in labellable_selections(doc):
             item = index.label(by_text, note.citation.sentence_ids, note.citation.quote)
             if item is None:
                 scores.selected_unlabelled += 1

@@ -8,10 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.reading.evidence_reader import role_notes
 from agent.reading.kind_schema import kind_spec
 from agent.reading.paper_kind import detect_kind
-from evals.sentence_match import SentenceIndex, sentence_key
+from evals.sentence_match import SentenceIndex, labellable_selections, sentence_key
 from tools.paper_cache import PaperCache
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,9 +39,7 @@ def score(papers: PaperCache | None = None) -> KindSupportScores:
         kind = detect_kind(doc).kind
         index = SentenceIndex(doc)  # labels name sentences by text, markers and run-in heads aside
         mine = {key: i for (p, key), i in labels.items() if p == paper}
-        for note in role_notes(doc, kind=kind):
-            if note.part == "summary" or note.citation.kind == "caption":
-                continue
+        for note in labellable_selections(doc, kind):
             item = index.label(mine, note.citation.sentence_ids, note.citation.quote)
             if item is None:
                 out.unlabelled += 1
