@@ -1,0 +1,89 @@
+"""Paper kind from title and abstract, over whole arXiv days: the kinds a daily run really meets.
+
+    python -m evals.kinds_days                 # the dev day (2025-10-22)
+    python -m evals.kinds_days --split heldout # the two held-out days, labelled twice, blind
+
+The papers of `evals/datasets/days/` have no full text, so each is read as its feed gives it: a title and an
+abstract with no sections. That is the part of the kind rules a full text does not change (the title and
+abstract cues); `kinds_heldout` measures the rest on full texts. Gold kinds: `kinds-days-v1.json`, labelled
+with `kinds-guide.md` by helpers who never saw the rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from agent.reading.kind_schema import KINDS
+from agent.reading.paper_kind import detect_kind
+from tools.feeds import parse_feed
+from tools.paper_model import PaperDocument
+
+REPO = Path(__file__).resolve().parents[1]
+DATASET = REPO / "evals" / "datasets" / "kinds-days-v1.json"
+DAYS = REPO / "evals" / "datasets" / "days"
+
+
+def abstract_only(arxiv_id: str, title: str, abstract: str) -> PaperDocument:
+    """A paper as its feed entry shows it: title and abstract, no body."""
+    return PaperDocument(source=f"feed:{arxiv_id}", arxiv_id=arxiv_id, title=title, abstract=abstract, page_count=0,
+                         structure_source="layout", sections=[])
+
+
+def feed_papers(days: Path = DAYS) -> dict[str, PaperDocument]:
+    out: dict[str, PaperDocument] = {}
+    for path in sorted(days.glob("*/*.xml")):
+        for entry in parse_feed(path.read_bytes(), source=str(path)).entries:
+            out[entry.arxiv_id] = abstract_only(entry.arxiv_id, entry.title, entry.abstract)
+    return out
+
+
+def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str = "kind") -> tuple[Counter, Counter, Counter]:
+    """(right per gold kind, papers per gold kind, (gold, predicted) confusions) over the split's papers."""
+    items = [i for i in json.loads(dataset.read_text(encoding="utf-8"))["items"] if i["split"] == split and labeller in i]
+    papers = feed_papers(days)
+    right, total, confusions = Counter(), Counter(), Counter()
+    for item in items:
+        gold = item[labeller]
+        predicted = detect_kind(papers[item["paper"]]).kind
+        total[gold] += 1
+        if predicted == gold:
+            right[gold] += 1
+        else:
+            confusions[(gold, predicted)] += 1
+    return right, total, confusions
+
+
+def report(right: Counter, total: Counter, confusions: Counter) -> str:
+    n, ok = sum(total.values()), sum(right.values())
+    lines = [f"kind accuracy {ok}/{n} = {ok / n:.2f}" if n else "no papers"]
+    lines.append("  per gold kind (recall): " + ", ".join(f"{k} {right[k]}/{total[k]}" for k in KINDS if total[k]))
+    called = Counter()
+    for (_, p), c in confusions.items():
+        called[p] += c
+    lines.append("  per predicted kind (precision): " + ", ".join(
+        f"{k} {right[k]}/{right[k] + called[k]}" for k in KINDS if right[k] + called[k]))
+    non_method = [k for k in KINDS if k != "method" and total[k]]
+    nm_total, nm_right = sum(total[k] for k in non_method), sum(right[k] for k in non_method)
+    if nm_total:
+        lines.append(f"  papers that are not method papers: {nm_right}/{nm_total} = {nm_right / nm_total:.2f}")
+    if confusions:
+        lines.append("  confusions (gold -> predicted): " + ", ".join(f"{g} -> {p} x{c}" for (g, p), c in confusions.most_common()))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.kinds_days", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("dev", "heldout"), default="dev", help="which days (default: %(default)s)")
+    parser.add_argument("--second-labeller", action="store_true", help="score against the second labeller's kinds")
+    args = parser.parse_args(argv)
+    labeller = "kind_second_labeller" if args.second_labeller else "kind"
+    print(report(*score(args.split, labeller=labeller)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
