@@ -4,6 +4,7 @@ part of the paper's kind do what that part is about (agent/reading/paper_kinds.t
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,8 @@ class KindSupportScores:
         return sum(self.correct.values()) / sum(self.selected.values()) if self.selected else 0.0
 
 
-def score(papers: PaperCache | None = None) -> KindSupportScores:
-    data = json.loads(DATASET.read_text(encoding="utf-8"))
+def score(papers: PaperCache | None = None, dataset: Path = DATASET) -> KindSupportScores:
+    data = json.loads(Path(dataset).read_text(encoding="utf-8"))
     papers = papers or PaperCache(None)
     labels = {(i["paper"], sentence_key(i["text"])): i for i in data["items"]}
     out = KindSupportScores()
@@ -52,8 +53,8 @@ def score(papers: PaperCache | None = None) -> KindSupportScores:
     return out
 
 
-def main() -> None:  # python -m evals.support_kinds_eval
-    s = score()
+def main() -> None:  # python -m evals.support_kinds_eval [DATASET]
+    s = score(dataset=Path(sys.argv[1]) if len(sys.argv) > 1 else DATASET)
     print(f"selected-evidence role precision {sum(s.correct.values())}/{sum(s.selected.values())} = {s.precision:.2f}"
           f" ({', '.join(f'{k} {s.correct[k]}/{n}' for k, n in s.selected.items())}); unlabelled selections: {s.unlabelled}")
     for m in s.mistakes:  # what to look at when the figure drops

@@ -115,6 +115,8 @@ _ROADMAP = re.compile(
     r"\b((then |finally, )?in sections? ([\divx]+|[a-h]\b)|in (the )?(next|following|this) section|the rest of (this|the) paper|(is|are) organi[sz]ed as follows|"
     r"section ([\divx]+|[a-h])(\.\d+)* (describes|presents|discusses|introduces|details|reviews|concludes))"
 )
+# "We refer to Hsu (1996), Chapter 7, for further discussions": a reading pointer, not the paper's content.
+_REFER = re.compile(r"^(we|the reader is) (refer(red)?|point(ed)?) (the (interested )?reader |readers )?to\b|^(for|see) (further|more) (details|discussion|information)\b|^(interested )?readers? (may|can|should) (consult|refer)\b")
 _POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|section)\s*[A-Z]?\d+(\.\d+)?\s+(shows|illustrates|gives|lists|presents|depicts|summari[sz]es|contains)\s+(an?|the)\s+\w+(\s+\w+)?\.$")
 _SHOWN_IN = re.compile(r"\b(see|in|shown in|depicted in|illustrated in|summari[sz]ed in|presented in|reported in|listed in|given in|details? (on|in))\s+"
                        r"(the )?(figure|fig\.|table|tab\.|appendix|section|sec\.|algorithm|alg\.)\s*[A-Z]?\d*")
@@ -122,7 +124,8 @@ _OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article)|the propos
 _REFERENCE_NUMBER = re.compile(r"(?<=[a-z.)])\d{1,3}(?:[,–-]\d{1,3})*(?=[\s,.;:]|$)|\b(figure|fig\.|table|tab\.|section|sec\.|eq\.|equation|appendix|algorithm|step|chapter)\s*\(?[A-Z]?\d+(\.\d+)*\)?|\[\d+(,\s*\d+)*\]|\(\d{4}[a-z]?\)|\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\d")
 _STRONG_RESULT = re.compile(r"\b(outperform\w*|significantly|state[- ]of[- ]the[- ]art|surpass\w*|beats?|better than|worse than|excellent|won|participants?|performs? best)\b")
-_OTHERS_WORK = re.compile(r"^\W*([A-Z][\w\-+]*\s+){0,4}(\(([A-Z][\w\-]+ (et al\.|and [A-Z]\w+),? )?\d{4}[a-z]?\)|\[\d+(,\s*\d+)*\]|et al\.)")
+# The subject is cited: "Kernel PCA (Schölkopf, Smola, and Müller 1998) performs ...", "ORQA [24] retrieves ...".
+_OTHERS_WORK = re.compile(r"^\W*([A-Z][\w\-+]*\s+){0,4}(\(([^()]{0,80}?[A-Z][^()]{0,80}?,? )?(1[89]|20)\d{2}[a-z]?\)|\[\d+(,\s*\d+)*\]|et al\.)")
 # Words of a technical description: a method section's sentence without them is framing, not method.
 _TECHNICAL = re.compile(r"\b(model|network|layer|encoder|decoder|retriev\w*|train\w*|loss|objective|input|output|parameter\w*|algorithm|"
                         r"function|vector|embedding|matrix|index|token\w*|sampl\w*|comput\w*|estimat\w*|optimi[sz]\w*|gradient|"
@@ -237,7 +240,7 @@ def about_others(sentence: str, names: tuple[str, ...] = ()) -> bool:
 def never_evidence(sentence: str) -> bool:
     """Roadmaps, pointers, scenarios and asides fit no part, whatever their cue words."""
     low = sentence.lower().strip()
-    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
+    if _ROADMAP.search(low) or _POINTER.match(low) or _REFER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
         return True
     return bool(_SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _states_number(low)))
 
@@ -284,7 +287,7 @@ def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] 
     sentence about it counts as the authors' own work.
     """
     low = sentence.lower().strip()
-    if _ROADMAP.search(low) or _POINTER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
+    if _ROADMAP.search(low) or _POINTER.match(low) or _REFER.match(low) or _SCENARIO.match(low) or _ASIDE.search(low) or re.match(r"^(figure|fig\.|table)\s*\d", low):
         return "other", 0.0
     if _SHOWN_IN.search(low) and not (_STRONG_RESULT.search(low) or _states_number(low)):
         return "other", 0.0  # "An overview of the model is depicted in Figure 1.": where to look, not what it says
