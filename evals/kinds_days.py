@@ -2,11 +2,13 @@
 
     python -m evals.kinds_days                 # the dev day (2025-10-22)
     python -m evals.kinds_days --split heldout # the two held-out days, labelled twice, blind
+    python -m evals.kinds_days --dataset evals/datasets/kinds-feeds-v1.json --split heldout  # 120 API papers, many fields
 
 The papers of `evals/datasets/days/` have no full text, so each is read as its feed gives it: a title and an
 abstract with no sections. That is the part of the kind rules a full text does not change (the title and
-abstract cues); `kinds_heldout` measures the rest on full texts. Gold kinds: `kinds-days-v1.json`, labelled
-with `kinds-guide.md` by helpers who never saw the rules.
+abstract cues); `kinds_heldout` measures the rest on full texts. Gold kinds: `kinds-days-v1.json` (and
+`kinds-feeds-v1.json`, whose items carry their own title and abstract), labelled with `kinds-guide.md` by
+helpers who never saw the rules.
 """
 
 from __future__ import annotations
@@ -44,11 +46,12 @@ def feed_papers(days: Path = DAYS) -> dict[str, PaperDocument]:
 def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str = "kind") -> tuple[Counter, Counter, Counter]:
     """(right per gold kind, papers per gold kind, (gold, predicted) confusions) over the split's papers."""
     items = [i for i in json.loads(dataset.read_text(encoding="utf-8"))["items"] if i["split"] == split and labeller in i]
-    papers = feed_papers(days)
+    papers = feed_papers(days) if any("abstract" not in i for i in items) else {}
     right, total, confusions = Counter(), Counter(), Counter()
     for item in items:
         gold = item[labeller]
-        predicted = detect_kind(papers[item["paper"]]).kind
+        paper = abstract_only(item["paper"], item["title"], item["abstract"]) if "abstract" in item else papers[item["paper"]]
+        predicted = detect_kind(paper).kind
         total[gold] += 1
         if predicted == gold:
             right[gold] += 1
@@ -78,10 +81,14 @@ def report(right: Counter, total: Counter, confusions: Counter) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.kinds_days", description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev", help="which days (default: %(default)s)")
+    parser.add_argument("--dataset", type=Path, default=DATASET, help="the kinds file (default: %(default)s)")
     parser.add_argument("--second-labeller", action="store_true", help="score against the second labeller's kinds")
     args = parser.parse_args(argv)
     labeller = "kind_second_labeller" if args.second_labeller else "kind"
-    print(report(*score(args.split, labeller=labeller)))
+    if not args.dataset.is_file():
+        print(f"error: {args.dataset}: no such file", file=sys.stderr)
+        return 2
+    print(report(*score(args.split, args.dataset, labeller=labeller)))
     return 0
 
 

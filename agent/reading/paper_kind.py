@@ -38,7 +38,7 @@ CUES: tuple[_Cue, ...] = (
     _cue("survey", "title", r"\b(survey|review|overview|tutorial|state of the art|state-of-the-art results|primer|a perspective on|systematic literature)\b", 3, "标题表明为综述"),
     _cue("survey", "abstract", r"\b(we|this paper|this article) (review|survey|summari[sz]e|overview)\b|\b(this|a|our) (survey|review)\b|\bwe propose a survey\b|\b(provides?|presents?|offers?|gives?) an? (concise |brief |broad )?(yet )?(comprehensive|systematic|structured) (review|overview|survey)\b|\bliterature review\b", 3, "摘要称本文回顾/综述已有工作"),
     _cue("survey", "sections", r"\b(taxonomy|open (problems|challenges|questions)|future directions|state of the art)\b", 1, "章节含分类框架/开放问题"),
-    _cue("dataset", "title", r"\b(dataset(?! (distillation|condensation|pruning|selection|shift|bias))|data set|corpus|benchmark(ing)? (for|of|suite)|a benchmark)\b", 2, "标题表明为数据集/基准"),
+    _cue("dataset", "title", r"\b(datasets?(?! (distillation|condensation|pruning|selection|shift|bias))|data sets?|corpus|benchmark(s|ing)?)\b", 2, "标题表明为数据集/基准"),
     _cue("dataset", "abstract", r"\bwe (introduce|present|release|construct|build|create|collect|curate|propose)\w* (a|an|the)?\s*(new |novel |large[- ]scale |high[- ]quality |comprehensive |first )*([\w-]+ ){0,3}(dataset|data set|corpus|benchmark)s?\b|\b(dataset|corpus|benchmark),? (called|named|dubbed)\b|\b(manually|human)[- ](labell?ed|annotated) (dataset|corpus)\b", 3, "摘要称构建/发布了数据集或基准"),
     _cue("dataset", "abstract", r"\b(we also|additionally,? we|to (support|facilitate|enable|test|assess|evaluate|validate|measure) [^.]{0,50}?,? we(?: also)?) (contribute|introduce|present|release|construct|build|create|collect|curate|develop)\w*|\bbenchmarks? (showcasing|showing|demonstrating)\b|\b(data ?set|corpus|demonstrations|comparisons|annotations)\b[^.]{0,80}\b(which|that) we (then )?use to (train|fine-tune)", -1.5, ""),  # a dataset on the side, or one made to train the paper's model
     # arXiv's way of naming a resource: "UWBench: A ... Benchmark for ...", "DSI-Bench: ...", "ManzaiSet: A Multimodal Dataset ...".
@@ -48,14 +48,14 @@ CUES: tuple[_Cue, ...] = (
     _cue("theory", "abstract", r"\bwe (prove|derive)\b|\b(and|then) prove that\b|\b(it is|is|are) (then )?(proven|proved)\b|\btheorem\b|\banalytical(ly)? (study|solution|result|expression|derivation|bound|formula|model|treatment|calculation|solvable|derived|tractable)|\bwe (calculate|compute) (the )?(critical|exact|leading)|\b(positive|negative|impossibility|expressivity|hardness|complexity|convergence|no-go|lower[- ]bound|upper[- ]bound) results?\b|\b(formali[sz]ation|axiomati[sz]\w*|derivation)\b|\bclosed[- ]form\b|\b(one|two)-loop\b|\bexact(ly)? (solution|solvable|when)\b|\bwe show exactly\b|\basymptotic\b", 2, "摘要给出证明/解析推导"),
     _cue("theory", "title", r"\b(foundations?|semantics|expressiv\w*|axiomati\w*|theorem|theoretical|theory of|a (geometric|formal|unified|categorical|probabilistic) (approach|theory|account|view|perspective)|on the (\w+ )?(convergence|complexity|expressivity|limits|impossibility|existence))\b", 1.5, "标题表明为理论工作"),
     _cue("theory", "sections", r"\b(proof|theorem|lemma|derivation|analytic|asymptotic|effective theory|calculation)\b", 1, "章节为证明/推导"),
-    _cue("position", "title", r"\b(is the new|the case for|the case against|a call (for|to)|manifesto|rethinking|towards? a (new )?(vision|agenda)|why we need|should we|beyond \w+:)\b", 2, "标题为主张式"),
+    _cue("position", "title", r"\b(is the new|the case for|the case against|a call (for|to)|manifesto|rethinking|towards? a (new )?(vision|agenda)|why we need|should we|beyond \w+:|essay|commentary|viewpoint|opinion)\b", 2.5, "标题为主张式"),
     _cue("position", "title", r"\?$", 1, "标题为问句"),
     _cue("position", "title", r"\b(require|requires|needs?|must|should)\b", 1.5, "标题为问句或主张"),
     _cue("position", "abstract", r"\b(this|our) (paper|essay|article|perspective|commentary) (argues|contends|advocates|calls|makes the case)\b|\bposition paper\b|\bin this (essay|perspective|commentary|position)\b", 3, "摘要表明为观点/立场论述"),
     # "we argue" alone is common in method papers (arguing for their design): it needs the title or the missing experiments.
     _cue("position", "abstract", r"\bwe (argue|contend|advocate|call for|make the case|envision|posit)\b|\bwe (discuss|reflect on) (the )?(implications|opportunities|challenges)\b|\bdesign (space|opportunities|directions)\b", 1.5, "摘要表明为论述式主张"),
     _cue("position", "sections", r"\b(implications|opportunities|vision|call to action|concluding remarks|case study)\b", 0.5, "章节为论述式"),
-    _cue("system", "title", r"\b(toolkit|(software|python|open[- ]source|code|c\+\+|javascript|julia|rust) library|library for|package|(distributed|software|programming|open[- ]source|computing|serving) framework|platform|software|an? (\w+ )?system for|infrastructure|in r\b|engine|interface)\b|^[\w.-]+: an? [\w -]*(system|toolkit|library|tool|package|class)\b", 2, "标题表明为软件/系统"),
+    _cue("system", "title", r"\b(toolkit|(software|python|open[- ]source|code|c\+\+|javascript|julia|rust) library|library for|package|(distributed|software|programming|open[- ]source|computing|serving) framework|platform|software|an? (\w+ )?(system|tool|toolkit|platform) for|infrastructure|in r\b|engine|interface)\b|^[\w.-]+: an? [\w -]*(system|toolkit|library|tool|package|class)\b", 2, "标题表明为软件/系统"),
     _cue("system", "abstract", r"\b(open[- ]source (software|library|toolkit|package|system|implementation)|r package|python package|software package|toolkit|(software|python|open[- ]source|code|c\+\+|javascript|julia|rust) library|library for|the (\w+ )?package\b|package for (r|python|julia|matlab|stata)\b)|\binteractive (interface|system|tool|reading)\b|\b(we|this (paper|work)) (present|introduce|describe|build|develop)\w* [\w-]+,? an? (novel |new )?(\w+ ){0,3}(system|framework|tool|interface|platform|library|toolkit)\b", 2, "摘要表明为软件/系统"),
     _cue("system", "abstract", r"\b(we|this (paper|work|article)) (present|introduce|describe|build|develop|propose|design|deploy)\w* [^,;]{1,60}?, (a|an) ([\w'-]+ ){0,6}(platform|tool|toolkit|software library|ecosystem|application|app|dashboard|software|call cent(er|re)|web service)\b", 3, "摘要表明为部署的系统/工具"),
     _cue("system", "abstract", r"\b(is|has been|was|are|were) (now )?deployed (in|at|across|to)\b|\bin production use\b|\bpilot deployment\b|\bfield (deployment|trial)s?\b", 1, "摘要称系统已部署"),
@@ -67,8 +67,8 @@ CUES: tuple[_Cue, ...] = (
     _cue("system", "abstract", r"\bjournal of statistical software\b|\b[\w.-]+ implements\b|\bis implemented in\b|\b(available|released) (from|on|at|via) (cran|github|pypi|bioconductor|conda)\b", 1.5, "摘要表明为软件论文"),
     _cue("dataset", "title", r"\b(the|an?|r|our) ([\w-]+ ){0,2}data( set| package| user'?s guide)?\b|\bdata (user'?s guide|package|description)\b", 1.5, "标题以数据为对象"),
     _cue("dataset", "abstract", r"\b(this|the) (data )?package (contains|provides|holds|includes) (the )?(\w+ ){0,3}data\b|\bthe data (are|were|is|was) (collected|obtained|gathered|recorded|measured)\b|\bwe describe the (creation|construction|collection|preparation) of\b", 1.5, "摘要描述数据的来源与整理"),
-    _cue("theory", "title", r"\b(formulas?|formulae|enumeration|identities|closed[- ]form|accurately computing|exact (computation|calculation|solution)s?)\b", 1.5, "标题表明为公式/推导"),
-    _cue("other", "title", r"\b(accepted manuscript|final report|investigation report|incident report|accident report|white paper|meeting minutes)\b", 4, "标题表明为报告/手稿封面等"),
+    _cue("theory", "title", r"\b(formulas?|formulae|enumeration|identities|\w+ theory$|closed[- ]form|accurately computing|exact (computation|calculation|solution)s?)\b", 1.5, "标题表明为公式/推导"),
+    _cue("other", "title", r"\b(accepted manuscript|final report|investigation report|incident report|accident report|white paper|meeting minutes|errata|conformance report|accessibility report)\b", 4, "标题表明为报告/手稿封面等"),
     _cue("other", "abstract", r"\breproduces? (almost )?(all )?(the )?(figures|tables|analys[ie]s|results|examples)\b", 3, "摘要表明为复现他人结果的文档"),
     _cue("other", "title", r"^\s*(comments? on|reply to|response to|rejoinder|erratum|corrigendum|addendum|retraction|editorial|preface|foreword|"
          r"in memoriam|obituary|book review|lecture notes|proceedings of|report (on|of|from) the)\b|\b(erratum|corrigendum)\b", 4, "标题表明为评论/勘误/编者按/会议报告等"),
@@ -96,13 +96,31 @@ def _section_titles(doc: PaperDocument) -> list[str]:
     return [s.title for s in doc.sections if s.kind not in ("front", "abstract", "references")]
 
 
+# A printed contents list or a copyright notice read as the abstract says nothing of what the paper is.
+_NOT_PROSE = re.compile(r"(\. ){3}|\.{4}|^\s*(copyright|©|\(c\))", re.I)
+# Mathematical symbols per 1000 characters of body text: derivation-heavy papers print many.
+_MATH = re.compile(r"[=≤≥≈∑∫∂√∞±×→⇒∈⊂αβγδεθλμνπρσφψωΣΠΔΩ]")
+
+
+def _abstract(doc: PaperDocument) -> str:
+    return doc.abstract if doc.abstract and not _NOT_PROSE.search(doc.abstract) else _opening(doc)
+
+
+def _math_density(doc: PaperDocument) -> float:
+    paragraphs = [p.text for s in doc.sections if s.kind not in ("front", "references") for p in s.paragraphs]
+    chars = sum(len(t) for t in paragraphs)
+    return 1000 * sum(len(_MATH.findall(t)) for t in paragraphs) / chars if chars >= 2000 else 0.0
+
+
 def _opening(doc: PaperDocument, chars: int = 1200) -> str:
     """What stands in for a missing abstract (vignettes, reports, manuals): the first body paragraphs."""
     text = ""
     for s in doc.sections:
-        if s.kind in ("front", "references", "appendix"):
+        if s.kind in ("front", "references", "appendix", "contents"):
             continue
         for p in s.paragraphs:
+            if _NOT_PROSE.search(p.text):
+                continue
             text += p.text + " "
             if len(text) >= chars:
                 return text[:chars]
@@ -114,7 +132,7 @@ def kind_scores(doc: PaperDocument) -> KindScores:
     titles = _section_titles(doc)
     # Experiments in an appendix (a theory paper's numerical checks) do not make the paper empirical.
     main_titles = [s.title for s in doc.sections if s.kind not in ("front", "abstract", "references", "appendix")]
-    texts = {"title": doc.title or "", "abstract": doc.abstract or _opening(doc), "sections": " | ".join(titles),
+    texts = {"title": doc.title or "", "abstract": _abstract(doc), "sections": " | ".join(titles),
              "main_sections": " | ".join(main_titles)}
     for cue in CUES:
         where = "main_sections" if cue.kind == "method" and cue.where == "sections" else cue.where
@@ -127,6 +145,11 @@ def kind_scores(doc: PaperDocument) -> KindScores:
     theorems = len(_THEOREMS.findall(body))
     if theorems >= 3:
         out.add("theory", min(3.0, theorems / 3), f"正文含 {theorems} 处定理/引理/证明")
+    density = _math_density(doc)
+    if density >= 10:
+        out.add("theory", 1.5, f"正文公式密集（每千字符 {density:.0f} 个数学符号）")
+    elif density >= 7:
+        out.add("theory", 1.0, f"正文公式较多（每千字符 {density:.0f} 个数学符号）")
     has_experiments = any(_EXPERIMENT_TITLE.search(t) for t in main_titles)
     if has_experiments and out.scores["theory"] > 0:
         out.scores["theory"] -= 1.5  # derivations checked by experiments are usually a method paper's
