@@ -48,3 +48,26 @@ def test_a_paper_without_an_abstract_is_judged_by_its_opening_paragraphs():
     verdict = detect_kind(doc)
     assert verdict.kind == "survey"
     assert any("综述" in why for why in verdict.evidence)
+
+
+def _doc(title: str, abstract: str, body: list[tuple[str, str]]) -> PaperDocument:
+    sections = [Section(id=str(n), title=head, level=1, page_start=1, page_end=1, paragraphs=[Paragraph(text=text, page=1)])
+                for n, (head, text) in enumerate(body, 1)]
+    return PaperDocument(source="x.pdf", title=title, abstract=abstract, page_count=2, structure_source="layout", sections=sections)
+
+
+def test_a_contents_list_read_as_the_abstract_gives_way_to_the_opening_paragraphs():
+    contents = "1 Introduction . . . . . . . . 1 2 Books by category . . . . . . . . 4 3 Packages . . . . . . . . 9"
+    opening = ("This article reviews the documentation available for programmers and provides a concise yet "
+               "comprehensive overview of the packages, grouped by category.")
+    doc = _doc("Programming Notes", contents, [("Introduction", opening), ("Packages", "Package lists follow. " * 20)])
+    assert detect_kind(doc).kind == "survey"
+    assert detect_kind(doc.model_copy(update={"abstract": contents, "sections": doc.sections[1:]})).kind == "method"
+
+
+def test_a_body_dense_with_formulas_and_without_experiments_reads_as_theory():
+    derivation = ("Let f(x) = ∑ αᵢ xᵢ with αᵢ ≥ 0 and ∑ αᵢ = 1; then ∂f/∂xᵢ = αᵢ and f(x) ≤ max xᵢ. "
+                  "Hence for θ ∈ (0, 1) we have g(θ) = θ² − 2θ + 1 ≥ 0, with equality at θ = 1. ") * 12
+    prose = "We discuss the background of the estimator and how it is used in practice by analysts. " * 30
+    assert detect_kind(_doc("Notes on an Estimator", "", [("Background", derivation), ("Derivation", derivation)])).kind == "theory"
+    assert detect_kind(_doc("Notes on an Estimator", "", [("Background", prose), ("Usage", prose)])).kind == "method"
