@@ -116,7 +116,8 @@ _ROADMAP = re.compile(
     r"section ([\divx]+|[a-h])(\.\d+)* (describes|presents|discusses|introduces|details|reviews|concludes))"
 )
 # "We refer to Hsu (1996), Chapter 7, for further discussions": a reading pointer, not the paper's content.
-_REFER = re.compile(r"^(we|the reader is) (refer(red)?|point(ed)?) (the (interested )?reader |readers )?to\b|^(for|see) (further|more) (details|discussion|information)\b|^(interested )?readers? (may|can|should) (consult|refer)\b")
+# ("We refer to this model as Inception" names a thing: not a pointer.)
+_REFER = re.compile(r"^(we|the reader is) (refer(red)?|point(ed)?) (the (interested )?reader |readers )?to\b(?![^.]*\bas\b)|^(for|see) (further|more) (details|discussion|information)\b|^(interested )?readers? (may|can|should) (consult|refer)\b")
 _POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|section)\s*[A-Z]?\d+(\.\d+)?\s+(shows|illustrates|gives|lists|presents|depicts|summari[sz]es|contains)\s+(an?|the)\s+\w+(\s+\w+)?\.$")
 _SHOWN_IN = re.compile(r"\b(see|in|shown in|depicted in|illustrated in|summari[sz]ed in|presented in|reported in|listed in|given in|details? (on|in))\s+"
                        r"(the )?(figure|fig\.|table|tab\.|appendix|section|sec\.|algorithm|alg\.)\s*[A-Z]?\d*")
