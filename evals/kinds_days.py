@@ -35,11 +35,14 @@ def abstract_only(arxiv_id: str, title: str, abstract: str) -> PaperDocument:
                          structure_source="layout", sections=[])
 
 
-def feed_papers(days: Path = DAYS) -> dict[str, PaperDocument]:
-    out: dict[str, PaperDocument] = {}
+def feed_papers(days: Path = DAYS) -> dict[str, tuple[PaperDocument, tuple[str, ...]]]:
+    """Every paper of the bundled days: its feed entry as a document, and its categories (primary first)."""
+    out: dict[str, tuple[PaperDocument, tuple[str, ...]]] = {}
     for path in sorted(days.glob("*/*.xml")):
         for entry in parse_feed(path.read_bytes(), source=str(path)).entries:
-            out[entry.arxiv_id] = abstract_only(entry.arxiv_id, entry.title, entry.abstract)
+            cats = tuple([entry.primary_category] if entry.primary_category else []) + tuple(
+                c for c in entry.categories if c != entry.primary_category)
+            out[entry.arxiv_id] = (abstract_only(entry.arxiv_id, entry.title, entry.abstract), cats)
     return out
 
 
@@ -50,8 +53,11 @@ def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str 
     right, total, confusions = Counter(), Counter(), Counter()
     for item in items:
         gold = item[labeller]
-        paper = abstract_only(item["paper"], item["title"], item["abstract"]) if "abstract" in item else papers[item["paper"]]
-        predicted = detect_kind(paper).kind
+        if "abstract" in item:
+            paper, cats = abstract_only(item["paper"], item["title"], item["abstract"]), (item.get("primary_category") or "",)
+        else:
+            paper, cats = papers[item["paper"]]
+        predicted = detect_kind(paper, tuple(c for c in cats if c)).kind
         total[gold] += 1
         if predicted == gold:
             right[gold] += 1

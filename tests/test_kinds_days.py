@@ -10,7 +10,8 @@ from tools.paper_model import PaperDocument, Paragraph, Section
 def test_every_paper_of_the_bundled_days_is_read_with_its_title_and_abstract():
     papers = feed_papers()
     assert len(papers) == 216 + 176 + 188
-    assert all(p.title and len(p.abstract) > 200 and not p.sections for p in papers.values())
+    assert all(p.title and len(p.abstract) > 200 and not p.sections for p, _ in papers.values())
+    assert all(categories and categories[0].startswith("cs.") for _, categories in papers.values())
 
 
 def test_the_dev_day_keeps_method_papers_and_finds_most_other_kinds():
@@ -71,3 +72,15 @@ def test_a_body_dense_with_formulas_and_without_experiments_reads_as_theory():
     prose = "We discuss the background of the estimator and how it is used in practice by analysts. " * 30
     assert detect_kind(_doc("Notes on an Estimator", "", [("Background", derivation), ("Derivation", derivation)])).kind == "theory"
     assert detect_kind(_doc("Notes on an Estimator", "", [("Background", prose), ("Usage", prose)])).kind == "method"
+
+
+def test_the_arxiv_category_is_a_prior_for_theory_and_simulations_stay_empirical():
+    combinatorics = abstract_only("1605.00001", "Random Walks on Lattice Fibres",
+                                  "Graphs on lattice points are studied whose edges come from a finite set of moves. We show that "
+                                  "the diameter of these graphs on fibers of a fixed matrix $A$ is bounded by a constant $c(A)$.")
+    assert detect_kind(combinatorics, ("math.CO",)).kind == "theory"
+    assert detect_kind(combinatorics, ("cs.CV",)).kind == "method"  # the same words from a vision paper prove nothing
+    monte_carlo = abstract_only("1312.00002", "The Chemical Potential of Helium-4",
+                                "We perform quantum Monte Carlo simulations of helium-4 and measure its chemical potential across "
+                                "the phase diagram, finding agreement with experiment.")
+    assert detect_kind(monte_carlo, ("cond-mat.stat-mech",)).kind == "method"

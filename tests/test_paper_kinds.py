@@ -118,8 +118,9 @@ def test_selected_evidence_per_kind_is_measured():
     from evals.support_kinds_eval import score
     s = score()
     # Since citation and footnote numbers left PDF sentences, two picks are sentences nobody labelled
-    # ("recall accuracies⁷" no longer states a number); the rest still match their labels.
-    assert s.unlabelled <= 2 and sum(s.selected.values()) >= 90 and s.precision >= 0.83
+    # ("recall accuracies⁷" no longer states a number); since a system's design goals come only from its abstract
+    # and introduction, a third (jss-zoo); the rest still match their labels.
+    assert s.unlabelled <= 3 and sum(s.selected.values()) >= 90 and s.precision >= 0.83
 
 
 def _doc(title: str, abstract: str, sections: list[str]):

@@ -70,6 +70,15 @@ CUES: tuple[_Cue, ...] = (
     _cue("theory", "title", r"\b(formulas?|formulae|enumeration|identities|\w+ theory$|closed[- ]form|accurately computing|exact (computation|calculation|solution)s?)\b", 1.5, "标题表明为公式/推导"),
     _cue("other", "title", r"\b(accepted manuscript|final report|investigation report|incident report|accident report|white paper|meeting minutes|errata|conformance report|accessibility report)\b", 4, "标题表明为报告/手稿封面等"),
     _cue("other", "abstract", r"\breproduces? (almost )?(all )?(the )?(figures|tables|analys[ie]s|results|examples)\b", 3, "摘要表明为复现他人结果的文档"),
+    # Mathematics, theoretical computer science and physics state results as bounds, complexities and theories.
+    _cue("theory", "abstract", r"\b(lower|upper|tight|optimal) bounds?\b|\b(sample|query|communication|time|space) complexity\b|\bnp-(hard|complete)\w*|\bpolynomial[- ]time\b|\b(chernoff|error|critical|scaling) exponents?\b|\bwe (present|develop|give) (the|a) (\w+ )?theory\b|\b(critical|effective|field) theory\b|\bphase (diagram|transition)s?\b|\bscaling (law|form|function|behaviou?r)s?\b|\b(infinite|combinatorial) (classes|constructions?|structures?)\b|\bwe (characteri[sz]e|establish|determine) (the|a|an|exactly)\b", 1.5, "摘要给出界、复杂度或理论结果"),
+    _cue("method", "abstract", r"\b(quantum )?monte carlo\b|\bwe (perform|carry out|run|use) [^.]{0,40}\bsimulations?\b|\bnumerical(ly)? (simulations?|experiments?|results?|study)\b|\bexperimental(ly)? (results?|data|study|evaluation)\b", 1.5, "摘要报告模拟/实验"),
+    _cue("survey", "title", r"\b(a (brief )?history|history of|mapping study|secondary study|systematic (mapping|review)|study paper)\b", 2.5, "标题表明为综述/历史回顾"),
+    _cue("survey", "abstract", r"\bwe (perform|conduct|present) a (systematic )?(mapping|secondary|tertiary) (study|review)\b|\bsystematic mapping\b|\b(this|the) paper presents the (core |basic |main )?principles\b", 2.5, "摘要表明为系统性文献研究"),
+    _cue("system", "title", r"\b(test(ing)?|automation|analysis|simulation|visuali[sz]ation|development|interoperability|integration) (tool|framework|toolkit|platform|environment|engine)s?\b", 2, "标题表明为工具/平台"),
+    _cue("system", "abstract", r"\b(an? )?(automated |open[- ]source |new )?(tool|plugin|plug-in|ide extension) (called|named)\b|\bframework that aims to provide\b|\bdomain[- ]specific language\b", 2, "摘要表明为工具"),
+    _cue("other", "title", r"\btool competition\b|\bshared task\b[^:]*\b(overview|findings|report)\b|^overview of the\b|\bchallenge\b[^:]*:.*\b(report|overview|results)\b", 3, "标题表明为竞赛/评测活动报告"),
+    _cue("other", "abstract", r"\bexperience report\b|\bwe share (our )?experiences?\b|\blessons learn(ed|t)\b", 2, "摘要表明为经验报告"),
     _cue("other", "title", r"^\s*(comments? on|reply to|response to|rejoinder|erratum|corrigendum|addendum|retraction|editorial|preface|foreword|"
          r"in memoriam|obituary|book review|lecture notes|proceedings of|report (on|of|from) the)\b|\b(erratum|corrigendum)\b", 4, "标题表明为评论/勘误/编者按/会议报告等"),
     _cue("other", "abstract", r"\b(this|the present) (comment|reply|erratum|corrigendum|editorial)\b|\bwe (comment on|reply to|correct an error)\b|\bin this (comment|reply|erratum|editorial)\b", 3, "摘要表明为评论/答复/勘误"),
@@ -160,9 +169,25 @@ def kind_scores(doc: PaperDocument) -> KindScores:
     return out
 
 
-def detect_kind(doc: PaperDocument) -> KindVerdict:
-    """The kind by rules: the highest score wins when it beats the method default by a margin."""
+# arXiv categories whose papers are mostly theorems, bounds and analytical theory (a prior, not a verdict).
+_THEORY_CATEGORY = re.compile(r"^(math\.(?!NA|OC|HO)|stat\.TH|math-ph|hep-th|gr-qc|nlin\.|cs\.(IT|DS|CC|DM|CG|LO|FL|GT)$)")
+# Mixed fields: a prior only where the paper already shows a theory cue.
+_THEORY_LEANING = re.compile(r"^(cond-mat\.(str-el|stat-mech|supr-con|quant-gas)|quant-ph|stat\.ME)$")
+# Inline TeX math in an abstract ("$\ell_1$", "$O(n \log n)$").
+_TEX_MATH = re.compile(r"\$[^$]{1,80}\$")
+
+
+def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = ()) -> KindVerdict:
+    """The kind by rules: the highest score wins when it beats the method default by a margin.
+
+    `categories` are the paper's arXiv categories, primary first, when known (from the feed).
+    """
     s = kind_scores(doc)
+    primary = categories[0] if categories else ""
+    if _THEORY_CATEGORY.match(primary) or (_THEORY_LEANING.match(primary) and s.scores["theory"] > 0):
+        s.add("theory", 1.5 if _THEORY_CATEGORY.match(primary) else 1.0, f"arXiv 主分类 {primary} 以理论工作为主")
+        if len(_TEX_MATH.findall(doc.abstract or "")) >= 2:
+            s.add("theory", 1.0, "摘要含数学公式")
     best = max((k for k in KINDS if k != "method"), key=lambda k: s.scores[k])
     # A clear margin: method papers are most of a daily run, and a false review/dataset call hides their method.
     # A paper that shows nothing of a method paper (no experiments cue at all) needs less to be read as another kind.
@@ -173,12 +198,12 @@ def detect_kind(doc: PaperDocument) -> KindVerdict:
     return KindVerdict(kind="method", evidence=evidence, decided_by="rules")
 
 
-def decide_kind(ctx, doc: PaperDocument, paper_id: str) -> tuple[KindVerdict, dict | None]:
+def decide_kind(ctx, doc: PaperDocument, paper_id: str, categories: tuple[str, ...] = ()) -> tuple[KindVerdict, dict | None]:
     """The kind: by the reader's model when there is one (the rules' cues as a hint), else by the rules.
 
     Returns the verdict and, when the model call failed and the rules stood in, the degradation record.
     """
-    by_rules = detect_kind(doc)
+    by_rules = detect_kind(doc, categories)
     if ctx.llm.is_offline("reader"):
         return by_rules, None
     schema = load_schema()
