@@ -73,6 +73,13 @@ CUES: tuple[_Cue, ...] = (
     # Mathematics, theoretical computer science and physics state results as bounds, complexities and theories.
     _cue("theory", "abstract", r"\b(lower|upper|tight|optimal) bounds?\b|\b(sample|query|communication|time|space) complexity\b|\bnp-(hard|complete)\w*|\bpolynomial[- ]time\b|\b(chernoff|error|critical|scaling) exponents?\b|\bwe (present|develop|give) (the|a) (\w+ )?theory\b|\b(critical|effective|field) theory\b|\bphase (diagram|transition)s?\b|\bscaling (law|form|function|behaviou?r)s?\b|\b(infinite|combinatorial) (classes|constructions?|structures?)\b|\bwe (characteri[sz]e|establish|determine) (the|a|an|exactly)\b", 1.5, "摘要给出界、复杂度或理论结果"),
     _cue("method", "abstract", r"\b(quantum )?monte carlo\b|\bwe (perform|carry out|run|use) [^.]{0,40}\bsimulations?\b|\bnumerical(ly)? (simulations?|experiments?|results?|study)\b|\bexperimental(ly)? (results?|data|study|evaluation)\b", 1.5, "摘要报告模拟/实验"),
+    # Theoretical physics and modelling: calculations within a model, approximations, formulations.
+    _cue("theory", "abstract", r"\bwe (compute|calculate|derive|obtain|present|develop) (the |an? )?(complete |alternative |exact |analytic\w* )?(\w+ ){0,3}(corrections?|formulation|amplitudes?|cross[- ]sections?|wave ?functions?|partition functions?|hamiltonian|lagrangian|action)\b|\b(tight[- ]binding|mean[- ]field|self[- ]consistent field theory|perturbation theory|perturbative(ly)?|effective field theory|eikonal approximation|renormali[sz]ation group|green'?s functions?|heuristic theory|rank conditions?)\b|\bit is argued\b|\bbounds on\b", 1.5, "摘要为模型计算/理论推导"),
+    _cue("method", "abstract", r"\b(lattice (qcd|simulations?|gauge theory)|first[- ]principles|density functional theory|ab initio|molecular dynamics|interatomic potentials?|we (simulate|measure|fabricate|observe)\w*|fabricated|experimentally (measured|observed|demonstrated))\b", 2, "摘要报告计算/实验测量"),
+    _cue("position", "abstract", r"\b(this|our) (perspective|viewpoint|commentary|essay|opinion)\b|\bin this (perspective|viewpoint)\b|\bturning point\b|\bwe (posit|propose that|suggest that|call on)\b", 2, "摘要为观点/展望"),
+    _cue("survey", "abstract", r"^(i|we) (review|summari[sz]e|overview)\b|\b(i|we) (review|summari[sz]e) (the|some|recent|current|existing)\b|\bstatus quo\b|\bi will (highlight|review|discuss)\b", 2.5, "摘要为回顾/综述"),
+    _cue("other", "abstract", r"\bthese (notes|lectures) (summari[sz]e|present|cover|give)\b|\blectures? (given|delivered) at\b", 3, "摘要表明为讲义"),
+    _cue("system", "abstract", r"\b(we|this (paper|work)) (present|introduce|describe|build|develop|propose|design|deploy)\w* [^,;]{1,60}?, an? ([\w'-]+ ){0,6}(assistant|registry|portal|database|web server|workflow|lab platform)\b", 2.5, "摘要表明为部署的系统/工具"),
     _cue("survey", "title", r"\b(a (brief )?history|history of|mapping study|secondary study|systematic (mapping|review)|study paper)\b", 2.5, "标题表明为综述/历史回顾"),
     _cue("survey", "abstract", r"\bwe (perform|conduct|present) a (systematic )?(mapping|secondary|tertiary) (study|review)\b|\bsystematic mapping\b|\b(this|the) paper presents the (core |basic |main )?principles\b", 2.5, "摘要表明为系统性文献研究"),
     _cue("system", "title", r"\b(test(ing)?|automation|analysis|simulation|visuali[sz]ation|development|interoperability|integration) (tool|framework|toolkit|platform|environment|engine)s?\b", 2, "标题表明为工具/平台"),
@@ -172,7 +179,8 @@ def kind_scores(doc: PaperDocument) -> KindScores:
 # arXiv categories whose papers are mostly theorems, bounds and analytical theory (a prior, not a verdict).
 _THEORY_CATEGORY = re.compile(r"^(math\.(?!NA|OC|HO)|stat\.TH|math-ph|hep-th|gr-qc|nlin\.|cs\.(IT|DS|CC|DM|CG|LO|FL|GT)$)")
 # Mixed fields: a prior only where the paper already shows a theory cue.
-_THEORY_LEANING = re.compile(r"^(cond-mat\.(str-el|stat-mech|supr-con|quant-gas)|quant-ph|stat\.ME)$")
+_THEORY_LEANING = re.compile(r"^(cond-mat\.(str-el|stat-mech|supr-con|quant-gas|mes-hall|soft|dis-nn)|quant-ph|stat\.ME|hep-ph|nucl-th|astro-ph\.(HE|CO)|"
+                             r"physics\.(atom-ph|class-ph|flu-dyn|plasm-ph|optics)|q-bio\.PE|eess\.SY|math\.NA)$")
 # Inline TeX math in an abstract ("$\ell_1$", "$O(n \log n)$").
 _TEX_MATH = re.compile(r"\$[^$]{1,80}\$")
 
