@@ -35,7 +35,7 @@ ROLE_VARIABLES: dict[str, frozenset[str]] = {
     "judge": frozenset({"profile", "papers", "threshold", "language"}),
     "keywords": frozenset({"profile"}),
     "reader": frozenset({"phase", "paper", "parts", "budget", "max_tool_calls", "language", "listing", "evidence", "kind"}),
-    "kind": frozenset({"paper", "sections", "kinds", "suggested", "language"}),
+    "kind": frozenset({"paper", "sections", "kinds", "suggested", "language", "categories"}),
     "writer": frozenset({"paper", "notes", "parts", "language", "findings", "previous", "kind"}),
     "critic": frozenset({"paper", "claims", "language", "kind"}),
     "investigate": frozenset({"phase", "paper", "question", "language", "history", "listing", "suggested"}),

@@ -81,6 +81,7 @@ def test_the_prompts_used_depend_on_the_kind(kind, profile):
     spec = kind_spec(kind)
     kind_prompt = next(text for k, text in prompts["reader"] if k == "KindVerdict")
     assert "Rules found these cues" in kind_prompt and "survey" in kind_prompt  # the model chooses among all kinds
+    assert "; categories: cs." in kind_prompt  # the feed's arXiv categories reach the model (primary first)
     explore = next(text for k, text in prompts["reader"] if k == "tools")
     writer = next(text for k, text in prompts["writer"] if k == "PaperAnalysis")
     critic = next(text for k, text in prompts["critic"] if k == "SupportReview")

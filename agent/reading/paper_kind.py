@@ -218,7 +218,7 @@ def decide_kind(ctx, doc: PaperDocument, paper_id: str, categories: tuple[str, .
     prompt = ctx.prompts.render(
         "kind", paper={"title": doc.title, "arxiv_id": paper_id, "abstract": doc.abstract}, sections=_section_titles(doc),
         kinds=[{"name": name, "description": spec.description} for name, spec in schema.kinds.items()],
-        suggested=by_rules.model_dump(), language=ctx.language,
+        suggested=by_rules.model_dump(), language=ctx.language, categories=list(categories),
     )
     verdict, failed = call_structured(ctx.llm, "reader", KindVerdict, [HumanMessage(prompt)], paper=paper_id)
     if failed or verdict is None:
