@@ -46,7 +46,8 @@ def feed_papers(days: Path = DAYS) -> dict[str, tuple[PaperDocument, tuple[str, 
     return out
 
 
-def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str = "kind") -> tuple[Counter, Counter, Counter]:
+def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str = "kind",
+          use_classifier: bool = True) -> tuple[Counter, Counter, Counter]:
     """(right per gold kind, papers per gold kind, (gold, predicted) confusions) over the split's papers."""
     items = [i for i in json.loads(dataset.read_text(encoding="utf-8"))["items"] if i["split"] == split and labeller in i]
     papers = feed_papers(days) if any("abstract" not in i for i in items) else {}
@@ -57,12 +58,41 @@ def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str 
             paper, cats = abstract_only(item["paper"], item["title"], item["abstract"]), (item.get("primary_category") or "",)
         else:
             paper, cats = papers[item["paper"]]
-        predicted = detect_kind(paper, tuple(c for c in cats if c)).kind
+        predicted = detect_kind(paper, tuple(c for c in cats if c), use_classifier=use_classifier).kind
         total[gold] += 1
         if predicted == gold:
             right[gold] += 1
         else:
             confusions[(gold, predicted)] += 1
+    return right, total, confusions
+
+
+def cross_validate(folds: int = 5, seed: int = 0) -> tuple[Counter, Counter, Counter]:
+    """Kind accuracy of rules + classifier on the classifier's own training papers, each fold scored by a
+    classifier trained without it (the rules were tuned on these papers, so this is a dev figure)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from agent.reading import kind_classifier as kc
+    from agent.reading import paper_kind
+
+    rows = kc.training_rows()
+    kinds = [r["kind"] for r in rows]
+    right, total, confusions = Counter(), Counter(), Counter()
+    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, kinds):
+        fold_model = kc.train([rows[i] for i in train_idx])
+        original = paper_kind.kind_classifier
+        paper_kind.kind_classifier = lambda model=fold_model: model  # this fold's papers stay unseen
+        try:
+            for i in test_idx:
+                r = rows[i]
+                predicted = detect_kind(abstract_only(r["id"], r["title"], r["abstract"]), (r["category"],) if r["category"] else ()).kind
+                total[r["kind"]] += 1
+                if predicted == r["kind"]:
+                    right[r["kind"]] += 1
+                else:
+                    confusions[(r["kind"], predicted)] += 1
+        finally:
+            paper_kind.kind_classifier = original
     return right, total, confusions
 
 
@@ -88,13 +118,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.kinds_days", description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev", help="which days (default: %(default)s)")
     parser.add_argument("--dataset", type=Path, default=DATASET, help="the kinds file (default: %(default)s)")
+    parser.add_argument("--cross-validate", action="store_true", help="5-fold cross-validation of rules + classifier on its training papers")
+    parser.add_argument("--rules-only", action="store_true", help="without the text classifier")
     parser.add_argument("--second-labeller", action="store_true", help="score against the second labeller's kinds")
     args = parser.parse_args(argv)
     labeller = "kind_second_labeller" if args.second_labeller else "kind"
+    if args.cross_validate:
+        print(report(*cross_validate()))
+        return 0
     if not args.dataset.is_file():
         print(f"error: {args.dataset}: no such file", file=sys.stderr)
         return 2
-    print(report(*score(args.split, args.dataset, labeller=labeller)))
+    print(report(*score(args.split, args.dataset, labeller=labeller, use_classifier=not args.rules_only)))
     return 0
 
 

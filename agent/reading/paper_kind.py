@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from langchain_core.messages import HumanMessage
 
 from agent.llm.structured import call_structured
-from agent.reading.kind_schema import KINDS, load_schema
+from agent.reading.kind_classifier import METHOD_SCORE_PENALTY, MIN_PROBABILITY, kind_classifier
+from agent.reading.kind_schema import KINDS, kind_spec, load_schema
 from agent.state import KindVerdict
 from tools.paper_model import PaperDocument
 
@@ -185,8 +186,9 @@ _THEORY_LEANING = re.compile(r"^(cond-mat\.(str-el|stat-mech|supr-con|quant-gas|
 _TEX_MATH = re.compile(r"\$[^$]{1,80}\$")
 
 
-def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = ()) -> KindVerdict:
-    """The kind by rules: the highest score wins when it beats the method default by a margin.
+def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = (), use_classifier: bool = True) -> KindVerdict:
+    """The kind offline: the rules' highest score wins when it beats the method default by a margin; where the
+    rules find no other kind, the text classifier (kind_classifier.py) may still name one.
 
     `categories` are the paper's arXiv categories, primary first, when known (from the feed).
     """
@@ -202,6 +204,13 @@ def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = ()) -> KindVer
     needed = 2.5 if s.scores["method"] <= 0 else 3.0
     if s.scores[best] >= needed and s.scores[best] >= s.scores["method"] + 1.0:
         return KindVerdict(kind=best, evidence=s.evidence[best][:4], decided_by="rules")  # type: ignore[arg-type]
+    classifier = kind_classifier() if use_classifier else None
+    if classifier is not None:
+        other, p = classifier.best_other_kind(doc.title or "", _abstract(doc), primary)
+        # The more the rules see of a method paper (experiments, results), the surer the classifier must be.
+        if p >= MIN_PROBABILITY + METHOD_SCORE_PENALTY * max(0.0, s.scores["method"]):
+            why = f"文本分类器判为{kind_spec(other).zh}（概率 {p:.2f}；以 {classifier.trained_on} 篇人工标注的 arXiv 摘要训练）"
+            return KindVerdict(kind=other, evidence=[why, *s.evidence[other][:3]], decided_by="rules")  # type: ignore[arg-type]
     evidence = s.evidence["method"][:3] or ["未见综述、数据集、理论、观点或系统论文的线索，按方法论文分析"]
     return KindVerdict(kind="method", evidence=evidence, decided_by="rules")
 
