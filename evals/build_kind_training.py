@@ -17,7 +17,7 @@ from evals.kinds_days import feed_papers
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "agent" / "reading" / "kind_training.jsonl"
-SOURCES = ("kinds-days-v1", "kinds-feeds-v1", "kinds-fresh-v1", "kinds-fresh-v2")
+SOURCES = ("kinds-days-v1", "kinds-feeds-v1", "kinds-fresh-v1", "kinds-fresh-v2", "kinds-fresh-v3", "kinds-fresh-v4")
 
 
 def training_rows(sources: tuple[str, ...] = SOURCES) -> list[dict]:
