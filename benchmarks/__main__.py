@@ -1,6 +1,16 @@
 """Run every benchmark and print its figures: `python -m benchmarks` (or `make bench`)."""
 
-from benchmarks import feed_parse, lab_profiles, parallel_readers, parse_html, parse_pdfs, parse_quality, relevance, startup
+from benchmarks import (
+    feed_parse,
+    kind_classifier,
+    lab_profiles,
+    parallel_readers,
+    parse_html,
+    parse_pdfs,
+    parse_quality,
+    relevance,
+    startup,
+)
 
 if __name__ == "__main__":
     print("== command-line start-up")
@@ -15,6 +25,8 @@ if __name__ == "__main__":
     parse_quality.main()
     print("\n== relevance on whole days, judging and training speed")
     relevance.main()
+    print("\n== paper-kind classifier")
+    kind_classifier.main()
     print("\n== parallel readers (stub model)")
     parallel_readers.main([])
     print("\n== many profiles: one shared run against separate runs (scripted models)")

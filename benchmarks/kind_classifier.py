@@ -1,0 +1,34 @@
+"""Training and prediction cost of the paper-kind classifier: `python -m benchmarks.kind_classifier`.
+
+The classifier is trained in-process the first time a kind is asked for, so its training time is paid once per
+run (or per `investigate` session); prediction is paid per paper.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+from agent.reading import kind_classifier as kc
+
+
+def main() -> None:
+    rows = kc.training_rows()
+    t = time.perf_counter()
+    model = kc.train(rows)
+    trained = time.perf_counter() - t
+    tracemalloc.start()  # a second training, traced: tracing slows it, so the time above is untraced
+    kc.train(rows)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    sample = rows[:200]
+    t = time.perf_counter()
+    for r in sample:
+        model.best_other_kind(r["title"], r["abstract"], r.get("category", ""))
+    per_paper = (time.perf_counter() - t) / len(sample)
+    print(f"kind classifier: trained on {len(rows)} papers in {trained:.2f} s (peak {peak / 2**20:.0f} MiB traced); "
+          f"{per_paper * 1000:.2f} ms per paper")
+
+
+if __name__ == "__main__":
+    main()
