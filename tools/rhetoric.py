@@ -101,7 +101,7 @@ CUES: dict[str, list[re.Pattern]] = {
     ]),
     "limitation": _compile([
         r"\blimitations?\b", r"\bfuture work\b", r"\bin the future\b", r"\bwe leave\b", r"\bleft (for|to) future\b", r"\bwe plan to\b",
-        r"\bdrawbacks?\b", r"\bshortcomings?\b", r"\bcaveats?\b", r"\bfuture (research|directions?|studies|investigation)\b",
+        r"\bdrawbacks?\b", r"\bshortcomings?\b", r"\bcaveats?\b", r"\bdownsides?\b", r"\bfuture (research|directions?|studies|investigation)\b",
         r"\b(does|do|did|can|could) not (handle|capture|address|scale|generali[sz]e|account|guarantee|support|model|cover)\b",
         r"\bfails? to\b", r"\b(is|are) (limited|restricted) to\b", r"\bwould be (interesting|fruitful|valuable|worthwhile)\b",
         r"\bit (may|might) be (fruitful|interesting|worthwhile)\b", r"\bnot (yet )?(explored|addressed|evaluated|studied)\b",
@@ -260,7 +260,7 @@ def speaks_of_own_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
 _FUTURE = re.compile(r"\bfuture (work|research|directions?|studies|investigation)\b|\bin the future\b|\bwe (plan|intend|hope) to\b|\bwe leave\b|\bleft (for|to) future\b|"
                      r"\bwould be (interesting|fruitful|valuable|worthwhile)\b|\bit (may|might) be (fruitful|interesting|worthwhile)\b|\bone could (also )?\w+\b|"
                      r"\b(potential|another|promising) directions?\b|\bcould also (benefit|be applied|be extended|help)\b|\bgenerali[sz]ations? of (this|our) work\b|\bwe are (currently |actively )?(considering|exploring|working on)\b")
-_LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")
+_LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|downsides?|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")
 # "X is not without its limitations.": a topic sentence, whose limitations are the sentences after it.
 _TOPIC = re.compile(r"\bnot without (its |their )?(limitations|drawbacks|shortcomings|caveats)\b|\b(has|have|there are) (several|some|a few|two|three|a number of|its|the following) "
                     r"(important )?(limitations|drawbacks|shortcomings|caveats)\b|\blimitations? (of (this|our) (work|study|approach|paper) )?(include|are|is)( as follows)?:?\s*$|:\s*$")

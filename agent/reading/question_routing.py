@@ -190,6 +190,9 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
                        and (c.role == spec["roles"][0] or (words is not None and words.search(c.sentence.text)))]
         if not placed and name == "problem":
             placed = [c for c in candidates if c.where in spec["sections"] and c not in chosen][:per_type]
+            # No abstract or introduction (a manual, a report): its first body sentences say what it is for.
+            placed = placed or [c for c in candidates if c.where not in ("appendix", "references") and c not in chosen
+                                and not never_evidence(c.sentence.text)][:per_type]
         placed.sort(key=lambda c: (_place(spec, c), spec["roles"].index(c.role) if c.role in spec["roles"] else 9, -c.score, c.order))
         chosen += placed[:per_type]
     return chosen
@@ -203,6 +206,19 @@ def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], p
     spec, words = QUESTION_TYPES[name], _WORDS[name]
     fitting = [c for c in candidates if c.where in spec["sections"] and c not in chosen and words.search(c.sentence.text)
                and not never_evidence(c.sentence.text)]
+    if not fitting and name in _BEYOND_EXPERIMENTS and not any(c.where == "experiments" for c in candidates):
+        # No experiments section (a theory note, a report, a vignette): the data its worked examples use and the
+        # alternatives it compares itself with stand in the body.
+        strict = _BEYOND_EXPERIMENTS[name]
+        fitting = [c for c in candidates if c.where not in ("abstract", "appendix") and c not in chosen
+                   and strict.search(c.sentence.text) and not never_evidence(c.sentence.text)]
     fitting.sort(key=lambda c: (c.where in _OPENING, c.role == "result", -len(words.findall(c.sentence.text)), c.order))
     return fitting[:per_type]
+
+
+# Narrower words for the data and the alternatives of a paper without experiments, where any "data" would do otherwise.
+_BEYOND_EXPERIMENTS = {
+    "datasets": re.compile(r"\b(data ?sets?|corp(us|ora)|test (data|sets?)|(gauge )?ensembles?|samples? of \d|\d+ (subjects|patients|participants|configurations))\b", re.I),
+    "baselines": re.compile(r"\b(unlike|compared (to|with)|in contrast to|(primary |main )?alternatives?|instead of|versus|vs\.)\b", re.I),
+}
 
