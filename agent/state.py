@@ -92,7 +92,7 @@ class KindVerdict(BaseModel):
 
     kind: PaperKind = Field("method", description="method, survey, dataset, theory, position, system or other")
     evidence: list[str] = bounded(max_items=4, item_length=200, default_factory=list, description="short reasons: words of the title, abstract or section titles that show the kind")
-    decided_by: Literal["rules", "model"] = "rules"
+    decided_by: Literal["rules", "classifier", "model"] = "rules"
 
 
 # --- writing and checking -------------------------------------------------------------------

@@ -116,6 +116,7 @@ def test_the_classifier_decides_only_where_the_rules_find_no_other_kind(monkeypa
     monkeypatch.setattr(paper_kind, "kind_classifier", lambda: ScriptedClassifier("theory", 0.7))
     verdict = detect_kind(plain)
     assert verdict.kind == "theory" and verdict.evidence[0].startswith("文本分类器判为理论论文（概率 0.70")
+    assert verdict.decided_by == "classifier"
     monkeypatch.setattr(paper_kind, "kind_classifier", lambda: ScriptedClassifier("theory", 0.3))
     assert detect_kind(plain).kind == "method"  # not sure enough
     empirical = abstract_only("2412.00004", "Faster membranes", "We propose a method for membranes. Experiments on three "
@@ -123,4 +124,4 @@ def test_the_classifier_decides_only_where_the_rules_find_no_other_kind(monkeypa
     monkeypatch.setattr(paper_kind, "kind_classifier", lambda: ScriptedClassifier("theory", 0.55))
     assert detect_kind(empirical).kind == "method"  # the rules see a method paper: 0.55 is not enough
     survey = abstract_only("2412.00005", "A Survey of Membranes", "This survey reviews membrane models.")
-    assert detect_kind(survey).kind == "survey"  # the rules' own verdict stands
+    assert detect_kind(survey).decided_by == "rules" and detect_kind(survey).kind == "survey"  # the rules' own verdict stands

@@ -54,3 +54,13 @@ def test_md_escape_neutralises_line_starts():
     assert md_escape("# not a heading") == "\\# not a heading"
     assert md_escape("1. not a list") == "1\\. not a list"
     assert md_escape("two\nlines") == "two lines"
+
+
+def test_who_decided_the_kind_is_named_in_both_renderings():
+    report = report_with("A paper")
+    paper = report["papers"][0]
+    for decided_by, zh in (("rules", "规则判断"), ("classifier", "文本分类器判断"), ("model", "模型判断")):
+        paper.update({"kind": "theory", "kind_evidence": ["证据"], "kind_decided_by": decided_by,
+                      "kind_name": {"zh": "理论论文", "en": "theory paper"}})
+        assert f"理论论文（{zh}；依据：证据）" in render_markdown(report)
+        assert f"理论论文（{zh}；依据：证据）" in render_html(report)

@@ -210,7 +210,7 @@ def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = (), use_classi
         # The more the rules see of a method paper (experiments, results), the surer the classifier must be.
         if p >= MIN_PROBABILITY + METHOD_SCORE_PENALTY * max(0.0, s.scores["method"]):
             why = f"文本分类器判为{kind_spec(other).zh}（概率 {p:.2f}；以 {classifier.trained_on} 篇人工标注的 arXiv 摘要训练）"
-            return KindVerdict(kind=other, evidence=[why, *s.evidence[other][:3]], decided_by="rules")  # type: ignore[arg-type]
+            return KindVerdict(kind=other, evidence=[why, *s.evidence[other][:3]], decided_by="classifier")  # type: ignore[arg-type]
     evidence = s.evidence["method"][:3] or ["未见综述、数据集、理论、观点或系统论文的线索，按方法论文分析"]
     return KindVerdict(kind="method", evidence=evidence, decided_by="rules")
 
