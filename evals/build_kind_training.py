@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from evals.kinds_days import feed_papers
+from evals.kinds_days import feed_papers, labelled_paper
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "agent" / "reading" / "kind_training.jsonl"
@@ -25,12 +25,8 @@ def training_rows(sources: tuple[str, ...] = SOURCES) -> list[dict]:
     rows = []
     for name in sources:
         for item in json.loads((REPO / "evals" / "datasets" / f"{name}.json").read_text(encoding="utf-8"))["items"]:
-            if "abstract" in item:
-                title, abstract, category = item["title"], item["abstract"], item.get("primary_category", "")
-            else:
-                doc, categories = days[item["paper"]]
-                title, abstract, category = doc.title, doc.abstract, categories[0] if categories else ""
-            rows.append({"id": item["paper"], "title": title, "abstract": abstract, "category": category,
+            doc, categories = labelled_paper(item, days)
+            rows.append({"id": item["paper"], "title": doc.title, "abstract": doc.abstract, "category": categories[0] if categories else "",
                          "kind": item["kind"], "from": name})
     return rows
 

@@ -40,10 +40,16 @@ def feed_papers(days: Path = DAYS) -> dict[str, tuple[PaperDocument, tuple[str, 
     out: dict[str, tuple[PaperDocument, tuple[str, ...]]] = {}
     for path in sorted(days.glob("*/*.xml")):
         for entry in parse_feed(path.read_bytes(), source=str(path)).entries:
-            cats = tuple([entry.primary_category] if entry.primary_category else []) + tuple(
-                c for c in entry.categories if c != entry.primary_category)
-            out[entry.arxiv_id] = (abstract_only(entry.arxiv_id, entry.title, entry.abstract), cats)
+            out[entry.arxiv_id] = (abstract_only(entry.arxiv_id, entry.title, entry.abstract), entry.categories_primary_first)
     return out
+
+
+def labelled_paper(item: dict, days: dict[str, tuple[PaperDocument, tuple[str, ...]]]) -> tuple[PaperDocument, tuple[str, ...]]:
+    """A labelled item as a document and its categories: its own title and abstract, else its day's feed entry."""
+    if "abstract" in item:
+        category = item.get("primary_category") or ""
+        return abstract_only(item["paper"], item["title"], item["abstract"]), (category,) if category else ()
+    return days[item["paper"]]
 
 
 def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str = "kind",
@@ -54,11 +60,8 @@ def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str 
     right, total, confusions = Counter(), Counter(), Counter()
     for item in items:
         gold = item[labeller]
-        if "abstract" in item:
-            paper, cats = abstract_only(item["paper"], item["title"], item["abstract"]), (item.get("primary_category") or "",)
-        else:
-            paper, cats = papers[item["paper"]]
-        predicted = detect_kind(paper, tuple(c for c in cats if c), use_classifier=use_classifier).kind
+        paper, categories = labelled_paper(item, papers)
+        predicted = detect_kind(paper, categories, use_classifier=use_classifier).kind
         total[gold] += 1
         if predicted == gold:
             right[gold] += 1

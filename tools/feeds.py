@@ -53,6 +53,12 @@ class PaperMeta(BaseModel):
     def versioned_id(self) -> str:
         return str(self.id)
 
+    @property
+    def categories_primary_first(self) -> tuple[str, ...]:
+        """The arXiv categories with the primary one first (a hint for the kind rules)."""
+        primary = (self.primary_category,) if self.primary_category else ()
+        return primary + tuple(c for c in self.categories if c != self.primary_category)
+
     def in_categories(self, wanted: list[str]) -> bool:
         """Listed in any wanted category; a whole archive ("cs") matches its subcategories."""
         return any(c in wanted or c.split(".")[0] in wanted for c in self.categories)

@@ -63,7 +63,6 @@ CUES: tuple[_Cue, ...] = (
     _cue("system", "sections", r"\b(architecture|system design|implementation|software|design goals|api|usability|user interface|deployment|package|modules?)\b", 1, "章节描述系统设计与实现"),
     _cue("method", "abstract", r"\b(experiments|empirical results|our results|results) ([^.]{0,40} )?(show|demonstrate|indicate|confirm)\b|\bour (proposed )?([\w-]+ ){0,2}(method|approach|model|algorithm|adaptations?)s?\b", 1, "摘要报告本文方法的实验结果"),
     _cue("method", "sections", r"\b(experiments?|evaluation|results|ablation|empirical)\b", 1, "章节含实验/评测"),
-    # Writings that are not research papers of any of the kinds above: comments, replies, errata, editorials, reports.
     # Registry-style papers: JSS articles and package papers say "implements" and where the code is.
     _cue("system", "abstract", r"\bjournal of statistical software\b|\b[\w.-]+ implements\b|\bis implemented in\b|\b(available|released) (from|on|at|via) (cran|github|pypi|bioconductor|conda)\b", 1.5, "摘要表明为软件论文"),
     _cue("dataset", "title", r"\b(the|an?|r|our) ([\w-]+ ){0,2}data( set| package| user'?s guide)?\b|\bdata (user'?s guide|package|description)\b", 1.5, "标题以数据为对象"),
@@ -87,6 +86,7 @@ CUES: tuple[_Cue, ...] = (
     _cue("system", "abstract", r"\b(an? )?(automated |open[- ]source |new )?(tool|plugin|plug-in|ide extension) (called|named)\b|\bframework that aims to provide\b|\bdomain[- ]specific language\b", 2, "摘要表明为工具"),
     _cue("other", "title", r"\btool competition\b|\bshared task\b[^:]*\b(overview|findings|report)\b|^overview of the\b|\bchallenge\b[^:]*:.*\b(report|overview|results)\b", 3, "标题表明为竞赛/评测活动报告"),
     _cue("other", "abstract", r"\bexperience report\b|\bwe share (our )?experiences?\b|\blessons learn(ed|t)\b", 2, "摘要表明为经验报告"),
+    # Writings that are not research papers of any of the kinds above: comments, replies, errata, editorials, reports.
     _cue("other", "title", r"^\s*(comments? on|reply to|response to|rejoinder|erratum|corrigendum|addendum|retraction|editorial|preface|foreword|"
          r"in memoriam|obituary|book review|lecture notes|proceedings of|report (on|of|from) the)\b|\b(erratum|corrigendum)\b", 4, "标题表明为评论/勘误/编者按/会议报告等"),
     _cue("other", "abstract", r"\b(this|the present) (comment|reply|erratum|corrigendum|editorial)\b|\bwe (comment on|reply to|correct an error)\b|\bin this (comment|reply|erratum|editorial)\b", 3, "摘要表明为评论/答复/勘误"),
@@ -194,8 +194,9 @@ def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = (), use_classi
     """
     s = kind_scores(doc)
     primary = categories[0] if categories else ""
-    if _THEORY_CATEGORY.match(primary) or (_THEORY_LEANING.match(primary) and s.scores["theory"] > 0):
-        s.add("theory", 1.5 if _THEORY_CATEGORY.match(primary) else 1.0, f"arXiv 主分类 {primary} 以理论工作为主")
+    theory_field = bool(_THEORY_CATEGORY.match(primary))
+    if theory_field or (_THEORY_LEANING.match(primary) and s.scores["theory"] > 0):
+        s.add("theory", 1.5 if theory_field else 1.0, f"arXiv 主分类 {primary} 以理论工作为主")
         if len(_TEX_MATH.findall(doc.abstract or "")) >= 2:
             s.add("theory", 1.0, "摘要含数学公式")
     best = max((k for k in KINDS if k != "method"), key=lambda k: s.scores[k])

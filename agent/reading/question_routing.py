@@ -198,6 +198,13 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
     return chosen
 
 
+# Narrower words for the data and the alternatives of a paper without experiments, where any "data" would do otherwise.
+_BEYOND_EXPERIMENTS = {
+    "datasets": re.compile(r"\b(data ?sets?|corp(us|ora)|test (data|sets?)|(gauge )?ensembles?|samples? of \d|\d+ (subjects|patients|participants|configurations))\b", re.I),
+    "baselines": re.compile(r"\b(unlike|compared (to|with)|in contrast to|(primary |main )?alternatives?|instead of|versus|vs\.)\b", re.I),
+}
+
+
 def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], per_type: int) -> list[Candidate]:
     """Experiments sentences that state the set-up, the data or the baselines (by their words), set-up before results.
 
@@ -214,11 +221,3 @@ def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], p
                    and strict.search(c.sentence.text) and not never_evidence(c.sentence.text)]
     fitting.sort(key=lambda c: (c.where in _OPENING, c.role == "result", -len(words.findall(c.sentence.text)), c.order))
     return fitting[:per_type]
-
-
-# Narrower words for the data and the alternatives of a paper without experiments, where any "data" would do otherwise.
-_BEYOND_EXPERIMENTS = {
-    "datasets": re.compile(r"\b(data ?sets?|corp(us|ora)|test (data|sets?)|(gauge )?ensembles?|samples? of \d|\d+ (subjects|patients|participants|configurations))\b", re.I),
-    "baselines": re.compile(r"\b(unlike|compared (to|with)|in contrast to|(primary |main )?alternatives?|instead of|versus|vs\.)\b", re.I),
-}
-

@@ -70,7 +70,7 @@ def prepare_reading(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         return {"failure": f"无法解析 PDF：{exc}", "pdf_fetched": True}
     stats = ReadingStats(full_text_tokens=count_tokens(doc.full_text()), read_from=doc.source_kind)
     ctx.ledger.mark(ctx.profile.name, paper.arxiv_id, "read")
-    verdict, failed = decide_kind(ctx, doc, paper.versioned_id, _categories(paper))
+    verdict, failed = decide_kind(ctx, doc, paper.versioned_id, paper.categories_primary_first)
     kind = verdict.kind
     found = {"kind": verdict, "degraded": [failed] if failed else []}
     if ctx.llm.is_offline("reader"):
@@ -137,10 +137,3 @@ def take_notes(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
         notes = role_notes(doc, kind=_kind(state))
         stats.stop_reason = f"{stats.stop_reason}; no verifiable notes, retrieval used".strip("; ")
     return {"notes": notes, "reading": stats}
-
-
-def _categories(paper) -> tuple[str, ...]:
-    """The paper's arXiv categories, primary first (a hint for the kind rules)."""
-    primary = getattr(paper, "primary_category", None)
-    rest = [c for c in getattr(paper, "categories", None) or [] if c != primary]
-    return tuple([primary] if primary else []) + tuple(rest)
