@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Literal
@@ -91,6 +92,11 @@ class InvestigateContext:
     @cached_property
     def index(self) -> PaperIndex:
         return PaperIndex(self.doc)
+
+    @cached_property
+    def kind(self) -> str:
+        """The paper's kind, decided once per session (the rules, then the classifier, which trains on first use)."""
+        return detect_kind(self.doc).kind
 
 
 _sessions: dict[tuple[str, str], InvestigateContext] = {}
@@ -177,21 +183,25 @@ def _typed_turn(doc: PaperDocument, question: str, route) -> Turn | None:
 _EXPERIMENT_TYPES = {"setup", "results", "datasets", "baselines"}
 
 
-def _review_without_experiments(doc: PaperDocument) -> bool:
+def _review_without_experiments(doc: PaperDocument, kind_of: Callable[[], str]) -> bool:
     """A review with no experiments section: its "significant" and "results" are other papers', not an answer about its own."""
-    return "experiments" not in set(section_types(doc).values()) and detect_kind(doc).kind == "survey"
+    return "experiments" not in set(section_types(doc).values()) and kind_of() == "survey"
 
 
-def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None = None) -> Turn:
+def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None = None,
+                   kind_of: Callable[[], str] | None = None) -> Turn:
     """Whole sentences that answer the question, or 论文中未找到.
 
     The question is routed by type first: a generic one ("What problem does this
     paper address?") is answered by the sentences whose role answers it, from the
     sections such answers stand in; a specific one is searched there first.
+    `kind_of` gives the paper's kind when a question needs it (a session passes its
+    once-decided kind; alone, the kind is detected here).
     """
     language = question_language(question)
     route = route_question(question)
-    if route.types and set(route.types) <= _EXPERIMENT_TYPES and _review_without_experiments(doc):
+    kind_of = kind_of or (lambda: detect_kind(doc).kind)
+    if route.types and set(route.types) <= _EXPERIMENT_TYPES and _review_without_experiments(doc, kind_of):
         note = "（这是一篇综述，没有自己的实验。）" if language == "zh" else " (This is a review: it reports no experiments of its own.)"
         return Turn(question=question, answer=_not_found_text(language, [], []) + note, found=False, verified=True, mode="retrieval")
     if route.generic and (typed := _typed_turn(doc, question, route)):
@@ -223,7 +233,7 @@ def start_question(state: InvestigateState, runtime: Runtime[InvestigateContext]
     question = state["question"].strip()
     reset = [RemoveMessage(id=REMOVE_ALL_MESSAGES)]
     if ctx.llm.is_offline("reader"):
-        return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question, ctx.index)]}
+        return {"messages": reset, "turns": [retrieval_turn(ctx.doc, question, ctx.index, kind_of=lambda: ctx.kind)]}
     history = [{"question": t.question, "answer": t.answer} for t in state.get("turns", [])[-HISTORY_TURNS:]]
     system = ctx.prompts.render(
         "investigate", phase="system", paper={"title": ctx.doc.title, "arxiv_id": _paper_id(state), "abstract": ctx.doc.abstract},

@@ -289,3 +289,24 @@ def test_a_results_question_on_a_review_without_experiments_is_not_answered_with
     from agent.investigate import retrieval_turn
     turn = retrieval_turn(parse_pdf(PAPERS / "2006.11371.pdf"), "这篇论文的实验结果如何？")  # once: "significantly" sentences of other papers
     assert not turn.found and "综述" in turn.answer and not turn.citations
+
+
+def test_a_session_decides_the_kind_once_for_all_its_evaluation_questions(tmp_path, monkeypatch):
+    import agent.investigate as investigate
+    from agent.config import parse_profile
+    from agent.llm.registry import offline_registry
+    from agent.prompts import PromptLibrary
+    from agent.run.investigate_session import InvestigateSession, PaperRef
+
+    pdf = PAPERS / "2006.11371.pdf"
+    doc = parse_pdf(pdf)
+    calls = []
+    real = investigate.detect_kind
+    monkeypatch.setattr(investigate, "detect_kind", lambda d, *a, **k: calls.append(d) or real(d, *a, **k))
+    profile = parse_profile({"name": "t", "categories": ["cs.CL"], "keywords": ["review"], "data_dir": str(tmp_path / "data")})
+    session = InvestigateSession(doc, PaperRef(source=str(pdf), arxiv_id=None, title=doc.title), profile=profile,
+                                 registry=offline_registry("test"), prompts=PromptLibrary(), session="k1", data_dir=profile.data_dir)
+    answers = [session.ask(q) for q in ("这篇论文的实验结果如何？", "Which datasets are used?", "What baselines are compared?")]
+    session.close()
+    assert all(not a.found and ("综述" in a.answer or "review" in a.answer) for a in answers)
+    assert len(calls) == 1  # once per session, not once per question
