@@ -53,7 +53,7 @@ def labelled_paper(item: dict, days: dict[str, tuple[PaperDocument, tuple[str, .
 
 
 def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str = "kind",
-          use_classifier: bool = True) -> tuple[Counter, Counter, Counter]:
+          rules_only: bool = False) -> tuple[Counter, Counter, Counter]:
     """(right per gold kind, papers per gold kind, (gold, predicted) confusions) over the split's papers."""
     items = [i for i in json.loads(dataset.read_text(encoding="utf-8"))["items"] if i["split"] == split and labeller in i]
     papers = feed_papers(days) if any("abstract" not in i for i in items) else {}
@@ -61,7 +61,7 @@ def score(split: str, dataset: Path = DATASET, days: Path = DAYS, labeller: str 
     for item in items:
         gold = item[labeller]
         paper, categories = labelled_paper(item, papers)
-        predicted = detect_kind(paper, categories, use_classifier=use_classifier).kind
+        predicted = detect_kind(paper, categories, classifier=None if rules_only else "trained").kind
         total[gold] += 1
         if predicted == gold:
             right[gold] += 1
@@ -76,26 +76,21 @@ def cross_validate(folds: int = 5, seed: int = 0) -> tuple[Counter, Counter, Cou
     from sklearn.model_selection import StratifiedKFold
 
     from agent.reading import kind_classifier as kc
-    from agent.reading import paper_kind
 
     rows = kc.training_rows()
     kinds = [r["kind"] for r in rows]
     right, total, confusions = Counter(), Counter(), Counter()
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(rows, kinds):
-        fold_model = kc.train([rows[i] for i in train_idx])
-        original = paper_kind.kind_classifier
-        paper_kind.kind_classifier = lambda model=fold_model: model  # this fold's papers stay unseen
-        try:
-            for i in test_idx:
-                r = rows[i]
-                predicted = detect_kind(abstract_only(r["id"], r["title"], r["abstract"]), (r["category"],) if r["category"] else ()).kind
-                total[r["kind"]] += 1
-                if predicted == r["kind"]:
-                    right[r["kind"]] += 1
-                else:
-                    confusions[(r["kind"], predicted)] += 1
-        finally:
-            paper_kind.kind_classifier = original
+        fold_model = kc.train([rows[i] for i in train_idx])  # this fold's papers stay unseen
+        for i in test_idx:
+            r = rows[i]
+            paper = abstract_only(r["id"], r["title"], r["abstract"])
+            predicted = detect_kind(paper, (r["category"],) if r["category"] else (), classifier=fold_model).kind
+            total[r["kind"]] += 1
+            if predicted == r["kind"]:
+                right[r["kind"]] += 1
+            else:
+                confusions[(r["kind"], predicted)] += 1
     return right, total, confusions
 
 
@@ -132,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.dataset.is_file():
         print(f"error: {args.dataset}: no such file", file=sys.stderr)
         return 2
-    print(report(*score(args.split, args.dataset, labeller=labeller, use_classifier=not args.rules_only)))
+    print(report(*score(args.split, args.dataset, labeller=labeller, rules_only=args.rules_only)))
     return 0
 
 

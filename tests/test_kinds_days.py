@@ -62,28 +62,28 @@ def test_a_contents_list_read_as_the_abstract_gives_way_to_the_opening_paragraph
     opening = ("This article reviews the documentation available for programmers and provides a concise yet "
                "comprehensive overview of the packages, grouped by category.")
     doc = _doc("Programming Notes", contents, [("Introduction", opening), ("Packages", "Package lists follow. " * 20)])
-    assert detect_kind(doc, use_classifier=False).kind == "survey"
-    assert detect_kind(doc.model_copy(update={"abstract": contents, "sections": doc.sections[1:]}), use_classifier=False).kind == "method"
+    assert detect_kind(doc, classifier=None).kind == "survey"
+    assert detect_kind(doc.model_copy(update={"abstract": contents, "sections": doc.sections[1:]}), classifier=None).kind == "method"
 
 
 def test_a_body_dense_with_formulas_and_without_experiments_reads_as_theory():
     derivation = ("Let f(x) = ∑ αᵢ xᵢ with αᵢ ≥ 0 and ∑ αᵢ = 1; then ∂f/∂xᵢ = αᵢ and f(x) ≤ max xᵢ. "
                   "Hence for θ ∈ (0, 1) we have g(θ) = θ² − 2θ + 1 ≥ 0, with equality at θ = 1. ") * 12
     prose = "We discuss the background of the estimator and how it is used in practice by analysts. " * 30
-    assert detect_kind(_doc("Notes on an Estimator", "", [("Background", derivation), ("Derivation", derivation)]), use_classifier=False).kind == "theory"
-    assert detect_kind(_doc("Notes on an Estimator", "", [("Background", prose), ("Usage", prose)]), use_classifier=False).kind == "method"
+    assert detect_kind(_doc("Notes on an Estimator", "", [("Background", derivation), ("Derivation", derivation)]), classifier=None).kind == "theory"
+    assert detect_kind(_doc("Notes on an Estimator", "", [("Background", prose), ("Usage", prose)]), classifier=None).kind == "method"
 
 
 def test_the_arxiv_category_is_a_prior_for_theory_and_simulations_stay_empirical():
     combinatorics = abstract_only("1605.00001", "Random Walks on Lattice Fibres",
                                   "Graphs on lattice points are studied whose edges come from a finite set of moves. We show that "
                                   "the diameter of these graphs on fibers of a fixed matrix $A$ is bounded by a constant $c(A)$.")
-    assert detect_kind(combinatorics, ("math.CO",), use_classifier=False).kind == "theory"
-    assert detect_kind(combinatorics, ("cs.CV",), use_classifier=False).kind == "method"  # the same words from a vision paper prove nothing
+    assert detect_kind(combinatorics, ("math.CO",), classifier=None).kind == "theory"
+    assert detect_kind(combinatorics, ("cs.CV",), classifier=None).kind == "method"  # the same words from a vision paper prove nothing
     monte_carlo = abstract_only("1312.00002", "The Chemical Potential of Helium-4",
                                 "We perform quantum Monte Carlo simulations of helium-4 and measure its chemical potential across "
                                 "the phase diagram, finding agreement with experiment.")
-    assert detect_kind(monte_carlo, ("cond-mat.stat-mech",), use_classifier=False).kind == "method"
+    assert detect_kind(monte_carlo, ("cond-mat.stat-mech",), classifier=None).kind == "method"
 
 
 def test_the_classifier_finds_kinds_the_rules_miss_on_papers_it_was_not_trained_on():

@@ -115,7 +115,7 @@ def test_kind_accuracy_on_the_labelled_papers():
     # computational physics between theory and method, and the rules alone keep it a method paper.
     assert wrong == ["0905.2465v3", "futureinternet-2014-6-61"]
     by_rules = [item["paper"] for item in data["items"]
-                if detect_kind(parse_pdf(REPO / item["pdf_dir"] / f"{item['paper']}.pdf"), use_classifier=False).kind != item["kind"]]
+                if detect_kind(parse_pdf(REPO / item["pdf_dir"] / f"{item['paper']}.pdf"), classifier=None).kind != item["kind"]]
     assert by_rules == ["futureinternet-2014-6-61"]
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from langchain_core.messages import HumanMessage
 
 from agent.llm.structured import call_structured
-from agent.reading.kind_classifier import METHOD_SCORE_PENALTY, MIN_PROBABILITY, kind_classifier
+from agent.reading.kind_classifier import METHOD_SCORE_PENALTY, MIN_PROBABILITY, KindClassifier, kind_classifier
 from agent.reading.kind_schema import KINDS, kind_spec, load_schema
 from agent.state import KindVerdict
 from tools.paper_model import PaperDocument
@@ -186,11 +187,13 @@ _THEORY_LEANING = re.compile(r"^(cond-mat\.(str-el|stat-mech|supr-con|quant-gas|
 _TEX_MATH = re.compile(r"\$[^$]{1,80}\$")
 
 
-def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = (), use_classifier: bool = True) -> KindVerdict:
+def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = (),
+                classifier: KindClassifier | Literal["trained"] | None = "trained") -> KindVerdict:
     """The kind offline: the rules' highest score wins when it beats the method default by a margin; where the
     rules find no other kind, the text classifier (kind_classifier.py) may still name one.
 
-    `categories` are the paper's arXiv categories, primary first, when known (from the feed).
+    `categories` are the paper's arXiv categories, primary first, when known (from the feed). `classifier` is
+    the one trained on the bundled labels ("trained"), another one (an eval's fold), or None for the rules alone.
     """
     s = kind_scores(doc)
     primary = categories[0] if categories else ""
@@ -205,7 +208,8 @@ def detect_kind(doc: PaperDocument, categories: tuple[str, ...] = (), use_classi
     needed = 2.5 if s.scores["method"] <= 0 else 3.0
     if s.scores[best] >= needed and s.scores[best] >= s.scores["method"] + 1.0:
         return KindVerdict(kind=best, evidence=s.evidence[best][:4], decided_by="rules")  # type: ignore[arg-type]
-    classifier = kind_classifier() if use_classifier else None
+    if classifier == "trained":
+        classifier = kind_classifier()
     if classifier is not None:
         other, p = classifier.best_other_kind(doc.title or "", _abstract(doc), primary)
         # The more the rules see of a method paper (experiments, results), the surer the classifier must be.
