@@ -92,13 +92,29 @@ class SupportDataset(BaseModel):
 Dataset = RelevanceDataset | ReadingDataset | SupportDataset
 
 
+# Labelled sets that the variant comparison does not score: each has its own scorer.
+OWN_SCORERS = {
+    "kinds": "python -m evals.kinds_heldout score",
+    "kinds-days": "python -m evals.kinds_days",
+    "kinds-feeds": "python -m evals.kinds_days --dataset evals/datasets/kinds-feeds-v1.json --split heldout",
+    "kinds-fresh": "python -m evals.kinds_days --dataset evals/datasets/kinds-fresh-vN.json --split heldout",
+    "support-kinds": "python -m evals.support_kinds_eval support-kinds-vN",
+    "paraphrase": "python -m evals.paraphrase_eval",
+    "notfound-checks": "no scorer: hand checks of 论文中未找到 answers, read as they are",
+}
+
+
 def available_datasets() -> list[str]:
-    """Names without version: "reading", "relevance-vla", "relevance-sample"."""
-    return sorted({_VERSIONED.sub("", p.stem) for p in DATASETS_DIR.glob("*-v*.json") if _VERSIONED.search(p.stem)})
+    """Names without version that `arxiv-monitor eval` compares on: "reading", "relevance-vla", "relevance-sample", ..."""
+    names = {_VERSIONED.sub("", p.stem) for p in DATASETS_DIR.glob("*-v*.json") if _VERSIONED.search(p.stem)}
+    return sorted(names - set(OWN_SCORERS))
 
 
 def load_dataset(name: str) -> Dataset:
     """The latest version of a dataset by name, or an exact file stem like "reading-v1"."""
+    family = _VERSIONED.sub("", name)
+    if family in OWN_SCORERS:
+        raise ConfigError(f"dataset {name!r} is not compared by `arxiv-monitor eval`; it has its own scorer: {OWN_SCORERS[family]}")
     candidates = [DATASETS_DIR / f"{name}.json"] if _VERSIONED.search(name) else sorted(
         (p for p in DATASETS_DIR.glob(f"{name}-v*.json") if _VERSIONED.sub("", p.stem) == name),
         key=lambda p: int(_VERSIONED.search(p.stem).group(1)),
