@@ -53,13 +53,26 @@ def score(papers: PaperCache | None = None, dataset: Path = DATASET) -> KindSupp
     return out
 
 
-def main() -> None:  # python -m evals.support_kinds_eval [DATASET]
-    s = score(dataset=Path(sys.argv[1]) if len(sys.argv) > 1 else DATASET)
+def dataset_path(arg: str) -> Path | None:
+    """A role batch named by path or by name ("support-kinds-v4"), or None."""
+    for path in (Path(arg), REPO / "evals" / "datasets" / f"{arg}.json"):
+        if path.is_file():
+            return path
+    return None
+
+
+def main() -> int:  # python -m evals.support_kinds_eval [DATASET: a path or a name like support-kinds-v4]
+    dataset = dataset_path(sys.argv[1]) if len(sys.argv) > 1 else DATASET
+    if dataset is None:
+        print(f"error: no role batch {sys.argv[1]!r} (a path, or a name like support-kinds-v4)", file=sys.stderr)
+        return 2
+    s = score(dataset=dataset)
     print(f"selected-evidence role precision {sum(s.correct.values())}/{sum(s.selected.values())} = {s.precision:.2f}"
           f" ({', '.join(f'{k} {s.correct[k]}/{n}' for k, n in s.selected.items())}); unlabelled selections: {s.unlabelled}")
     for m in s.mistakes:  # what to look at when the figure drops
         print(f"  {m['paper']} {m['kind']}.{m['part']} took a {m['gold']} sentence: {m['text']}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
