@@ -125,8 +125,10 @@ def test_selected_evidence_per_kind_is_measured():
     s = score()
     # Since citation and footnote numbers left PDF sentences, two picks are sentences nobody labelled
     # ("recall accuracies⁷" no longer states a number); since a system's design goals come only from its abstract
-    # and introduction, a third (jss-zoo); the rest still match their labels.
-    assert s.unlabelled <= 3 and sum(s.selected.values()) >= 90 and s.precision >= 0.83
+    # and introduction, a third (jss-zoo); since "suffers from" states a limitation, two limitations nobody labelled
+    # (2201.09329's "still suffers from imperfections" with its list, LoCoMo's "Our evaluation framework suffers from
+    # the same challenges"); the rest still match their labels.
+    assert s.unlabelled <= 5 and sum(s.selected.values()) >= 90 and s.precision >= 0.83
 
 
 def _doc(title: str, abstract: str, sections: list[str]):
@@ -310,3 +312,22 @@ def test_a_session_decides_the_kind_once_for_all_its_evaluation_questions(tmp_pa
     session.close()
     assert all(not a.found and ("综述" in a.answer or "review" in a.answer) for a in answers)
     assert len(calls) == 1  # once per session, not once per question
+
+
+@pytest.mark.parametrize("pdf, question, opening, listed", [
+    # A vignette with no conclusion states its caveat in the abstract only.
+    ("papers-kinds-v2/vegan-diversity.pdf", "What are the limitations?", "The document is still incomplete", None),
+    # "... still suffers from imperfections ..." announces the limitations listed after it ("First, we only demonstrated ...").
+    ("papers/2201.09329v1.pdf", "这篇论文有哪些局限？", "the ULSA scheme still suffers from imperfections", "First, we only demonstrated"),
+])
+def test_limitations_stated_outside_a_limitations_section_are_found(pdf, question, opening, listed):
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(parse_pdf(REPO / "tests" / "fixtures" / pdf), question)  # both were 论文中未找到
+    assert turn.found and opening in turn.citations[0].quote
+    assert listed is None or listed in turn.citations[0].quote
+
+
+def test_a_document_speaking_of_itself_is_its_own_work():
+    from tools.rhetoric import sentence_role
+    assert sentence_role("The document is still incomplete and does not cover all diversity methods in vegan.", "abstract") == "limitation"
+    assert sentence_role("Earlier tools do not cover all diversity methods.", "abstract") == "other"  # others' gap, not the authors' caveat

@@ -108,6 +108,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bwe did not (evaluate|test|consider|explore|study|address|investigate|include|examine|compare|measure|collect|control|account|model|have)\b", r"\bone (weakness|downside)\b", r"\bone could (also )?(extend|explore|investigate|study|combine|apply|try|consider|improve|develop)\b", r"\bmore (work|research|studies|study) (is |are )?needed\b", r"\bremains? to be\b", r"\b(potential|another|promising) directions?\b",
         r"\boptimistic about\b", r"\bcomes? at the (price|cost) of\b", r"\bwe are (currently |actively )?(considering|exploring|working on)\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
+        r"\bsuffers? from\b", r"\bimperfect(ions?)?\b", r"\b(is|are) (still )?(incomplete|imperfect|preliminary)\b",
     ]),
 }
 _ROADMAP = re.compile(
@@ -121,7 +122,9 @@ _REFER = re.compile(r"^(we|the reader is) (refer(red)?|point(ed)?) (the (interes
 _POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|section)\s*[A-Z]?\d+(\.\d+)?\s+(shows|illustrates|gives|lists|presents|depicts|summari[sz]es|contains)\s+(an?|the)\s+\w+(\s+\w+)?\.$")
 _SHOWN_IN = re.compile(r"\b(see|in|shown in|depicted in|illustrated in|summari[sz]ed in|presented in|reported in|listed in|given in|details? (on|in))\s+"
                        r"(the )?(figure|fig\.|table|tab\.|appendix|section|sec\.|algorithm|alg\.)\s*[A-Z]?\d*")
-_OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article)|the proposed|present work)\b")
+# A report, vignette or manual speaks of itself as "this document" / "The document is still incomplete".
+_OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article|document|report|note|vignette|manual|tutorial|thesis)|the proposed|present work)\b|"
+                       r"^(the|this) (document|report|note|vignette|manual|tutorial)\b")
 _REFERENCE_NUMBER = re.compile(r"(?<=[a-z.)])\d{1,3}(?:[,–-]\d{1,3})*(?=[\s,.;:]|$)|\b(figure|fig\.|table|tab\.|section|sec\.|eq\.|equation|appendix|algorithm|step|chapter)\s*\(?[A-Z]?\d+(\.\d+)*\)?|\[\d+(,\s*\d+)*\]|\(\d{4}[a-z]?\)|\b(19|20)\d\d\b")
 _NUMBER = re.compile(r"\d")
 _STRONG_RESULT = re.compile(r"\b(outperform\w*|significantly|state[- ]of[- ]the[- ]art|surpass\w*|beats?|better than|worse than|excellent|won|participants?|performs? best)\b")
@@ -260,9 +263,9 @@ def speaks_of_own_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
 _FUTURE = re.compile(r"\bfuture (work|research|directions?|studies|investigation)\b|\bin the future\b|\bwe (plan|intend|hope) to\b|\bwe leave\b|\bleft (for|to) future\b|"
                      r"\bwould be (interesting|fruitful|valuable|worthwhile)\b|\bit (may|might) be (fruitful|interesting|worthwhile)\b|\bone could (also )?\w+\b|"
                      r"\b(potential|another|promising) directions?\b|\bcould also (benefit|be applied|be extended|help)\b|\bgenerali[sz]ations? of (this|our) work\b|\bwe are (currently |actively )?(considering|exploring|working on)\b")
-_LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|downsides?|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")
+_LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|downsides?|imperfections?|suffers? from|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")
 # "X is not without its limitations.": a topic sentence, whose limitations are the sentences after it.
-_TOPIC = re.compile(r"\bnot without (its |their )?(limitations|drawbacks|shortcomings|caveats)\b|\b(has|have|there are) (several|some|a few|two|three|a number of|its|the following) "
+_TOPIC = re.compile(r"\bnot without (its |their )?(limitations|drawbacks|shortcomings|caveats)\b|\bsuffers? from (some |several |a few |certain )?(imperfections|limitations|drawbacks|shortcomings|weaknesses)\b|\b(has|have|there are) (several|some|a few|two|three|a number of|its|the following) "
                     r"(important )?(limitations|drawbacks|shortcomings|caveats)\b|\blimitations? (of (this|our) (work|study|approach|paper) )?(include|are|is)( as follows)?:?\s*$|:\s*$")
 
 

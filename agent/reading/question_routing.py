@@ -188,6 +188,10 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
             words = _WORDS.get(name)
             placed += [c for c in fitting if c.where not in _OPENING and c.where not in spec["sections"]
                        and (c.role == spec["roles"][0] or (words is not None and words.search(c.sentence.text)))]
+        if not placed and name == "limitation":
+            # No conclusion or limitations section states one (a vignette, a report): the authors' own caveat in the abstract
+            # or introduction ("The document is still incomplete and does not cover ...") still answers.
+            placed = [c for c in fitting if c.where in ("abstract", "introduction")]
         if not placed and name == "problem":
             placed = [c for c in candidates if c.where in spec["sections"] and c not in chosen][:per_type]
             # No abstract or introduction (a manual, a report): its first body sentences say what it is for.
