@@ -367,11 +367,18 @@ def _split_run_in(cand: _Candidates, i: int, prev: tuple[int, ...] | None) -> bo
     return True
 
 
+# Unnumbered sections ACL-style papers print after the conclusion (\section*), which their outlines leave out.
+_PRINTED_STARRED = {"limitations", "ethics statement", "ethical considerations", "broader impact", "broader impacts"}
+
+
 def add_printed_back_matter(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
-    """Outlines often leave out References and Acknowledgments: add them where the paper prints them."""
+    """Outlines often leave out References, Acknowledgments and starred sections (Limitations, Ethics Statement):
+    add them where the paper prints them."""
     cand, have = _Candidates(layout), {h.kind for h in headings}
     cand.lines = lines
-    extra = [Heading(i, i, None, ln.text.strip(), 1, ln.page, kind) for i, ln in enumerate(lines)
-             if (kind := named_kind(ln.text)) in ("references", "acknowledgments") and kind not in have
+    titles = {normalize_title(h.title) for h in headings}
+    extra = [Heading(i, i, None, ln.text.strip(), 1, ln.page, kind or "body") for i, ln in enumerate(lines)
+             if ((kind := named_kind(ln.text)) in ("references", "acknowledgments") and kind not in have
+                 or (kind is None and normalize_title(ln.text) in _PRINTED_STARRED - titles))
              and cand.styled(i) and cand.short(i) and ln.first_in_block and all(h.start != i for h in headings)]
     return sorted([*headings, *extra], key=lambda h: h.start)
