@@ -66,7 +66,8 @@ def score(split: str, papers: PaperCache | None = None) -> ParaphraseScores:
                     out.not_found.append((p["paper"], question))
                     continue
                 first = kinds.get(turn.citations[0].section_id, "other")
-                if first in allowed:
+                elsewhere = data.get("stated_elsewhere", {}).get(p["paper"], {}).get(category, [])
+                if first in allowed or turn.citations[0].section_id in elsewhere:
                     out.right[category] += 1
                 else:
                     out.wrong.append((p["paper"], question, first))

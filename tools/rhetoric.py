@@ -109,6 +109,12 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\boptimistic about\b", r"\bcomes? at the (price|cost) of\b", r"\bwe are (currently |actively )?(considering|exploring|working on)\b", r"\bgenerali[sz]ations? of (this|our) work\b", r"\b(is|are) (still )?(required|needed) to\b",
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
         r"\bsuffers? from\b", r"\bimperfect(ions?)?\b", r"\b(is|are) (still )?(incomplete|imperfect|preliminary)\b",
+        r"\b(constrained|confined) to\b", r"\bnot (directly )?applicable\b", r"\b(not clear|unclear) (how|whether|if)\b",
+        r"\bmay not (generali[sz]e|hold|apply|transfer|extend)\b", r"\b(potential|possible) risks?\b",
+        r"\bimpractical\b", r"\b(may|might) only\b", r"\b(may|might|can|could) be (wrong|inaccurate|misleading)\b",
+        r"\b(performance|accuracy|quality) (can|may|might|could|will) (\w+ )?(drop|degrade|decrease|suffer)\b",
+        r"\b(poses?|presents?) (some |several |additional |further )*(technical )?challenges\b",
+        r"\b(don[’']t|doesn[’']t|do not|does not|cannot|can[’']t) (stretch|scale|work|apply|extend)\b", r"\bwe (have to |must )?resort to\b",
     ]),
 }
 _ROADMAP = re.compile(
@@ -122,6 +128,9 @@ _REFER = re.compile(r"^(we|the reader is) (refer(red)?|point(ed)?) (the (interes
 _POINTER = re.compile(r"^(see )?(figure|fig\.|table|tab\.|algorithm|appendix|section)\s*[A-Z]?\d+(\.\d+)?\s+(shows|illustrates|gives|lists|presents|depicts|summari[sz]es|contains)\s+(an?|the)\s+\w+(\s+\w+)?\.$")
 _SHOWN_IN = re.compile(r"\b(see|in|shown in|depicted in|illustrated in|summari[sz]ed in|presented in|reported in|listed in|given in|details? (on|in))\s+"
                        r"(the )?(figure|fig\.|table|tab\.|appendix|section|sec\.|algorithm|alg\.)\s*[A-Z]?\d*")
+# The authors addressing the reader about their own work: a caveat of theirs, though it names neither "we" nor the paper.
+_CAVEAT = re.compile(r"\b(it is (important|worth) (to note|noting)|it should be (noted|recognized|recognised|stressed|emphasi[sz]ed|kept in mind)|"
+                     r"the reader should (also )?(note|be aware)|(keep|bear) in mind|in the current (implementation|version))\b")
 # A report, vignette or manual speaks of itself as "this document" / "The document is still incomplete".
 _OWN_WORK = re.compile(r"\b(we|our|us|this (paper|work|study|article|document|report|note|vignette|manual|tutorial|thesis)|the proposed|present work)\b|"
                        r"^(the|this) (document|report|note|vignette|manual|tutorial)\b")
@@ -210,8 +219,10 @@ def role_scores(sentence: str, where: SectionType, names: tuple[str, ...] = ()) 
         scores["result"] = 0.0
     if where in ("related", "introduction", "abstract") and not own:
         scores["result"] = 0.0
-    if where in ("related",) or not (own or where in ("conclusion", "limitations")):
+    if where in ("related",) or not (own or _CAVEAT.search(text) or where in ("conclusion", "limitations")):
         scores["limitation"] = 0.0
+    elif scores["limitation"] and _CAVEAT.search(text):
+        scores["limitation"] += 0.5  # "it should be recognized that ... becomes impractical": the caveat is the point
     if where == "related" and not own:
         scores["method"] = 0.0
     return scores

@@ -180,6 +180,7 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
             continue
         if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)
                                                 and (route.future or _LIMITATION_TITLE.search(c.section.title) or c.role == "limitation")]):
+            stated.sort(key=lambda c: c.role != "limitation")  # its stated limitations before its framing ("The objective of this work ...")
             chosen += stated[:per_type]  # a limitations section is about nothing else, whatever its sentences' cue words
             continue
         fitting = [c for c in candidates if c.role in spec["roles"] and c not in chosen]
