@@ -100,7 +100,7 @@ OWN_SCORERS = {
     "kinds-fresh": "python -m evals.kinds_days --dataset evals/datasets/kinds-fresh-vN.json --split heldout",
     "support-kinds": "python -m evals.support_kinds_eval support-kinds-vN",
     "paraphrase": "python -m evals.paraphrase_eval",
-    "notfound-checks": "no scorer: hand checks of 论文中未找到 answers, read as they are",
+    "notfound-checks": "python -m evals.notfound_checks",
 }
 
 
