@@ -17,7 +17,8 @@ from evals.kinds_days import feed_papers, labelled_paper
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "agent" / "reading" / "kind_training.jsonl"
-SOURCES = ("kinds-days-v1", "kinds-feeds-v1", "kinds-fresh-v1", "kinds-fresh-v2", "kinds-fresh-v3", "kinds-fresh-v4")
+SOURCES = ("kinds-days-v1", "kinds-feeds-v1", "kinds-fresh-v1", "kinds-fresh-v2", "kinds-fresh-v3", "kinds-fresh-v4",
+           "kinds-fresh-v5")
 
 
 def training_rows(sources: tuple[str, ...] = SOURCES) -> list[dict]:
