@@ -104,3 +104,22 @@ def test_api_responses_parse_with_comments_and_versions():
     old = parse_api_response((FIXTURES / "feeds" / "api2016_id_list_1111.2011v2.xml").read_bytes())
     assert old[0].versioned_id == "1111.2011v2" and old[0].primary_category == "cond-mat.str-el"
     assert parse_api_response((FIXTURES / "feeds" / "api_id_abc_error.xml").read_bytes()) == []
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5", "shift_jis"])
+def test_a_feed_in_a_multibyte_encoding_is_read(encoding):
+    """expat reads only UTF-8/16 and single-byte encodings: a GBK feed was a ValueError traceback that stopped the run."""
+    body = RSS.read_text(encoding="utf-8").split("?>", 1)[1].replace("<item>\n      <title>", "<item>\n      <title>中文 ", 1)
+    assert "中文 " in body
+    feed = parse_feed(f'<?xml version="1.0" encoding="{encoding}"?>{body}'.encode(encoding), source="x.xml")
+    assert [e.versioned_id for e in feed.entries] == [e.versioned_id for e in parse_feed(RSS.read_bytes()).entries]
+    assert feed.entries[0].title.startswith("中文 ")
+
+
+@pytest.mark.parametrize("data, message", [
+    (b'<?xml version="1.0" encoding="nonsense"?><rss/>', "unknown encoding 'nonsense'"),
+    ('<?xml version="1.0" encoding="gbk"?><rss>'.encode() + b"\xff\xfe</rss>", "not valid gbk"),
+])
+def test_a_feed_in_a_wrong_encoding_is_a_clear_error(data, message):
+    with pytest.raises(FeedParseError, match=message):
+        parse_feed(data, source="x.xml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -210,17 +211,41 @@ def strip_xml_control_characters(data: bytes | str) -> tuple[bytes | str, int]:
     return _XML_FORBIDDEN_BYTES.subn(b"", data)
 
 
+_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def _as_text_if_multibyte(data: bytes | str, source: str) -> bytes | str:
+    """A feed declared in an encoding expat cannot read (GBK, Big5, Shift_JIS ...), decoded here and its declaration
+    dropped; any other document as it is."""
+    if isinstance(data, str) or not (m := _DECLARED_ENCODING.match(data)):
+        return data
+    name = m.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise FeedParseError(f"{source}: unknown encoding {name!r} in the XML declaration") from None
+    if codec in ("utf-8", "ascii", "latin-1", "iso8859-1", "utf-16", "utf-16-le", "utf-16-be", "cp1252"):
+        return data  # expat reads these itself
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise FeedParseError(f"{source}: not valid {name} ({exc.reason} at byte {exc.start})") from None
+    return re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+
+
 def parse_feed(data: bytes | str, source: str = "feed") -> Feed:
     """Parse an RSS or Atom announcement feed; malformed input raises FeedParseError.
 
     Control characters that XML forbids are removed first (and counted in the feed's `repaired`), so one
     garbled abstract costs nothing instead of the whole file.
     """
-    data, removed = strip_xml_control_characters(data)
+    data, removed = strip_xml_control_characters(_as_text_if_multibyte(data, source))
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise FeedParseError(f"{source}: malformed XML ({exc})") from None
+    except ValueError as exc:  # expat refuses what it cannot decode
+        raise FeedParseError(f"{source}: unreadable XML ({exc})") from None
     tag = root.tag.rsplit("}", 1)[-1]
     if tag == "rss":
         feed = _parse_rss(root, source)
