@@ -38,6 +38,8 @@ def section_type(title: str, kind: str = "body", parent_title: str = "") -> Sect
         return "abstract"
     if kind == "appendix":
         return "appendix"
+    if _LIMITATIONS_TITLE.search(title.lower()):
+        return "limitations"  # "5.1 Study 1 Limitations", "8.4 Limitations" under a discussion: limitations wherever they stand
     own, parent = _title_type(title), _title_type(parent_title)
     # "4.2 Approaches compared" under "4 Experiments" is part of the experiments.
     if parent in ("experiments", "related", "introduction", "conclusion", "limitations"):
@@ -45,6 +47,7 @@ def section_type(title: str, kind: str = "body", parent_title: str = "") -> Sect
     return own if own != "other" else parent  # type: ignore[return-value]
 
 
+_LIMITATIONS_TITLE = re.compile(r"\blimitations?\b|\bthreats? to validity\b")
 _RELATED_TITLE = re.compile(r"\b(related|prior|previous) (work|research|studies|approaches)\b")
 
 
@@ -111,7 +114,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bsuffers? from\b", r"\bimperfect(ions?)?\b", r"\b(is|are) (still )?(incomplete|imperfect|preliminary)\b",
         r"\b(constrained|confined) to\b", r"\bnot (directly )?applicable\b", r"\b(not clear|unclear) (how|whether|if)\b",
         r"\bmay not (generali[sz]e|hold|apply|transfer|extend)\b", r"\b(potential|possible) risks?\b",
-        r"\bimpractical\b", r"\b(may|might) only\b", r"\b(may|might|can|could) be (wrong|inaccurate|misleading)\b",
+        r"\bimpractical\b", r"\b(may|might) only\b", r"\b(might|may|could) have (have |been )?(skewed|biased|inflated|influenced|affected)\b", r"\bskew(ed|s)?\b", r"\b(may|might|can|could) be (wrong|inaccurate|misleading)\b",
         r"\b(performance|accuracy|quality) (can|may|might|could|will) (\w+ )?(drop|degrade|decrease|suffer)\b",
         r"\b(poses?|presents?) (some |several |additional |further )*(technical )?challenges\b",
         r"\b(don[’']t|doesn[’']t|do not|does not|cannot|can[’']t) (stretch|scale|work|apply|extend)\b", r"\bwe (have to |must )?resort to\b",
@@ -271,7 +274,7 @@ def speaks_of_own_work(sentence: str, names: tuple[str, ...] = ()) -> bool:
 
 
 # Future work, as against a limitation: the report puts it on its own line.
-_FUTURE = re.compile(r"\bfuture (work|research|directions?|studies|investigation)\b|\bin the future\b|\bwe (plan|intend|hope) to\b|\bwe leave\b|\bleft (for|to) future\b|"
+_FUTURE = re.compile(r"\bfuture (work|research|directions?|studies|investigation)\b|\bpotential solutions?\b|\bone way to (mitigate|address|overcome)\b|\bin the future\b|\bwe (plan|intend|hope) to\b|\bwe leave\b|\bleft (for|to) future\b|"
                      r"\bwould be (interesting|fruitful|valuable|worthwhile)\b|\bit (may|might) be (fruitful|interesting|worthwhile)\b|\bone could (also )?\w+\b|"
                      r"\b(potential|another|promising) directions?\b|\bcould also (benefit|be applied|be extended|help)\b|\bgenerali[sz]ations? of (this|our) work\b|\bwe are (currently |actively )?(considering|exploring|working on)\b")
 _LIMITATION_WORD = re.compile(r"\b(limitations?|drawbacks?|shortcomings?|weakness(es)?|caveats?|downsides?|imperfections?|suffers? from|(does|do|did|can|could) not|fails? to|(is|are) (limited|restricted) to|we did not)\b")

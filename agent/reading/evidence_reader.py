@@ -20,6 +20,7 @@ from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.rhetoric import (
     about_others,
     classify_sentence,
+    is_future_work,
     is_generic,
     is_limitation_topic,
     never_evidence,
@@ -37,6 +38,10 @@ PART_SECTIONS: dict[str, tuple[str, ...]] = {p.slot: tuple(p.sections) for p in 
 OWN_WORK_SLOTS = ("contributions", "method", "experiments")
 NOTES_PER_PART = {"summary": 2, "motivation": 2, "contributions": 3, "method": 2, "experiments": 2, "future": 2}
 _TABLE_MENTION = re.compile(r"\b(Table|Tab\.)\s*(\d+)")
+# A section that states limitations by its title ("8.4 Limitations", "Threats to Validity"), as against one that only
+# looks ahead ("Future directions"): what it says is a limitation whatever its cue words.
+LIMITATION_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback|broader impact|discussion", re.I)
+FUTURE_NOTES = 1  # beside the stated limitations, the future work a 局限与未来方向 part also shows
 _HAS_NUMBER = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]{3,}")
 
@@ -122,6 +127,29 @@ def with_listed_limitations(c: Candidate) -> list[Sentence]:
     return [c.sentence, *following] if following else [c.sentence]
 
 
+# Narrower: a section about nothing but limitations, whose every sentence may be quoted as one (not a broader
+# impact or discussion section, which also praise the work).
+_ONLY_LIMITATIONS_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback", re.I)
+
+
+def _in_limitations_section(c: Candidate) -> bool:
+    return c.where == "limitations" and bool(_ONLY_LIMITATIONS_TITLE.search(c.section.title))
+
+
+def _fits(spec: PartSpec, c: Candidate, names: tuple[str, ...], stated_first: bool) -> bool:
+    """A sentence may fill the part: by its role or cues, or, for 局限, by standing in a limitations section."""
+    if part_score(spec, c, names) > 0:
+        return True
+    return stated_first and _in_limitations_section(c) and not never_evidence(c.sentence.text) and not is_future_work(c.sentence.text)
+
+
+def _stated_first_rank(c: Candidate, stated_first: bool) -> tuple:
+    """For 局限: stated limitations before future work, and those of a limitations section before any met elsewhere."""
+    if not stated_first:
+        return ()
+    return (is_future_work(c.sentence.text), not _in_limitations_section(c))
+
+
 def _table_captions(doc: PaperDocument, sentences: list[Sentence]) -> list[tuple[Section, Paragraph]]:
     """The captions of the tables that chosen result sentences cite ("Table 2 shows ...")."""
     wanted = {f"Table {m.group(2)}" for s in sentences for m in _TABLE_MENTION.finditer(s.text)}
@@ -155,15 +183,19 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
     names = paper_names(doc)
     for spec in kind_spec(kind).parts:
         part = spec.slot
+        # 局限: the limitations the authors state come before their future work, and a limitations section's own
+        # sentences count whatever their cue words ("the simple heuristic could become over-saturated").
+        stated_first = part == "future" and spec.roles[0] == "limitation"
         fitting = sorted((c for c in candidates if c.where in spec.sections and c.sentence.id not in used
-                          and part_score(spec, c, names) > 0 and not (others_excluded(kind, part) and about_others(c.sentence.text, names))),
-                         key=lambda c: _rank(part, c, spec, names))
+                          and _fits(spec, c, names, stated_first) and not (others_excluded(kind, part) and about_others(c.sentence.text, names))),
+                         key=lambda c: (*_stated_first_rank(c, stated_first), *_rank(part, c, spec, names)))
         chosen: list[Candidate] = []
+        wanted = per_part.get(part, 2)
         for c in fitting:
-            if len(chosen) == per_part.get(part, 2):
-                break
-            if restates(c.sentence):
-                continue
+            future = stated_first and is_future_work(c.sentence.text)
+            taken = sum(1 for x in chosen if not stated_first or is_future_work(x.sentence.text) == future)
+            if taken >= (FUTURE_NOTES if future else wanted) or restates(c.sentence):
+                continue  # stated limitations and future work each fill their own share
             chosen.append(c)
             add(part, c.section, c.para, with_listed_limitations(c) if part == "future" else [c.sentence])
         if part == "experiments":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.reading.evidence_reader import Candidate, classified_sentences, section_types
+from agent.reading.evidence_reader import LIMITATION_TITLE, Candidate, classified_sentences, section_types
 from tools.paper_model import PaperDocument
 from tools.rhetoric import never_evidence
 from tools.search_index import term_groups
@@ -141,8 +141,6 @@ def route_question(question: str) -> Route:
 
 
 _ASKS_FUTURE = re.compile(r"\bfuture\b|\bopen (issues?|problems?|questions?)\b|\bnext steps?\b|\bdirections?\b|\bremain|未来|后续|展望|方向")
-# A section that states limitations by its title, as against one that only looks ahead ("Future directions").
-_LIMITATION_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback|broader impact|discussion", re.I)
 
 
 
@@ -179,7 +177,7 @@ def typed_evidence(doc: PaperDocument, route: Route, per_type: int = 2) -> list[
             chosen += _by_words(candidates, name, chosen, per_type)
             continue
         if name == "limitation" and (stated := [c for c in candidates if c.where == "limitations" and c not in chosen and not never_evidence(c.sentence.text)
-                                                and (route.future or _LIMITATION_TITLE.search(c.section.title) or c.role == "limitation")]):
+                                                and (route.future or LIMITATION_TITLE.search(c.section.title) or c.role == "limitation")]):
             stated.sort(key=lambda c: c.role != "limitation")  # its stated limitations before its framing ("The objective of this work ...")
             chosen += stated[:per_type]  # a limitations section is about nothing else, whatever its sentences' cue words
             continue
