@@ -13,6 +13,8 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from langgraph.runtime import Runtime
@@ -26,6 +28,21 @@ if TYPE_CHECKING:
     from tools.stores.base import Store
 
 ANALYSIS_ROLES = ("reader", "writer", "critic")
+_PACKAGE = Path(__file__).resolve().parents[1]
+# The code an analysis comes from: the offline reader's rules, the kind schema and classifier, the parsers, the writer.
+_ANALYSIS_CODE = ("agent/reading", "agent/writing", "tools")
+
+
+@lru_cache(maxsize=2)
+def analysis_code_digest(root: Path = _PACKAGE) -> str:
+    """A digest of the code that shapes an analysis, so an upgraded reader does not serve analyses its predecessor stored."""
+    digest = hashlib.sha256()
+    for folder in _ANALYSIS_CODE:
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".toml", ".jsonl"):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def analysis_settings(ctx: Context) -> dict:
@@ -37,6 +54,7 @@ def analysis_settings(ctx: Context) -> dict:
         "writer": profile.writer.model_dump(mode="json"),
         "prompts": {role: ctx.prompts.metadata[role] for role in ANALYSIS_ROLES if role in ctx.prompts.metadata},
         "models": {role: ctx.llm.describe(role) for role in ANALYSIS_ROLES},
+        "code": analysis_code_digest(),
     }
 
 

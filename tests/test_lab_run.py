@@ -139,3 +139,18 @@ def test_one_profile_without_a_database_keeps_the_embedded_path(profile_file, tm
     with sqlite3.connect(data / "ledger.sqlite") as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "tasks" not in tables and {"papers", "versions", "runs"} <= tables
+
+
+def test_stored_analyses_are_keyed_by_the_code_that_made_them(tmp_path):
+    """An upgraded reader must not serve the analyses its predecessor stored (a report kept quoting §8.3 after a fix)."""
+    import shutil
+
+    from agent.shared_analysis import _ANALYSIS_CODE, _PACKAGE, analysis_code_digest
+
+    for folder in _ANALYSIS_CODE:
+        shutil.copytree(_PACKAGE / folder, tmp_path / "same" / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(tmp_path / "same", tmp_path / "upgraded")
+    rules = tmp_path / "upgraded" / "tools" / "rhetoric.py"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# a new cue\n", encoding="utf-8")
+    assert analysis_code_digest(tmp_path / "same") == analysis_code_digest()
+    assert analysis_code_digest(tmp_path / "upgraded") != analysis_code_digest()
