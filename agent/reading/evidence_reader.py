@@ -129,11 +129,11 @@ def with_listed_limitations(c: Candidate) -> list[Sentence]:
 
 # Narrower: a section about nothing but limitations, whose every sentence may be quoted as one (not a broader
 # impact or discussion section, which also praise the work).
-_ONLY_LIMITATIONS_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback", re.I)
+ONLY_LIMITATIONS_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback", re.I)
 
 
 def _in_limitations_section(c: Candidate) -> bool:
-    return c.where == "limitations" and bool(_ONLY_LIMITATIONS_TITLE.search(c.section.title))
+    return c.where == "limitations" and bool(ONLY_LIMITATIONS_TITLE.search(c.section.title))
 
 
 def _fits(spec: PartSpec, c: Candidate, names: tuple[str, ...], stated_first: bool) -> bool:
