@@ -28,7 +28,7 @@ from agent.llm.registry import LLMRegistry
 from agent.llm.structured import call_structured
 from agent.llm.tool_loop import closed_conversation, model_turn, run_tool_calls
 from agent.prompts import PromptLibrary
-from agent.reading.evidence_reader import section_types, with_listed_limitations
+from agent.reading.evidence_reader import role_notes, section_types, with_listed_limitations
 from agent.reading.paper_kind import detect_kind
 from agent.reading.question_routing import route_question, routed_sections, typed_evidence
 from agent.state import ReadingStats, bounded
@@ -204,6 +204,11 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.types and set(route.types) <= _EXPERIMENT_TYPES and _review_without_experiments(doc, kind_of):
         note = "（这是一篇综述，没有自己的实验。）" if language == "zh" else " (This is a review: it reports no experiments of its own.)"
         return Turn(question=question, answer=_not_found_text(language, [], []) + note, found=False, verified=True, mode="retrieval")
+    if route.types and route.types[0] in ("theorem", "results") and (route.generic or route.types[0] == "theorem") and kind_of() == "theory":
+        # A theory paper's results are its theorems: its 主要结果, as the report gives them.
+        results = [doc.with_url(n.citation) for n in role_notes(doc, kind="theory") if n.part == "contributions"]
+        if results:
+            return _excerpt_turn(doc, question, results, list(dict.fromkeys(c.section_id for c in results)))
     if route.generic and (typed := _typed_turn(doc, question, route)):
         return typed
     index = index or PaperIndex(doc)

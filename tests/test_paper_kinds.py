@@ -384,3 +384,12 @@ def test_the_limitations_part_quotes_the_stated_limitations_before_future_work()
     assert len(stated) == 2 and all(n.citation.section_id == "8.4" for n in stated)
     assert "Upwork might have have skewed" in stated[0].citation.quote
     assert sum(1 for n in future if is_future_work(n.citation.quote)) <= 1
+
+
+def test_a_system_papers_design_goals_come_from_its_design_goals_section():
+    """CiteSee's §3.3 DESIGN GOALS (under a formative-study section) once lost to introduction problem sentences."""
+    from agent.reading.evidence_reader import role_notes
+    doc = parse_pdf(SAMPLE_DIR / "2302.07302v1.pdf")
+    goals = [n for n in role_notes(doc, kind="system") if n.part == "motivation"]
+    assert goals and goals[0].citation.section_id == "3.3" and doc.section("3.3").title == "DESIGN GOALS"
+    assert kind_spec("system").part("motivation").holds("3.3 Design Goals") and not kind_spec("method").part("motivation").holds("Design Goals")

@@ -100,6 +100,19 @@ def test_a_truncated_pdf_is_called_truncated(tmp_path):
         parse_pdf(cut)
 
 
+def test_a_pdf_cut_after_some_readable_pages_is_refused_not_half_read(tmp_path):
+    """MuPDF repairs a cut file and reads the pages before the cut: a user's investigate answered from 7 of 30
+    pages and said the rest of the paper held nothing."""
+    from tools.pdf_parse import parse_pdf
+
+    whole = SAMPLE_DIR / "2005.11401v4.pdf"  # its pages come first: half the file still opens with all its pages listed
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(PaperError, match=r"truncated PDF .*only \d+ page\(s\) readable"):
+        parse_pdf(cut)
+    assert parse_pdf(whole).page_count == 19
+
+
 PACED_PROCESS = """
 import sys
 from pathlib import Path

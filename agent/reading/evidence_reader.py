@@ -186,9 +186,11 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
         # 局限: the limitations the authors state come before their future work, and a limitations section's own
         # sentences count whatever their cue words ("the simple heuristic could become over-saturated").
         stated_first = part == "future" and spec.roles[0] == "limitation"
-        fitting = sorted((c for c in candidates if c.where in spec.sections and c.sentence.id not in used
-                          and _fits(spec, c, names, stated_first) and not (others_excluded(kind, part) and about_others(c.sentence.text, names))),
-                         key=lambda c: (*_stated_first_rank(c, stated_first), *_rank(part, c, spec, names)))
+        fitting = sorted((c for c in candidates if c.sentence.id not in used
+                          and (spec.holds(c.section.title) and not never_evidence(c.sentence.text)
+                               or c.where in spec.sections and _fits(spec, c, names, stated_first))
+                          and not (others_excluded(kind, part) and about_others(c.sentence.text, names))),
+                         key=lambda c: (not spec.holds(c.section.title), *_stated_first_rank(c, stated_first), *_rank(part, c, spec, names)))
         chosen: list[Candidate] = []
         wanted = per_part.get(part, 2)
         for c in fitting:

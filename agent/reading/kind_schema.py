@@ -30,9 +30,15 @@ class PartSpec(BaseModel):
     en: str
     roles: list[str]
     sections: list[str]
+    # A section so titled ("3.3 Design Goals") holds nothing but this part: its sentences fit it whatever their cue
+    # words and wherever it stands, before any met elsewhere.
+    titled: str = ""
 
     def title(self, language: str) -> str:
         return self.zh if language == "zh" else self.en
+
+    def holds(self, section_title: str) -> bool:
+        return bool(self.titled) and re.search(self.titled, section_title, re.I) is not None
 
 
 class KindSpec(BaseModel):

@@ -31,7 +31,7 @@ QUESTION_TYPES: dict[str, dict] = {
     "method": {
         "patterns": [r"\bmethods?\b", r"\bapproach", r"\bhow (does|do|did|is|are|was|were) (it|the|they|this|their)\b", r"\barchitecture", r"\balgorithm",
                      r"\btechniques?\b", r"\bpipeline\b", r"\bprocedure\b", r"\bmechanism\b", r"\bbuil[dt]\b", r"\bimplement",
-                     r"\bwork(s)?\?$", r"\boperates?\b", r"方法", r"如何实现", r"怎么做", r"原理", r"架构", r"算法", r"模型结构", r"技术"],
+                     r"\bwork(s)?\?$", r"\boperates?\b", r"\bproofs?\b", r"证明思路", r"方法", r"如何实现", r"怎么做", r"原理", r"架构", r"算法", r"模型结构", r"技术"],
         "sections": ("method",), "roles": ("method",),
     },
     # How something is evaluated: the set-up (data, metrics, baselines) is answered before the results.
@@ -67,6 +67,12 @@ QUESTION_TYPES: dict[str, dict] = {
                      r"\bnot (handle|address|cover|support)\b", r"\bopen (issues?|problems?|questions?)\b", r"局限", r"不足", r"限制", r"缺点", r"未来"],
         "sections": ("limitations", "conclusion"), "roles": ("limitation",),
     },
+    # A theory paper's theorems: answered from its 主要结果 (agent/reading/paper_kinds.toml) when the paper is one.
+    "theorem": {
+        "patterns": [r"\btheorems?\b", r"\blemmas?\b", r"\bpropositions?\b", r"\bwhat (do|does|did) (they|the authors?|this paper|the paper|it) (prove|show)\b",
+                     r"定理", r"证明了什么"],
+        "sections": ("method", "other", "introduction", "abstract", "conclusion"), "roles": ("contribution", "result"),
+    },
     # How the paper's own data was made (a dataset paper's 数据来源/标注), as against which datasets the experiments use.
     "collection": {
         "patterns": [r"\b(collect|annotat|label|gather|crawl|curat|construct|creat|buil[dt]|sourc)\w*\b[^?]*\b(data|dataset|corpus|benchmark)|"
@@ -99,7 +105,8 @@ _TYPE_WORDS = set(
     drawback drawbacks shortcoming shortcomings caveat caveats fall short issue issues challenge challenges gap motivates research question
     there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about
     collect collected collection annotate annotated annotation annotations label labeled labelled labels gather gathered construct constructed
-    create created curated sourced assumption assumptions assume make""".split()
+    create created curated sourced assumption assumptions assume make theorem theorems lemma lemmas proposition propositions
+    prove proves proved proof proofs idea""".split()
 )
 
 
@@ -131,6 +138,10 @@ def route_question(question: str) -> Route:
         types.remove("method")  # "How is the method evaluated?" asks about the evaluation, "its drawbacks" about limitations
     if "collection" in types and "datasets" in types:
         types.remove("datasets")  # "How was the data annotated?" asks how the data was made, not which data was used
+    if "theorem" in types and _ASKS_PROOF.search(low):
+        types = [t for t in types if t != "theorem"] or ["method"]  # "How do they prove Theorem 2?" asks for the proof idea
+    elif "theorem" in types:
+        types = [t for t in types if t not in ("method", "results")]  # "What is the main theorem?" asks for the result
     if "limitation" in types and "problem" in types and types.index("problem") < types.index("limitation"):
         types.remove("limitation")  # "What shortcoming of prior approaches ..." is the problem, not this paper's limitation
     for name in [t for t in types if "then" in QUESTION_TYPES[t]]:
@@ -140,6 +151,7 @@ def route_question(question: str) -> Route:
     return Route(types=types, generic=bool(types) and not content, future=bool(_ASKS_FUTURE.search(low)))
 
 
+_ASKS_PROOF = re.compile(r"\bhow\b.*\bprove|\bproofs?\b|\bproved? (by|using|via)\b|如何证明|怎么证明|证明思路|证明方法")
 _ASKS_FUTURE = re.compile(r"\bfuture\b|\bopen (issues?|problems?|questions?)\b|\bnext steps?\b|\bdirections?\b|\bremain|未来|后续|展望|方向")
 
 
