@@ -179,7 +179,9 @@ def test_selected_evidence_precision_is_measured_per_split():
     dataset = load_dataset("support")
     scores = {split: score_split(dataset, split) for split in ("dev", "diagnostic", "heldout", "unseen", "fresh")}
     assert {split: s.selected_precision >= 0.8 for split, s in scores.items()} == dict.fromkeys(scores, True)
-    assert scores["dev"].selected >= 40 and scores["fresh"].selected >= 25
+    # dev was 40 labelled picks; since 局限 quotes the stated limitations of a limitations section before its future work,
+    # two of its picks are sentences nobody labelled (precision 0.90 -> 0.89).
+    assert scores["dev"].selected >= 38 and scores["fresh"].selected >= 25
     assert all(s.body_recall >= 0.94 and s.body_precision >= 0.9 for s in scores.values())
 
 
