@@ -89,8 +89,7 @@ def parse_pdf(
     doc = open_pdf(path)
     try:
         if not ends_properly(Path(path)):
-            # MuPDF repairs what it can and reads the pages before the cut: answers from them would say the
-            # paper is silent about what stood in the missing pages.
+            # MuPDF reads the pages before the cut: answers from them would call the paper silent on the rest.
             raise PaperError(f"{path}: truncated PDF (the file ends early, before %%EOF; only {doc.page_count} page(s) readable); download it again")
         if max_pages is not None and doc.page_count > max_pages:
             doc.select(list(range(max_pages)))
