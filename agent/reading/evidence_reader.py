@@ -91,8 +91,21 @@ def cue_role_score(role: str, c: Candidate, names: tuple[str, ...]) -> float:
     return float(sum(1 for p in patterns if p.search(low)))
 
 
+# "Theorem 5." set as the head of its statement: the sentence after it states a theorem of the paper.
+_THEOREM_HEAD = re.compile(r"^(main )?(theorem|proposition|corollary)\s*[\dA-Z]*(\.\d+)*\s*(\([^)]*\))?\.?$", re.I)
+
+
+def states_theorem(c: Candidate) -> bool:
+    """The sentence is the statement under a "Theorem N." head (the first sentence after it)."""
+    sentences = c.para.sentences
+    at = next((i for i, t in enumerate(sentences) if t.id == c.sentence.id), 0)
+    return at > 0 and bool(_THEOREM_HEAD.match(sentences[at - 1].text.strip()))
+
+
 def part_score(spec: PartSpec, c: Candidate, names: tuple[str, ...]) -> float:
     """How well a sentence fits a part: its general role when the part takes it, else its best cue role."""
+    if "theorem" in spec.roles and states_theorem(c):
+        return 20.0  # a stated theorem is a theory paper's main result before anything said about it
     if "finding" in spec.roles and cue_role_score("open_problem", c, names) >= 1.0:
         return 0.0  # what is still open is not one of the review's conclusions (it goes to 开放问题)
     if c.role in spec.roles and c.role in GENERAL_ROLES:
