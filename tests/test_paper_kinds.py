@@ -405,3 +405,18 @@ def test_a_theory_papers_main_results_are_its_stated_theorems(question):
     quotes = [c.quote for c in turn.citations]
     assert turn.found and any(q.startswith("Any two minimal triple point diagrams with the same matching") for q in quotes)
     assert not any("first version of this paper" in q for q in quotes)
+
+
+def test_the_summary_says_what_the_paper_does_not_only_its_background():
+    """论文概要 was always the abstract's first two sentences, most often background ("Citations are ...")."""
+    from agent.reading.evidence_reader import role_notes
+    from tools.rhetoric import speaks_of_own_work
+    for name in ("1512.03385v1", "2002.08909v1", "2301.11305v2", "2304.02623v1"):
+        doc = parse_pdf(SAMPLE_DIR / f"{name}.pdf")
+        notes = role_notes(doc)
+        summary = [n for n in notes if n.part == "summary"]
+        assert notes[0].part == "summary" and [n.id for n in notes] == [f"E{i}" for i in range(1, len(notes) + 1)]
+        assert summary and all(n.citation.section_id == "abstract" for n in summary)
+        assert any(speaks_of_own_work(n.citation.quote) for n in summary), name
+        others = {n.citation.quote for n in notes if n.part != "summary"}
+        assert not any(n.citation.quote in others for n in summary)  # never a part's quote again
