@@ -91,8 +91,36 @@ def cue_role_score(role: str, c: Candidate, names: tuple[str, ...]) -> float:
     return float(sum(1 for p in patterns if p.search(low)))
 
 
+# "Theorem 5." set as the head of its statement: the sentence after it states a theorem of the paper.
+_THEOREM_HEAD = re.compile(r"^(main )?(theorem|proposition|corollary)\s*[\dA-Z]*(\.\d+)*\s*(\([^)]*\))?\.?$", re.I)
+
+
+def states_theorem(c: Candidate) -> bool:
+    """The sentence is the statement under a "Theorem N." head (the first sentence after it)."""
+    sentences = c.para.sentences
+    at = next((i for i, t in enumerate(sentences) if t.id == c.sentence.id), 0)
+    return at > 0 and bool(_THEOREM_HEAD.match(sentences[at - 1].text.strip()))
+
+
+def _quotable(abstract: Section) -> list[tuple[Paragraph, Sentence]]:
+    return [(p, t) for p in abstract.paragraphs for t in p.sentences if t.evidence and p.kind == "text"]
+
+
+def summary_sentences(abstract: Section, names: tuple[str, ...], n: int, taken: set[str] = frozenset()) -> list[tuple[Paragraph, Sentence]]:
+    """The abstract's sentences that say what the paper does ("We present ...", "PaSa reads ..."), in their order,
+    leaving out those a part already quotes; the opening sentences only where none does: an abstract's first lines
+    are most often background."""
+    quotable = [(p, t) for p, t in _quotable(abstract) if t.id not in taken]
+    own = [(p, t) for p, t in quotable if speaks_of_own_work(t.text, names)]
+    chosen = {id(t) for _, t in own[:n]}
+    chosen |= {id(t) for _, t in [x for x in quotable if id(x[1]) not in chosen][: n - len(chosen)]}
+    return [(p, t) for p, t in quotable if id(t) in chosen]
+
+
 def part_score(spec: PartSpec, c: Candidate, names: tuple[str, ...]) -> float:
     """How well a sentence fits a part: its general role when the part takes it, else its best cue role."""
+    if "theorem" in spec.roles and states_theorem(c):
+        return 20.0  # a stated theorem is a theory paper's main result before anything said about it
     if "finding" in spec.roles and cue_role_score("open_problem", c, names) >= 1.0:
         return 0.0  # what is still open is not one of the review's conclusions (it goes to 开放问题)
     if c.role in spec.roles and c.role in GENERAL_ROLES:
@@ -175,10 +203,13 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
         quoted.extend(set(_WORD.findall(s.text.lower())) for s in sentences)
 
     abstract = doc.section("abstract")
+    opening: list[tuple[Paragraph, Sentence]] = []
     if abstract is not None:
-        quotable = [(p, t) for p in abstract.paragraphs for t in p.sentences if t.evidence and p.kind == "text"]
-        for para, sent in quotable[: per_part.get("summary", 2)]:
-            add("summary", abstract, para, [sent])
+        # The abstract's opening sentences are held back from the parts, as when they were the summary; the summary is
+        # chosen once the parts are (below), so it never repeats a part's quote.
+        opening = _quotable(abstract)[: per_part.get("summary", 2)]
+        used.update(t.id for _, t in opening)
+        quoted.extend(set(_WORD.findall(t.text.lower())) for _, t in opening)
     candidates = classified_sentences(doc)
     names = paper_names(doc)
     for spec in kind_spec(kind).parts:
@@ -203,6 +234,13 @@ def role_notes(doc: PaperDocument, per_part: dict[str, int] | None = None, kind:
         if part == "experiments":
             for section, para in _table_captions(doc, [c.sentence for c in chosen])[:1]:
                 add(part, section, para, para.sentences[:1])
+    if abstract is not None:
+        taken = used - {t.id for _, t in opening}
+        parts = len(notes)
+        for para, sent in summary_sentences(abstract, names, per_part.get("summary", 2), taken):
+            add("summary", abstract, para, [sent])
+        notes = notes[parts:] + notes[:parts]  # the summary first, as the report shows it
+        notes = [n.model_copy(update={"id": f"E{i}"}) for i, n in enumerate(notes, 1)]
     return notes
 
 
