@@ -221,3 +221,14 @@ def test_report_shows_the_paper_details_and_says_nothing_was_judged(doc, tmp_pat
     report = s.report()
     assert "Kelvin Guu, Kenton Lee" in report and "cs.CL, cs.LG（主分类 cs.CL）" in report
     assert "用户指定" in report and "模型判断" not in report and "论文概要（原文摘录）" in report
+
+
+def test_report_on_a_local_pdf_says_what_is_unknown_instead_of_empty_fields(doc, tmp_path):
+    ref = PaperRef(source=str(PDF), arxiv_id=None, title=doc.title)
+    s = InvestigateSession(doc, ref, profile=parse_profile({"name": "t", "categories": ["cs.CL"], "keywords": ["retrieval"], "data_dir": str(tmp_path)}),
+                           registry=offline_registry("test"), prompts=PromptLibrary(), session=None, data_dir=tmp_path)
+    report = s.report()
+    details = report.split("### 基本信息", 1)[1].split("###", 1)[0]
+    assert "作者**：未知（本地文件）" in details
+    assert "主分类 ）" not in details and "**分类**" not in details  # once "• 分类：（主分类 ）"
+    assert "arxiv.org" not in details and "本地文件，未关联 arXiv 编号" in details  # once a link to arxiv.org/abs/local-2002.08909v1v1
