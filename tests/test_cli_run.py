@@ -112,6 +112,8 @@ def test_a_day_with_a_failed_paper_is_tried_again(profile_file, tmp_path):
     (day / "2002.08909v1.pdf").write_bytes(good[:4000])  # a broken download
     first = run_cli("-p", str(profile_file), "--offline-dir", str(day))
     assert first.exit_code == 0 and "1 failed" in first.output
+    said = " ".join(first.output.split())
+    assert "2002.08909v1: failed (" in said and "truncated PDF" in said  # the console says why, not only "failed"
     (day / "2002.08909v1.pdf").write_bytes(good)  # restored
     again = run_cli("-p", str(profile_file), "--offline-dir", str(day))
     assert "recomputed" in again.output and "0 failed" in again.output

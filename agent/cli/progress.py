@@ -36,17 +36,23 @@ class ConsoleProgress:
             if kind == "stage":
                 self.console.print(f"[bold cyan]•[/] {escape(str(data.get('name')))}: {escape(str(data.get('detail', '')))}", highlight=False)
             elif kind == "paper" and not self.live:
-                self.console.print(f"  {data['id']}: {data.get('step', '')}", markup=False, highlight=False)
+                self.console.print(f"  {data['id']}: {step_text(data)}", markup=False, highlight=False)
             elif kind == "paper":
                 pid = data["id"]
                 if pid not in self.tasks:
                     self.tasks[pid] = self.progress.add_task(pid, total=1)
-                text = escape(f"{pid}: {data.get('step', '')}")
+                text = escape(f"{pid}: {step_text(data)}")
                 if data.get("done"):
                     mark = "[red]✗[/]" if data.get("step") == "failed" else "[green]✓[/]"
                     self.progress.update(self.tasks[pid], description=f"{mark} {text}", completed=1)
                 else:
                     self.progress.update(self.tasks[pid], description=text)
+
+
+def step_text(data: dict) -> str:
+    """A paper's step; a failure says why in a phrase (the report's 附录 C has it whole)."""
+    step, why = str(data.get("step", "")), " ".join(str(data.get("why") or "").split())
+    return f"{step} ({why[:117] + '...' if len(why) > 120 else why})" if why else step
 
 
 def usage_table(usage: dict) -> Table:

@@ -75,7 +75,7 @@ def finalize_paper(state: PaperState, runtime: Runtime[GraphContext]) -> dict:
     ctx = context_of(runtime)
     paper = state["paper"]
     if state.get("failure"):
-        ctx.events("paper", {"id": paper.versioned_id, "step": "failed", "done": True})
+        ctx.events("paper", {"id": paper.versioned_id, "step": "failed", "done": True, "why": state["failure"]})
         result = PaperResult(
             paper=paper, verdict=state["verdict"], status="failed", title=paper.title, abstract=paper.abstract,
             failure=state["failure"], degraded=state.get("degraded", []), pdf_fetched=state.get("pdf_fetched", False),
