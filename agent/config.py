@@ -214,16 +214,21 @@ class Profile(_Strict):
         return self.prompts.get(role, "default")
 
 
-def _format_validation_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
+def _problem(err: dict) -> str:
     where = ".".join(str(p) for p in err["loc"]) or "profile"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown setting"
     elif err["type"] == "missing":
         msg = "required setting is missing"
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    return f"{where}: {msg}{more}"
+    return f"{where}: {msg}"
+
+
+def _format_validation_error(exc: ValidationError, shown: int = 5) -> str:
+    """Every problem of the profile on one line (up to `shown`), so one edit fixes them all."""
+    problems = [_problem(err) for err in exc.errors()]
+    more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
+    return "; ".join(problems[:shown]) + more
 
 
 def parse_profile(data: Mapping, *, default_name: str = "profile") -> Profile:

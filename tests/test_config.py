@@ -120,3 +120,13 @@ def test_mask_secret_never_shows_the_secret():
     assert mask_secret("sk-abcdefghijklmnop") == "****mnop"
     assert mask_secret("short") == "****"
     assert mask_secret(None) == "not set"
+
+
+def test_every_problem_of_a_profile_is_named_at_once(write_profile):
+    """One fix per run was needed: the message said "(and 2 more problem(s))" without naming them."""
+    path = write_profile('categories = ["cs.XX"]\nkeywords = ["a b"]\ncolour = "red"\nmax_papers = 0')
+    with pytest.raises(ConfigError) as err:
+        load_profile(path)
+    message = str(err.value)
+    assert all(p in message for p in ("categories: unknown arXiv category 'cs.XX'", "colour: unknown setting", "max_papers:"))
+    assert "\n" not in message
