@@ -420,3 +420,11 @@ def test_the_summary_says_what_the_paper_does_not_only_its_background():
         assert any(speaks_of_own_work(n.citation.quote) for n in summary), name
         others = {n.citation.quote for n in notes if n.part != "summary"}
         assert not any(n.citation.quote in others for n in summary)  # never a part's quote again
+
+
+@pytest.mark.parametrize("question", ["How is the method evaluated?", "实验是怎么评估的？用了哪些指标？"])
+def test_an_evaluation_question_quotes_the_experimental_setup_section_first(question):
+    """LoCoMo's §5 "Experimental Setup" was never quoted: its task descriptions (§4.2, §4.3) came first."""
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(parse_pdf(PAPERS / "2402.17753v1.pdf"), question)
+    assert turn.found and turn.citations[0].section_id == "5"

@@ -234,5 +234,10 @@ def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], p
         strict = _BEYOND_EXPERIMENTS[name]
         fitting = [c for c in candidates if c.where not in ("abstract", "appendix") and c not in chosen
                    and strict.search(c.sentence.text) and not never_evidence(c.sentence.text)]
-    fitting.sort(key=lambda c: (c.where in _OPENING, c.role == "result", -len(words.findall(c.sentence.text)), c.order))
+    # A section that names itself the set-up ("5 Experimental Setup") states it before the tasks and results do.
+    fitting.sort(key=lambda c: (c.where in _OPENING, not (name == "setup" and _SETUP_TITLE.search(c.section.title)),
+                                c.role == "result", -len(words.findall(c.sentence.text)), c.order))
     return fitting[:per_type]
+
+
+_SETUP_TITLE = re.compile(r"\b(set-?up|settings?|protocol|implementation details|evaluation details|experimental design)\b", re.I)
