@@ -55,6 +55,13 @@ def test_what_is_not_body_text_is_never_evidence(text, kind, reason):
     assert not_evidence_reason(text, section, Paragraph(text=text, page=1, kind=kind)) == reason
 
 
+def test_a_list_of_names_in_capitals_inside_a_sentence_is_prose():
+    """2404.10155's one sentence naming its nine benchmarks was refused as "not prose", so no answer could quote it."""
+    text = "This way, we obtained a total of 9 benchmarks: MXEVAL, CODEREVAL, ODEX, MBPP, TORCHDATAEVAL, HU-MANEVAL, PANDASEVAL, NUMPYEVAL, and JIGSAWDATASET."
+    section = Section(id="III.A", title="RQ1: Code Generation Benchmarks Comparison", level=2, page_start=3, page_end=3)
+    assert not_evidence_reason(text, section, Paragraph(text=text, page=3)) is None
+
+
 def test_contents_and_reference_sections_are_never_evidence():
     para = Paragraph(text="We propose a new method for reading papers quickly.", page=2)
     for title, kind in (("Contents", "body"), ("References", "references"), ("Author contributions", "body")):

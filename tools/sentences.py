@@ -96,7 +96,9 @@ def not_evidence_reason(text: str, section: Section, paragraph: Paragraph) -> st
     if len(real_words) < 0.6 * len(words):
         return "mostly symbols or numbers"
     lower_words = sum(1 for w in real_words if w[0].islower())
-    if paragraph.kind == "text" and (lower_words < 0.35 * len(words) or not any(w.lower() in _STOPWORDS for w in real_words)):
+    # Names set in capitals ("MXEVAL, CODEREVAL, ODEX, MBPP ...") are a list inside prose, not a table row.
+    names = sum(1 for w in words if len(w.strip(",.;:()")) >= 3 and w.strip(",.;:()").replace("-", "").isupper())
+    if paragraph.kind == "text" and (lower_words < 0.35 * (len(words) - names) or not any(w.lower() in _STOPWORDS for w in real_words)):
         return "not prose (a table row or figure text?)"
     singles = sum(1 for w in words if len(w) == 1 and w.isalpha() and w not in ("a", "A", "I"))
     if singles > 0.25 * len(words):
