@@ -325,3 +325,8 @@ def test_outline_titles_without_the_printed_number_still_find_their_heading_and_
     # Lettered appendix headings printed without a period ("A.1 Persona") too.
     assert locomo.section("A.1").title == "Persona" and locomo.section("A.1").parent_id == "A"
     assert locomo.section("C.2").paragraphs[0].text.startswith("We use OpenAI API and Huggingface")
+
+
+def test_a_title_in_capitals_at_the_body_size_is_the_title():
+    """AMS styles print "FROM DOMINOES TO HEXAGONS" no larger than the body, and the PDF has no title metadata: it was "Untitled"."""
+    assert parse_pdf(FIXTURES / "papers" / "math0405482v2.pdf").title == "FROM DOMINOES TO HEXAGONS"

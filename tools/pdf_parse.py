@@ -17,7 +17,7 @@ from tools.sentence_cuts import sentence_cuts
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "15"
+PARSER_VERSION = "16"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -89,7 +89,6 @@ def parse_pdf(
     doc = open_pdf(path)
     try:
         if not ends_properly(Path(path)):
-            # MuPDF reads the pages before the cut: answers from them would call the paper silent on the rest.
             raise PaperError(f"{path}: truncated PDF (the file ends early, before %%EOF; only {doc.page_count} page(s) readable); download it again")
         if max_pages is not None and doc.page_count > max_pages:
             doc.select(list(range(max_pages)))
@@ -131,17 +130,18 @@ def parse_pdf(
 def _title(layout: DocumentLayout, metadata: dict) -> str:
     page = layout.pages[0] if layout.pages else None
     first = [ln for ln in page.lines if ln.y0 < 0.45 * page.height and len(ln.text) >= 8] if page else []
-    if first:
-        biggest = max(ln.size for ln in first)
-        if biggest >= layout.body_size + 1.5:
-            parts = []
-            for ln in first:
-                if abs(ln.size - biggest) < 0.3:
-                    parts.append(ln.text)
-                elif parts:
-                    break
-            return re.sub(r"\s+", " ", " ".join(parts)).strip()
     meta = (metadata.get("title") or "").strip()
+    if first and (biggest := max(ln.size for ln in first)) >= layout.body_size + 1.5:
+        parts = []
+        for ln in first:
+            if abs(ln.size - biggest) < 0.3:
+                parts.append(ln.text)
+            elif parts:
+                break
+        return re.sub(r"\s+", " ", " ".join(parts)).strip()
+    # AMS styles set the title in capitals at the body's size: "FROM DOMINOES TO HEXAGONS".
+    if first and not meta and first[0].text.isupper() and 2 <= len(first[0].text.split()) <= 15 and first[0].size >= layout.body_size - 0.3:
+        return re.sub(r"\s+", " ", first[0].text).strip()
     return meta or "Untitled"
 
 
