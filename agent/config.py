@@ -227,8 +227,7 @@ def _problem(err: dict) -> str:
 def _format_validation_error(exc: ValidationError, shown: int = 5) -> str:
     """Every problem of the profile on one line (up to `shown`), so one edit fixes them all."""
     problems = [_problem(err) for err in exc.errors()]
-    more = f"; and {len(problems) - shown} more" if len(problems) > shown else ""
-    return "; ".join(problems[:shown]) + more
+    return "; ".join(problems[:shown]) + (f"; and {len(problems) - shown} more" if len(problems) > shown else "")
 
 
 def parse_profile(data: Mapping, *, default_name: str = "profile") -> Profile:
