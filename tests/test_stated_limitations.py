@@ -81,3 +81,18 @@ def test_the_limitations_part_quotes_the_stated_limitations_before_future_work()
     assert len(stated) == 2 and all(n.citation.section_id == "8.4" for n in stated)
     assert "Upwork might have have skewed" in stated[0].citation.quote
     assert sum(1 for n in future if is_future_work(n.citation.quote)) <= 1
+
+
+def test_a_threats_section_gives_the_threats_not_how_they_were_countered():
+    """2404.10155's Threats to Validity names each threat, then how the authors countered it ("However, we performed
+    a peer review ..."): 局限 quoted that rebuttal as the paper's second limitation."""
+    from agent.reading.evidence_reader import role_notes
+    from tools.rhetoric import is_mitigation
+    doc = parse_pdf(PAPERS / "2404.10155v3.pdf")
+    threats = next(s.id for s in doc.sections if s.title == "THREATS TO VALIDITY")
+    stated = [n.citation.quote for n in role_notes(doc) if n.part == "future" and n.citation.section_id == threats]
+    assert len(stated) == 2 and not any("peer review" in q or "resolved the disagreements" in q for q in stated)
+    assert any(q.startswith("An external threat to the validity is that") for q in stated)
+    assert is_mitigation("To mitigate this threat, two authors labelled each prompt independently.")
+    assert not is_mitigation("However, we did not evaluate other languages.")  # a limitation, however it opens
+    assert not is_mitigation("However, we used only one model, which may not generalize.")

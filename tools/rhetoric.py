@@ -113,7 +113,7 @@ CUES: dict[str, list[re.Pattern]] = {
         r"\bour work (focused|focuses) on\b", r"\bcould also (benefit|be applied|be extended|help)\b",
         r"\bsuffers? from\b", r"\bimperfect(ions?)?\b", r"\b(is|are) (still )?(incomplete|imperfect|preliminary)\b",
         r"\b(constrained|confined) to\b", r"\bnot (directly )?applicable\b", r"\b(not clear|unclear) (how|whether|if)\b",
-        r"\bmay not (generali[sz]e|hold|apply|transfer|extend)\b", r"\b(potential|possible) risks?\b",
+        r"\b(may|might) not (be )?(generali[sz]ed?|hold|apply|transfer|extend)\b", r"\bthreats? to (the )?validity\b", r"\bvalidity threats?\b", r"\b(potential|possible) risks?\b",
         r"\bimpractical\b", r"\b(may|might) only\b", r"\b(might|may|could) have (have |been )?(skewed|biased|inflated|influenced|affected)\b", r"\bskew(ed|s)?\b", r"\b(may|might|can|could) be (wrong|inaccurate|misleading)\b",
         r"\b(performance|accuracy|quality) (can|may|might|could|will) (\w+ )?(drop|degrade|decrease|suffer)\b",
         r"\b(poses?|presents?) (some |several |additional |further )*(technical )?challenges\b",
@@ -296,6 +296,18 @@ def is_future_work(sentence: str) -> bool:
 def is_limitation_topic(sentence: str) -> bool:
     """A sentence that announces limitations listed after it ("X is not without its limitations.")."""
     return bool(_TOPIC.search(sentence.lower().strip()))
+
+
+# "However, we performed a peer review of our analyses ...": in a threats or limitations section, how the authors
+# countered a threat, not a limitation they state.
+_MITIGATION = re.compile(r"^(however|nevertheless|nonetheless|still),?\s+we\s+(also\s+)?(\w+ed|took|ran|made|did|chose|kept|built|wrote)\b|\bto (mitigate|address|alleviate|minimi[sz]e|reduce|counter|limit) (this|these|that|such|the)\b[^.]{0,40}\b(threats?|risks?|bias|effects?|issues?|concerns?)\b|"
+                         r"\bwe (mitigated|addressed|alleviated|minimi[sz]ed|countered|reduced)\b")
+
+
+def is_mitigation(sentence: str) -> bool:
+    """How the authors countered a threat they name, not a limitation (a sentence that also names a limitation is one)."""
+    low = sentence.lower().strip()
+    return bool(_MITIGATION.search(low)) and not _LIMITATION_WORD.search(low) and not re.search(r"\b(only|may not|might not|cannot)\b", low)
 
 
 def classify_sentence(sentence: str, where: SectionType, names: tuple[str, ...] = ()) -> tuple[Role, float]:

@@ -23,6 +23,7 @@ from tools.rhetoric import (
     is_future_work,
     is_generic,
     is_limitation_topic,
+    is_mitigation,
     never_evidence,
     own_names,
     section_type,
@@ -168,7 +169,8 @@ def _fits(spec: PartSpec, c: Candidate, names: tuple[str, ...], stated_first: bo
     """A sentence may fill the part: by its role or cues, or, for 局限, by standing in a limitations section."""
     if part_score(spec, c, names) > 0:
         return True
-    return stated_first and _in_limitations_section(c) and not never_evidence(c.sentence.text) and not is_future_work(c.sentence.text)
+    return (stated_first and _in_limitations_section(c) and not never_evidence(c.sentence.text) and not is_future_work(c.sentence.text)
+            and not is_mitigation(c.sentence.text))
 
 
 def _stated_first_rank(c: Candidate, stated_first: bool) -> tuple:
