@@ -358,3 +358,13 @@ def test_an_evaluation_question_quotes_the_experimental_setup_section_first(ques
     from agent.investigate import retrieval_turn
     turn = retrieval_turn(parse_pdf(PAPERS / "2402.17753v1.pdf"), question)
     assert turn.found and turn.citations[0].section_id == "5"
+
+
+@pytest.mark.parametrize("question", ["Which benchmarks are studied?", "What benchmarks were analyzed?", "用了哪些数据集？"])
+def test_a_data_question_quotes_the_list_of_the_data_wherever_it_stands(question):
+    """2404.10155 lists its 9 benchmarks in the method's study design (§III.A), not in an experiments section: data
+    questions quoted 'the studied benchmarks have an average of 516 prompts' and a sampling step instead."""
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(parse_pdf(PAPERS / "2404.10155v3.pdf"), question)
+    assert turn.found and turn.citations[0].section_id == "III.A"
+    assert "9 benchmarks: MXEVAL, CODEREVAL" in turn.citations[0].quote

@@ -106,7 +106,7 @@ _TYPE_WORDS = set(
     there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about
     collect collected collection annotate annotated annotation annotations label labeled labelled labels gather gathered construct constructed
     create created curated sourced assumption assumptions assume make theorem theorems lemma lemmas proposition propositions
-    prove proves proved proof proofs idea""".split()
+    prove proves proved proof proofs idea studied examined considered employed employ analyzed analysed uses using""".split()
 )
 
 
@@ -234,10 +234,19 @@ def _by_words(candidates: list[Candidate], name: str, chosen: list[Candidate], p
         strict = _BEYOND_EXPERIMENTS[name]
         fitting = [c for c in candidates if c.where not in ("abstract", "appendix") and c not in chosen
                    and strict.search(c.sentence.text) and not never_evidence(c.sentence.text)]
+    if name == "datasets":
+        # "we obtained a total of 9 benchmarks: MXEVAL, CODEREVAL, ...": the list of the data, often in the method's
+        # study design rather than the experiments, is the answer before any sentence that only mentions data.
+        fitting += [c for c in candidates if c.where == "method" and c not in chosen and c not in fitting
+                    and _LISTS_DATA.search(c.sentence.text) and not never_evidence(c.sentence.text)]
     # A section that names itself the set-up ("5 Experimental Setup") states it before the tasks and results do.
     fitting.sort(key=lambda c: (c.where in _OPENING, not (name == "setup" and _SETUP_TITLE.search(c.section.title)),
+                                not (name == "datasets" and _LISTS_DATA.search(c.sentence.text)),
                                 c.role == "result", -len(words.findall(c.sentence.text)), c.order))
     return fitting[:per_type]
 
 
 _SETUP_TITLE = re.compile(r"\b(set-?up|settings?|protocol|implementation details|evaluation details|experimental design)\b", re.I)
+# A sentence that names the data it lists: "9 benchmarks: MXEVAL, CODEREVAL, ..." or "three datasets, namely A, B and C".
+_LISTS_DATA = re.compile(r"\b(datasets?|benchmarks?|corp(us|ora)|test sets?)\b(:| \(| ?, (namely|including|i\.e\.,?|such as)\b| (namely|including|such as)\b)"
+                         r"\s*[A-Z][\w-]*[^.]{0,80}?,\s*[A-Z][\w-]*")
