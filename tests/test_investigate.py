@@ -172,7 +172,7 @@ def test_ask_json_quotes_are_verbatim(doc, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["2999.99999", "--offline", "--ask", "q"], "no PDF in the offline directory"),
+        (["2999.99999", "--offline", "--ask", "q"], "no HTML page or PDF in the offline directory"),
         (["not-an-id", "--offline", "--ask", "q"], "not an arXiv id"),
         (["2002.08909v1", "--offline", "--ask", ""], "the question is empty"),
         (["--session", "never-started"], "no saved session named 'never-started'"),

@@ -189,7 +189,7 @@ def test_feedback_lands_in_the_ledger(session):
 
 @pytest.mark.parametrize("key, words", [
     ("bad_id", "not an arXiv id: 'not-an-id'"),
-    ("missing", "2999.99999: no PDF in the offline directory"),
+    ("missing", "2999.99999: no HTML page or PDF in the offline directory"),
     ("no_file", "nowhere.pdf: file not found"),
     ("other_host", "is not an arXiv URL"),
     ("bad_section", "no section '9.9' in this paper"),

@@ -186,7 +186,11 @@ class OfflineSource:
                 path = self.directory / name
                 if path.exists() and _usable_html(path):
                     return path
-        return self.fetch_pdf(paper)
+        try:
+            return self.fetch_pdf(paper)
+        except PaperError:
+            # Say what was looked for: an HTML page would have been read too.
+            raise PaperError(f"{paper}: no HTML page or PDF in the offline directory {self.directory}") from None
 
 
 class OnlineSource:

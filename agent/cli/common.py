@@ -24,7 +24,7 @@ PROFILE_OPTION = typer.Option(
 OFFLINE_OPTION = typer.Option(
     False, "--offline", help="Use no model and no network: lexical judge, retrieval reader, template writer."
 )
-OFFLINE_DIR_OPTION = typer.Option(None, "--offline-dir", help="Replay this directory of recorded feeds and PDFs (default with --offline: the bundled sample day).")
+OFFLINE_DIR_OPTION = typer.Option(None, "--offline-dir", help="Replay this recorded directory: feed and API files in it and its subfolders, papers as <id>.html or <id>.pdf at its top (default with --offline: the bundled sample day).")
 
 
 @dataclass
