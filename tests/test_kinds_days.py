@@ -125,3 +125,38 @@ def test_the_classifier_decides_only_where_the_rules_find_no_other_kind(monkeypa
     assert detect_kind(empirical).kind == "method"  # the rules see a method paper: 0.55 is not enough
     survey = abstract_only("2412.00005", "A Survey of Membranes", "This survey reviews membrane models.")
     assert detect_kind(survey).decided_by == "rules" and detect_kind(survey).kind == "survey"  # the rules' own verdict stands
+
+
+def test_the_trained_classifier_is_kept_in_the_user_cache_and_loaded_by_the_next_process(tmp_path, monkeypatch):
+    """Training took 2-4 s in every process (each run, each investigate session); a later one loads it instead."""
+    from agent.reading import kind_classifier as kc
+
+    training = tmp_path / "training.jsonl"
+    training.write_text("".join(line + "\n" for line in kc.TRAINING.read_text(encoding="utf-8").splitlines()[:300]), encoding="utf-8")
+    first = kc._load_or_train(training)
+    cached = kc.cached_model_path(training)
+    assert cached.exists() and cached.parent.parent == tmp_path / "user-cache" / "arxiv-monitor"
+
+    def no_training(rows):
+        raise AssertionError("trained again although the cache holds the model")
+
+    real_training = kc.train
+    monkeypatch.setattr(kc, "train", no_training)
+    loaded = kc._load_or_train(training)
+    assert loaded.trained_on == first.trained_on == 300
+    assert loaded.probabilities("A Survey of Graph Networks", "We review graph networks.") == first.probabilities(
+        "A Survey of Graph Networks", "We review graph networks.")
+    monkeypatch.setattr(kc, "train", real_training)
+
+    original = training.read_text(encoding="utf-8")
+    training.write_text(original.replace('"method"', '"other"', 1), encoding="utf-8")
+    assert kc.cached_model_path(training) != cached  # other labels, another model
+    training.write_text(original, encoding="utf-8")
+    cached.write_bytes(b"damaged")
+    assert kc._load_or_train(training).trained_on == 300  # a damaged file is trained over
+    assert isinstance(kc.pickle.loads(cached.read_bytes()), kc.KindClassifier)
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    assert kc._load_or_train(training).trained_on == 300  # a cache it cannot write costs only the training
