@@ -16,11 +16,16 @@ from agent.state import Note
 from tools.citation_markers import strip_citation_markers, without_glued_numbers
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence, normalize_space
 
+_PLAIN_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789−+")
+
 
 def sentence_key(text: str) -> str:
     """What a labelled text and a sentence are compared by: no citation markers, and no superscript citation numbers,
-    which a PDF's text glues to the word before ("superconductors1"; dropped on both sides, so "lme4" still matches)."""
-    return normalize_space(without_glued_numbers(strip_citation_markers(text)))
+    which a PDF's text glues to the word before ("superconductors1"; dropped on both sides, so "lme4" still matches);
+    superscript digits read as digits, so an exponent the parser now raises ("10⁴") matches a label taken when it
+    read "104" (not all of NFKC, which splits the "¨" of "Sch¨olkopf" and so hides a citation marker)."""
+    return normalize_space(without_glued_numbers(strip_citation_markers(text.translate(_PLAIN_DIGITS))))
+
 
 
 class SentenceIndex:

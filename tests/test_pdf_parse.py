@@ -330,3 +330,22 @@ def test_outline_titles_without_the_printed_number_still_find_their_heading_and_
 def test_a_title_in_capitals_at_the_body_size_is_the_title():
     """AMS styles print "FROM DOMINOES TO HEXAGONS" no larger than the body, and the PDF has no title metadata: it was "Untitled"."""
     assert parse_pdf(FIXTURES / "papers" / "math0405482v2.pdf").title == "FROM DOMINOES TO HEXAGONS"
+
+
+@pytest.mark.parametrize("pdf, words", [
+    ("papers/jss-lme4.pdf", "moderately large data sets (10⁴–10⁶ observations)"),  # read "(104–106 observations)"
+    ("papers-kinds-v4/mp-mpgraph.pdf", "between 1.61 × 10⁻²⁸ and 3.88 × 10⁵⁵"),  # the minus is a raised span of its own
+    ("papers-registry/r-ordinal-clm-article.pdf", "clm2 and clmm2¹ provide legacy"),  # a footnote after a digit
+])
+def test_a_raised_exponent_after_a_number_is_not_read_as_more_digits(pdf, words):
+    from tools.citation_markers import quote_on_page
+    doc = parse_pdf(FIXTURES / pdf)
+    found = [t for _, _, t in doc.sentences() if words in t.text]
+    assert found and all(quote_on_page(t.text, doc.page_text[t.page - 1]) for t in found)  # NFKC reads ⁴ as the page's 4
+
+
+def test_an_exponent_that_is_not_a_plain_integer_is_left_as_the_page_has_it():
+    """1704.01689's "ρ ∈(2−1/3, 21/3)": a raised "1/3" has no superscript form, so it is not half-raised ("2¹/3")."""
+    doc = parse_pdf(FIXTURES / "papers" / "1704.01689v1.pdf")
+    sentence = next(t.text for _, _, t in doc.sentences() if "these two equations will have solution" in t.text)
+    assert "21/3)" in sentence and "¹" not in sentence

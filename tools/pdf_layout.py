@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pymupdf
 
-from tools.pdf_run_in import bold_lead_length, superscript_marks
+from tools.pdf_run_in import bold_lead_length, superscript_marks, with_raised_exponents
 
 # No ligatures (so "ﬁ" reads "fi"), no images (decoding them is slow and useless here).
 TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_PRESERVE_WHITESPACE
@@ -80,6 +80,7 @@ def _bold_font(font: str) -> bool:
 
 
 def _line_from_spans(spans: list[dict], page: int, block: int, bbox) -> Line | None:
+    spans = with_raised_exponents(spans)
     text = " ".join("".join(s["text"] for s in spans).split())
     if not text:
         return None

@@ -17,7 +17,7 @@ from tools.sentence_cuts import sentence_cuts
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "16"
+PARSER_VERSION = "17"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I

@@ -82,3 +82,28 @@ def superscript_marks(spans: list[dict]) -> list[tuple[int, int]]:
         a, b = start + lead, start + lead + len(text)
         marks.append((offsets[a], offsets[b - 1] + 1))
     return marks
+
+
+# An exponent after a number ("10⁴–10⁶ observations"): PDF text sets it as a smaller raised "4", which read as "104".
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789−-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻⁺")
+_EXPONENT = re.compile(r"[−\-+]?\d{1,3}")
+
+
+def with_raised_exponents(spans: list[dict]) -> list[dict]:
+    """The spans with each raised exponent after a digit in superscript digits, character for character (so the
+    line's offsets do not move; NFKC, which quotes are checked by, reads them as the page's plain digits). An exponent
+    may span several raised spans ("−" in a symbol font, then "28"); one that is not a plain integer ("1/3") stays."""
+    out = list(spans)
+    k = 1
+    while k < len(out):
+        base = out[k - 1]
+        if base["flags"] & 1 or not base["text"][-1:].isdigit():
+            k += 1
+            continue
+        end = k
+        while end < len(out) and out[end]["flags"] & 1 and out[end]["size"] <= 0.9 * base["size"]:
+            end += 1
+        if end > k and _EXPONENT.fullmatch("".join(s["text"] for s in out[k:end])):
+            out[k:end] = [{**s, "text": s["text"].translate(_SUPERSCRIPT_DIGITS)} for s in out[k:end]]
+        k = end + 1 if end > k else k + 1
+    return out
