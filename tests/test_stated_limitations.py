@@ -94,5 +94,6 @@ def test_a_threats_section_gives_the_threats_not_how_they_were_countered():
     assert len(stated) == 2 and not any("peer review" in q or "resolved the disagreements" in q for q in stated)
     assert any(q.startswith("An external threat to the validity is that") for q in stated)
     assert is_mitigation("To mitigate this threat, two authors labelled each prompt independently.")
+    assert is_mitigation("Moreover, an experienced author has resolved the disagreements.")
     assert not is_mitigation("However, we did not evaluate other languages.")  # a limitation, however it opens
     assert not is_mitigation("However, we used only one model, which may not generalize.")

@@ -301,7 +301,8 @@ def is_limitation_topic(sentence: str) -> bool:
 # "However, we performed a peer review of our analyses ...": in a threats or limitations section, how the authors
 # countered a threat, not a limitation they state.
 _MITIGATION = re.compile(r"^(however|nevertheless|nonetheless|still),?\s+we\s+(also\s+)?(\w+ed|took|ran|made|did|chose|kept|built|wrote)\b|\bto (mitigate|address|alleviate|minimi[sz]e|reduce|counter|limit) (this|these|that|such|the)\b[^.]{0,40}\b(threats?|risks?|bias|effects?|issues?|concerns?)\b|"
-                         r"\bwe (mitigated|addressed|alleviated|minimi[sz]ed|countered|reduced)\b")
+                         r"\bwe (mitigated|addressed|alleviated|minimi[sz]ed|countered|reduced)\b|"
+                         r"\b(resolved|mitigated|addressed|alleviated|minimi[sz]ed|countered) (the|these|this|such|any|all) (disagreements?|conflicts?|threats?|risks?|bias(es)?|concerns?)\b")
 
 
 def is_mitigation(sentence: str) -> bool:
