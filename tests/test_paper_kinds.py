@@ -360,7 +360,8 @@ def test_an_evaluation_question_quotes_the_experimental_setup_section_first(ques
     assert turn.found and turn.citations[0].section_id == "5"
 
 
-@pytest.mark.parametrize("question", ["Which benchmarks are studied?", "What benchmarks were analyzed?", "用了哪些数据集？"])
+@pytest.mark.parametrize("question", ["Which benchmarks are studied?", "What benchmarks were analyzed?",
+                                      "Which benchmarks do the authors analyze?", "用了哪些数据集？"])
 def test_a_data_question_quotes_the_list_of_the_data_wherever_it_stands(question):
     """2404.10155 lists its 9 benchmarks in the method's study design (§III.A), not in an experiments section: data
     questions quoted 'the studied benchmarks have an average of 516 prompts' and a sampling step instead."""

@@ -106,7 +106,8 @@ _TYPE_WORDS = set(
     there any reported report get mention mentioned remain open handle according core consist consists operate operates can you me tell about
     collect collected collection annotate annotated annotation annotations label labeled labelled labels gather gathered construct constructed
     create created curated sourced assumption assumptions assume make theorem theorems lemma lemmas proposition propositions
-    prove proves proved proof proofs idea studied examined considered employed employ analyzed analysed uses using""".split()
+    prove proves proved proof proofs idea studied examined considered employed employ analyzed analysed uses using
+    analyze analyse analyzes analyses examine examines consider considers adopt adopted""".split()
 )
 
 
