@@ -216,12 +216,22 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.generic:  # "这篇论文有哪些局限？": "this paper" says which text is asked about, not what to find in it
         groups = [g for g in groups if not g <= _FILLER_TERMS] or groups
     terms = [min(g) for g in groups]
+    def covers(found: list) -> bool:
+        return bool(found and groups) and sum(1 for g in groups if g & set(tokenize(found[0].text))) / len(groups) >= MIN_COVERAGE
+
     hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
     hits = hits or index.search(question, k=3).hits
     looked_at = list(dict.fromkeys(h.section_id for h in hits))
-    covered = bool(hits and groups) and sum(1 for g in groups if g & set(tokenize(hits[0].text))) / len(groups) >= MIN_COVERAGE
-    if not covered and route.types and (typed := _typed_turn(doc, question, route)):
+    if not covers(hits) and route.types and (typed := _typed_turn(doc, question, route)):
         return typed  # the question's kind is clear, its other words did not match: answer the kind from where it stands
+    if not covers(hits):
+        # Neither where answers of this type stand nor the type's own sentences answer: the question's words may still
+        # be answered elsewhere ("How much did fixing the prompts change Pass@1?" in a results paragraph of §IV.C).
+        anywhere = index.search(question, k=3).hits
+        if covers(anywhere):
+            hits = anywhere
+        looked_at = list(dict.fromkeys([*looked_at, *(h.section_id for h in anywhere)]))
+    covered = covers(hits)
     if not hits or not groups:
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
     if not covered:

@@ -11,7 +11,7 @@ from agent.prompts import PromptLibrary
 from agent.run.investigate_session import InvestigateSession, PaperRef
 from evals.fake_models import text_of, unreachable_model_error
 from evals.scripted_agents import reader_turns, scripted_registry
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import FIXTURES, SAMPLE_DIR
 from tools.errors import ConfigError
 from tools.paper_model import normalize_space
 from tools.pdf_parse import parse_pdf
@@ -232,3 +232,16 @@ def test_report_on_a_local_pdf_says_what_is_unknown_instead_of_empty_fields(doc,
     assert "作者**：未知（本地文件）" in details
     assert "主分类 ）" not in details and "**分类**" not in details  # once "• 分类：（主分类 ）"
     assert "arxiv.org" not in details and "本地文件，未关联 arXiv 编号" in details  # once a link to arxiv.org/abs/local-2002.08909v1v1
+
+
+@pytest.mark.parametrize("pdf, question, section, words", [
+    # "ResNet-152" meets "the 152-layer ResNet": a hyphenated word's parts match too.
+    (SAMPLE_DIR / "1512.03385v1.pdf", "ResNet-152 的计算量（FLOPs）是多少？", "4.1", "152-layer ResNet (11.3 billion FLOPs)"),
+    # The results sections' own sentences did not answer; the question's words are answered in §IV.C's paragraph.
+    (FIXTURES / "papers" / "2404.10155v3.pdf", "How much did fixing the HumanEval prompts change Pass@1?", "IV.C", "increased a model’s pass@k"),
+])
+def test_a_specific_question_is_answered_where_its_words_stand(pdf, question, section, words):
+    """Both were 论文中未找到 for a helper trying the tool, although the paper answers them plainly."""
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(parse_pdf(pdf), question)
+    assert turn.found and turn.citations[0].section_id == section and words in turn.citations[0].quote

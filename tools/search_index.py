@@ -13,7 +13,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]+")
 STOPWORDS = frozenset(
     """a an and are as at be but by can do does for from had has have how however in into is it its of on or our
     such than that the their them then there these they this those to was we were what when where which while who
-    why will with would you your not no also more most may might over under between using used use based via""".split()
+    why will with would you your not no also more most may might over under between using used use based via did much many""".split()
 )
 
 # Questions may be asked in Chinese about an English paper; the offline reader has no
@@ -46,9 +46,15 @@ def _stem(word: str) -> str:
     return word
 
 
+def _parts(word: str) -> list[str]:
+    """A hyphenated word's parts ("resnet-152" -> resnet, 152), so "ResNet-152" meets "the 152-layer ResNet"."""
+    return [p for p in word.split("-") if p not in STOPWORDS and len(p) > 1] if "-" in word else []
+
+
 def term_groups(text: str) -> list[set[str]]:
-    """The query's terms, grouped: each English word alone, each Chinese glossary term with all its English words."""
-    groups = [{_stem(w)} for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    """The query's terms, grouped: each English word alone (with its parts when hyphenated: either matches),
+    each Chinese glossary term with all its English words."""
+    groups = [{_stem(w), *(_stem(p) for p in _parts(w))} for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
     for run in _CJK.findall(text):
         for zh, en in GLOSSARY.items():
             if zh in run:
@@ -63,7 +69,7 @@ def term_groups(text: str) -> list[set[str]]:
 def tokenize(text: str) -> list[str]:
     """Lower-cased English terms; Chinese terms found in the glossary become their English words."""
     return [w for group in term_groups(text) for w in sorted(group)] if _CJK.search(text) else [
-        _stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1
+        _stem(t) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1 for t in (w, *_parts(w))
     ]
 
 
