@@ -349,3 +349,17 @@ def test_an_exponent_that_is_not_a_plain_integer_is_left_as_the_page_has_it():
     doc = parse_pdf(FIXTURES / "papers" / "1704.01689v1.pdf")
     sentence = next(t.text for _, _, t in doc.sentences() if "these two equations will have solution" in t.text)
     assert "21/3)" in sentence and "¹" not in sentence
+
+
+def test_an_outline_of_sections_only_gets_the_subsections_the_paper_prints():
+    """2207.05221's bookmarks list "1 Introduction" ... "7 Contribution Statement" and nothing deeper; its printed
+    "6.1 Limitations and Future Work" was part of §6, and investigate cited limitations as "Section 6"."""
+    doc = parse_pdf(FIXTURES / "papers" / "2207.05221v4.pdf")
+    ids = [s.id for s in doc.headings()]
+    assert ids[ids.index("1"):ids.index("2")] == ["1", "1.1", "1.2", "1.3"]
+    assert ids[ids.index("6"):ids.index("7")] == ["6", "6.1", "6.2"]
+    assert doc.section("6.1").title == "Limitations and Future Work"
+    assert not [i for i in ids if i.count(".") == 1 and i.split(".")[0] not in ids]  # every subsection has its parent
+    from agent.investigate import retrieval_turn
+    turn = retrieval_turn(doc, "What are the limitations?")
+    assert turn.found and turn.citations[0].section_id == "6.1"

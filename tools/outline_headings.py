@@ -112,3 +112,31 @@ def _locate(
             first = min(same_column or below, key=lambda idx: lines[idx].y0)
             return first, first - 1
     return None, -1
+
+
+def add_printed_subsections(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
+    """An outline of numbered sections only ("1 Introduction" ... "6 Discussion") leaves out the subsections the
+    paper prints ("6.1 Limitations"): add each printed, heading-styled "N.M Title" that stands inside section N,
+    in order. Applies only when the outline has no deeper level at all."""
+    from tools.headings import _Candidates  # the layout path's heading-style tests
+
+    top = [h for h in headings if h.level == 1]
+    if len(top) != len(headings) or sum(1 for h in top if h.label and h.label.isdigit()) < 2:
+        return headings
+    cand = _Candidates(layout)
+    cand.lines = lines
+    starts = sorted(h.start for h in headings)
+    extra: list[Heading] = []
+    for parent in (h for h in top if h.label and h.label.isdigit()):
+        end = next((s for s in starts if s > parent.start), len(lines))
+        last: tuple[int, ...] = (int(parent.label), 0)
+        for i in range(parent.end + 1, end):
+            ln = lines[i]
+            parsed = parse_number(ln.text) if ln.first_in_block else None
+            if parsed is None or parsed.style != "arabic" or len(parsed.parts) != 2 or parsed.parts[0] != last[0]:
+                continue
+            if parsed.parts[1] != last[1] + 1 or not (cand.styled(i) and cand.short(i)):
+                continue  # out of step (a list item, a cross-reference), or set as text
+            extra.append(Heading(i, i, parsed.label, parsed.title, 2, ln.page))
+            last = parsed.parts
+    return sorted([*headings, *extra], key=lambda h: h.start)

@@ -10,14 +10,14 @@ import pymupdf
 from tools.citation_markers import remove_spans, shift_offset
 from tools.errors import PaperError
 from tools.headings import Heading, add_printed_back_matter, detect_headings, slug
-from tools.outline_headings import has_sections, headings_from_outline
+from tools.outline_headings import add_printed_subsections, has_sections, headings_from_outline
 from tools.paper_model import PaperDocument, Paragraph, Section, Sentence
 from tools.pdf_layout import DocumentLayout, Line, extract_layout
 from tools.sentence_cuts import sentence_cuts
 from tools.sentences import not_evidence_reason, split_with_offsets
 
 # Bump when parsing changes, so cached documents are parsed again.
-PARSER_VERSION = "17"
+PARSER_VERSION = "18"
 
 _CAPTION = re.compile(
     r"^(?P<kind>figure|fig\.?|table|tab\.|algorithm)\s*(?P<num>[A-Z]?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\s*[:.|]", re.I
@@ -104,7 +104,7 @@ def parse_pdf(
             raise PaperError(f"{path}: no text layer (a scanned PDF?); OCR it first")
         if has_sections(toc):
             headings, lines = headings_from_outline(layout, toc)
-            headings = add_printed_back_matter(layout, lines, headings) if headings else headings
+            headings = add_printed_back_matter(layout, lines, add_printed_subsections(layout, lines, headings)) if headings else headings
         else:
             headings, lines = [], []
         source = "outline" if headings else "layout"
