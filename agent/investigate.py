@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Annotated, Literal
 
 from langchain_core.messages import HumanMessage, RemoveMessage, SystemMessage
@@ -200,7 +200,7 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     """
     language = question_language(question)
     route = route_question(question)
-    kind_of = kind_of or (lambda: detect_kind(doc).kind)
+    kind_of = kind_of or cache(lambda: detect_kind(doc).kind)  # detected at most once per question
     if route.types and set(route.types) <= _EXPERIMENT_TYPES and _review_without_experiments(doc, kind_of):
         note = "（这是一篇综述，没有自己的实验。）" if language == "zh" else " (This is a review: it reports no experiments of its own.)"
         return Turn(question=question, answer=_not_found_text(language, [], []) + note, found=False, verified=True, mode="retrieval")
@@ -216,25 +216,24 @@ def retrieval_turn(doc: PaperDocument, question: str, index: PaperIndex | None =
     if route.generic:  # "这篇论文有哪些局限？": "this paper" says which text is asked about, not what to find in it
         groups = [g for g in groups if not g <= _FILLER_TERMS] or groups
     terms = [min(g) for g in groups]
+
     def covers(found: list) -> bool:
         return bool(found and groups) and sum(1 for g in groups if g & set(tokenize(found[0].text))) / len(groups) >= MIN_COVERAGE
 
-    hits = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
-    hits = hits or index.search(question, k=3).hits
+    routed = index.search(question, k=3, sections=routed_sections(doc, route)).hits if route.types else []
+    hits = routed or index.search(question, k=3).hits
     looked_at = list(dict.fromkeys(h.section_id for h in hits))
-    if not covers(hits) and route.types and (typed := _typed_turn(doc, question, route)):
+    covered = covers(hits)
+    if not covered and route.types and (typed := _typed_turn(doc, question, route)):
         return typed  # the question's kind is clear, its other words did not match: answer the kind from where it stands
-    if not covers(hits):
+    if not covered and routed:
         # Neither where answers of this type stand nor the type's own sentences answer: the question's words may still
         # be answered elsewhere ("How much did fixing the prompts change Pass@1?" in a results paragraph of §IV.C).
         anywhere = index.search(question, k=3).hits
-        if covers(anywhere):
-            hits = anywhere
         looked_at = list(dict.fromkeys([*looked_at, *(h.section_id for h in anywhere)]))
-    covered = covers(hits)
-    if not hits or not groups:
-        return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
-    if not covered:
+        if covers(anywhere):
+            hits, covered = anywhere, True
+    if not covered:  # also when nothing was hit or the question has no terms to look for
         return Turn(question=question, answer=_not_found_text(language, looked_at, terms), found=False, verified=True, mode="retrieval", looked_at=looked_at)
     return _excerpt_turn(doc, question, [doc.with_url(h.citation) for h in hits], looked_at)
 
