@@ -170,8 +170,9 @@ def _cut_mid_phrase(first: str, second: str) -> bool:
 class _Candidates:
     """Heading-looking lines with the style tests shared by both numbered and named headings."""
 
-    def __init__(self, layout: DocumentLayout):
-        self.lines: list[Line] = list(layout.lines())
+    def __init__(self, layout: DocumentLayout, lines: list[Line] | None = None):
+        # The outline path passes the lines it located its entries in, so indices agree and they are not listed again.
+        self.lines: list[Line] = list(layout.lines()) if lines is None else lines
         self.body = layout.body_size
         self.heights = {page.number: page.height for page in layout.pages}
 
@@ -374,8 +375,7 @@ _PRINTED_STARRED = {"limitations", "ethics statement", "ethical considerations",
 def add_printed_back_matter(layout: DocumentLayout, lines: list[Line], headings: list[Heading]) -> list[Heading]:
     """Outlines often leave out References, Acknowledgments and starred sections (Limitations, Ethics Statement):
     add them where the paper prints them."""
-    cand, have = _Candidates(layout), {h.kind for h in headings}
-    cand.lines = lines
+    cand, have = _Candidates(layout, lines), {h.kind for h in headings}
     titles = {normalize_title(h.title) for h in headings}
     extra = [Heading(i, i, None, ln.text.strip(), 1, ln.page, kind or "body") for i, ln in enumerate(lines)
              if ((kind := named_kind(ln.text)) in ("references", "acknowledgments") and kind not in have

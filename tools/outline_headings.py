@@ -123,8 +123,7 @@ def add_printed_subsections(layout: DocumentLayout, lines: list[Line], headings:
     top = [h for h in headings if h.level == 1]
     if len(top) != len(headings) or sum(1 for h in top if h.label and h.label.isdigit()) < 2:
         return headings
-    cand = _Candidates(layout)
-    cand.lines = lines
+    cand = _Candidates(layout, lines)
     starts = sorted(h.start for h in headings)
     extra: list[Heading] = []
     for parent in (h for h in top if h.label and h.label.isdigit()):
