@@ -27,7 +27,6 @@ def sentence_key(text: str) -> str:
     return normalize_space(without_glued_numbers(strip_citation_markers(text.translate(_PLAIN_DIGITS))))
 
 
-
 class SentenceIndex:
     """A paper's sentences by `sentence_key`; the first sentence of a paragraph whose run-in head was cut off also under the head."""
 

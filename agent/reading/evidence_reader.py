@@ -39,9 +39,12 @@ PART_SECTIONS: dict[str, tuple[str, ...]] = {p.slot: tuple(p.sections) for p in 
 OWN_WORK_SLOTS = ("contributions", "method", "experiments")
 NOTES_PER_PART = {"summary": 2, "motivation": 2, "contributions": 3, "method": 2, "experiments": 2, "future": 2}
 _TABLE_MENTION = re.compile(r"\b(Table|Tab\.)\s*(\d+)")
-# A section that states limitations by its title ("8.4 Limitations", "Threats to Validity"), as against one that only
-# looks ahead ("Future directions"): what it says is a limitation whatever its cue words.
-LIMITATION_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback|broader impact|discussion", re.I)
+# A section about nothing but limitations ("8.4 Limitations", "Threats to Validity"), whose every sentence may be
+# quoted as one.
+ONLY_LIMITATIONS_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback", re.I)
+# Broader: a section that states limitations by its title, as against one that only looks ahead ("Future directions");
+# a broader impact or discussion section also praises the work, so only what it says there as a limitation counts.
+LIMITATION_TITLE = re.compile(ONLY_LIMITATIONS_TITLE.pattern + "|broader impact|discussion", re.I)
 FUTURE_NOTES = 1  # beside the stated limitations, the future work a 局限与未来方向 part also shows
 _HAS_NUMBER = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]{3,}")
@@ -96,11 +99,15 @@ def cue_role_score(role: str, c: Candidate, names: tuple[str, ...]) -> float:
 _THEOREM_HEAD = re.compile(r"^(main )?(theorem|proposition|corollary)\s*[\dA-Z]*(\.\d+)*\s*(\([^)]*\))?\.?$", re.I)
 
 
+def _position(c: Candidate) -> int:
+    """Where the candidate's sentence stands in its paragraph."""
+    return next(i for i, t in enumerate(c.para.sentences) if t.id == c.sentence.id)
+
+
 def states_theorem(c: Candidate) -> bool:
     """The sentence is the statement under a "Theorem N." head (the first sentence after it)."""
-    sentences = c.para.sentences
-    at = next((i for i, t in enumerate(sentences) if t.id == c.sentence.id), 0)
-    return at > 0 and bool(_THEOREM_HEAD.match(sentences[at - 1].text.strip()))
+    at = _position(c)
+    return at > 0 and bool(_THEOREM_HEAD.match(c.para.sentences[at - 1].text.strip()))
 
 
 def _quotable(abstract: Section) -> list[tuple[Paragraph, Sentence]]:
@@ -146,19 +153,13 @@ def with_listed_limitations(c: Candidate) -> list[Sentence]:
     """A topic sentence ("X is not without its limitations.") with the sentences after it that list them."""
     if not is_limitation_topic(c.sentence.text):
         return [c.sentence]
-    sentences = c.para.sentences
-    at = next(i for i, t in enumerate(sentences) if t.id == c.sentence.id)
+    at = _position(c)
     following = []
-    for t in sentences[at + 1: at + MAX_QUOTE_SENTENCES]:
+    for t in c.para.sentences[at + 1: at + MAX_QUOTE_SENTENCES]:
         if not t.evidence:
             break
         following.append(t)
     return [c.sentence, *following] if following else [c.sentence]
-
-
-# Narrower: a section about nothing but limitations, whose every sentence may be quoted as one (not a broader
-# impact or discussion section, which also praise the work).
-ONLY_LIMITATIONS_TITLE = re.compile(r"limitation|weakness|threats? to validity|caveat|shortcoming|drawback", re.I)
 
 
 def _in_limitations_section(c: Candidate) -> bool:
